@@ -1,0 +1,53 @@
+"""积分: my balance and rank, my ledger, the leaderboard."""
+
+from __future__ import annotations
+
+from handlers.base import BaseHandler, endpoint, route
+from models import ledger, schemas
+from models.base import page
+from server.errors import ValidationFailed
+
+
+class MyPointsHandler(BaseHandler):
+    @endpoint(summary="我的积分、时长与支部排名", response=schemas.PointsOut, tag="points")
+    async def get(self) -> None:
+        assert self.actor is not None
+        self.write_json(await ledger.points_summary(self.ctx, self.actor))
+
+
+class MyLedgerHandler(BaseHandler):
+    @endpoint(
+        summary="我的积分明细", query=schemas.LedgerQuery, response=schemas.LedgerList, tag="points"
+    )
+    async def get(self) -> None:
+        assert self.actor is not None
+        a = self.args
+        rows = await ledger.list_entries(
+            self.ctx, self.actor.id, a.get("kind"), a["offset"], a["limit"]
+        )
+        result = page(rows, a["offset"], a["limit"])
+        result["items"] = [ledger.entry_json(e) for e in result["items"]]
+        self.write_json(result)
+
+
+class LeaderboardHandler(BaseHandler):
+    @endpoint(
+        summary="积分排行榜（党员之星）",
+        query=schemas.LeaderboardQuery,
+        response=schemas.LeaderboardOut,
+        tag="points",
+    )
+    async def get(self) -> None:
+        assert self.actor is not None
+        org_id = self.args.get("org_id") or self.actor.org_id
+        if org_id is None:
+            raise ValidationFailed(fields={"org_id": "请指定组织"})
+        items = await ledger.leaderboard(self.ctx, org_id, self.args["period"])
+        self.write_json({"period": self.args["period"], "org_id": str(org_id), "items": items})
+
+
+default_handlers = [
+    route("/me/points", MyPointsHandler),
+    route("/me/ledger", MyLedgerHandler),
+    route("/leaderboard", LeaderboardHandler),
+]

@@ -1,0 +1,190 @@
+"""`python -m server <command>`: serve (default), seed-demo, create-user, check-ledger, openapi."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import logging
+import os
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from bson import ObjectId
+from bson.errors import InvalidId
+
+from server.config import ROOT, Config, load_config
+from server.embedded import EmbeddedMongo
+from server.logging import setup_logging
+
+log = logging.getLogger("tongxin")
+
+
+class Database:
+    """The configured MongoDB, or the embedded one started (and later stopped) for us."""
+
+    def __init__(self, config: Config):
+        self.config = config
+        self.embedded: EmbeddedMongo | None = None
+
+    def __enter__(self) -> str:
+        if self.config.mongo.uri:
+            return str(self.config.mongo.uri)
+        path = Path(self.config.mongo.embedded_path)
+        if not path.is_absolute():
+            path = ROOT / path
+        self.embedded = EmbeddedMongo(path, int(self.config.mongo.embedded_port))
+        self.embedded.start()
+        return self.embedded.uri
+
+    def __exit__(self, *exc: object) -> None:
+        if self.embedded is not None:
+            self.embedded.stop()
+
+
+async def serve(config: Config, uri: str, demo: bool) -> None:
+    import tornado.httpserver
+
+    from server.app import build_service
+    from server.demo import seed_demo
+
+    service = await build_service(config, uri)
+    if demo:
+        created = await seed_demo(service.ctx)
+        log.info("demo data", extra={"demo_created": created})
+    server = tornado.httpserver.HTTPServer(
+        service.app,
+        max_body_size=int(config.http.max_body_bytes) * 8,
+        xheaders=bool(config.http.xheaders),
+    )
+    server.listen(int(config.http.port), str(config.http.host))
+    log.info("listening", extra={"host": config.http.host, "port": config.http.port})
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    log.info("shutting down")
+    server.stop()
+    try:
+        await asyncio.wait_for(server.close_all_connections(), timeout=8)
+    except TimeoutError:
+        log.warning("connections still open at shutdown")
+    await service.close()
+
+
+async def _with_ctx(config: Config, uri: str, fn: Callable[[Any], Awaitable[int]]) -> int:
+    from server.app import build_service
+
+    service = await build_service(config, uri)
+    try:
+        return await fn(service.ctx)
+    finally:
+        await service.close()
+
+
+async def _seed(ctx: Any) -> int:
+    from server.demo import seed_demo
+
+    created = await seed_demo(ctx)
+    print("演示数据已创建" if created else "数据库已有数据，未重复创建演示数据")
+    return 0
+
+
+async def _check_ledger(ctx: Any) -> int:
+    from models.ledger import check_ledger
+
+    problems = await check_ledger(ctx)
+    for p in problems:
+        print(json.dumps(p, ensure_ascii=False, default=str))
+    if problems:
+        print(f"{len(problems)} balance(s) differ from their ledger", file=sys.stderr)
+        return 1
+    print("ledger ok: every balance equals the sum of its entries")
+    return 0
+
+
+def _create_user(args: argparse.Namespace) -> Callable[[Any], Awaitable[int]]:
+    async def run(ctx: Any) -> int:
+        from models.users import create_user
+
+        org_id = None
+        if args.org:
+            try:
+                org_id = ObjectId(args.org)
+            except InvalidId:
+                org = await ctx.db.orgs.find_one({"name": args.org})
+                if org is None:
+                    print(f"no organisation named {args.org!r}", file=sys.stderr)
+                    return 2
+                org_id = org["_id"]
+        password = args.password
+        if args.username and not password:
+            password = os.environ.get("TONGXIN_NEW_PASSWORD") or getpass.getpass("password: ")
+        user = await create_user(
+            ctx,
+            role=args.role,
+            name=args.name or args.username or "",
+            org_id=org_id,
+            openid=args.openid,
+            username=args.username,
+            password=password,
+        )
+        print(json.dumps({"id": str(user["_id"]), "role": user["role"]}))
+        return 0
+
+    return run
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m server", description="同心 Tongxin")
+    sub = parser.add_subparsers(dest="command")
+    p_serve = sub.add_parser("serve", help="run the API server (default)")
+    p_serve.add_argument("--demo", action="store_true", help="seed demo data into an empty DB")
+    sub.add_parser("seed-demo", help="create the demo organisation, people and orders")
+    p_user = sub.add_parser("create-user", help="create a resident, member, secretary or admin")
+    p_user.add_argument(
+        "--role", required=True, choices=["resident", "member", "secretary", "admin"]
+    )
+    p_user.add_argument("--org", help="organisation id or exact name")
+    p_user.add_argument("--openid")
+    p_user.add_argument("--username")
+    p_user.add_argument("--password", help="or TONGXIN_NEW_PASSWORD, or asked for")
+    p_user.add_argument("--name")
+    sub.add_parser("check-ledger", help="list members whose balance != sum of entries")
+    sub.add_parser("openapi", help="print the OpenAPI document")
+    args = parser.parse_args(argv)
+    command = args.command or "serve"
+    config = load_config()
+    setup_logging(str(config.log.level))
+
+    if command == "openapi":
+        from handlers.health import build_openapi
+        from server.app import api_routes
+
+        print(json.dumps(build_openapi(api_routes()), ensure_ascii=False, indent=1))
+        return 0
+    try:
+        with Database(config) as uri:
+            if command == "serve":
+                asyncio.run(serve(config, uri, getattr(args, "demo", False)))
+                return 0
+            if command == "seed-demo":
+                return asyncio.run(_with_ctx(config, uri, _seed))
+            if command == "check-ledger":
+                return asyncio.run(_with_ctx(config, uri, _check_ledger))
+            if command == "create-user":
+                return asyncio.run(_with_ctx(config, uri, _create_user(args)))
+    except RuntimeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    parser.print_help()
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,67 @@
+"""Assembling the process: one DB client, the context, the WeChat gateway, the routes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import tornado.web
+from pymongo import AsyncMongoClient
+
+from handlers import health
+from handlers.api import auth, catalogue, members, orders, points
+from handlers.base import NotFoundHandler, log_request
+from models.context import Context
+from models.indexes import ensure_indexes
+from server.config import Config
+from server.db import database, make_client
+from server.wechat import WeChatGateway
+
+
+def api_routes() -> list[Any]:
+    return [
+        *health.default_handlers,
+        *auth.default_handlers,
+        *catalogue.default_handlers,
+        *members.default_handlers,
+        *orders.default_handlers,
+        *points.default_handlers,
+    ]
+
+
+@dataclass
+class Service:
+    """Everything one process holds: stop it with `close()`."""
+
+    client: AsyncMongoClient
+    ctx: Context
+    wechat: WeChatGateway
+    app: tornado.web.Application
+
+    async def close(self) -> None:
+        await self.client.close()
+
+
+def make_app(ctx: Context, wechat: WeChatGateway) -> tornado.web.Application:
+    routes = api_routes()
+    return tornado.web.Application(
+        routes,
+        ctx=ctx,
+        wechat=wechat,
+        openapi=health.build_openapi(routes),
+        default_handler_class=NotFoundHandler,
+        log_function=log_request,
+        cookie_secret=str(ctx.config.auth.cookie_secret),
+        xheaders=bool(ctx.config.http.xheaders),
+        compress_response=True,
+    )
+
+
+async def build_service(config: Config, uri: str, *, create_indexes: bool = True) -> Service:
+    client = make_client(uri, config)
+    db = database(client, config)
+    if create_indexes:
+        await ensure_indexes(db)
+    ctx = Context(db=db, config=config)
+    wechat = WeChatGateway(config, db)
+    return Service(client=client, ctx=ctx, wechat=wechat, app=make_app(ctx, wechat))

@@ -1,0 +1,200 @@
+"""Demo data for a first run: a small city, its branches, people and orders in every state.
+
+Everything is created through the model services, so the demo ledger is a real ledger.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+from typing import Any
+
+from models import catalogue, orders, orgs
+from models.context import Context
+from models.users import Actor, create_user
+
+DEMO_PASSWORD = "tongxin-demo-2026"
+
+CATEGORIES = [
+    ("appliance", "家电维修", ["家电维修", "电工"], 10, 2.0, 48, "空调、洗衣机、热水器等上门维修"),
+    ("legal", "法律咨询", ["法律"], 8, 1.0, 72, "婚姻家庭、劳动纠纷、合同等咨询"),
+    ("clinic", "义诊", ["医疗", "护理"], 12, 3.0, 72, "测血压血糖、健康咨询"),
+    ("elderly", "助老", ["助老", "陪护"], 6, 2.0, 24, "代买代办、陪同就医、上门探望"),
+    ("counsel", "心理疏导", ["心理咨询"], 10, 1.5, 72, "情绪疏导、家庭关系调解"),
+    ("tutor", "课业辅导", ["教育"], 6, 2.0, 72, "中小学生课业辅导"),
+]
+
+MEMBERS = [
+    ("王建国", "正式党员", ["家电维修", "电工"]),
+    ("李秀英", "正式党员", ["助老", "陪护"]),
+    ("张伟", "预备党员", ["法律"]),
+    ("刘芳", "正式党员", ["医疗", "护理"]),
+    ("陈明", "发展对象", ["教育"]),
+    ("杨丽", "积极分子", ["心理咨询", "助老"]),
+    ("赵强", "正式党员", ["家电维修"]),
+    ("黄敏", "入党申请人", ["教育", "助老"]),
+    ("周杰", "正式党员", ["法律", "心理咨询"]),
+    ("吴婷", "预备党员", ["医疗"]),
+    ("徐磊", "正式党员", ["电工", "家电维修"]),
+    ("孙燕", "积极分子", ["陪护", "护理"]),
+]
+
+
+def _point(base: tuple[float, float], rng: random.Random) -> dict[str, Any]:
+    return {
+        "type": "Point",
+        "coordinates": [
+            round(base[0] + rng.uniform(-0.01, 0.01), 6),
+            round(base[1] + rng.uniform(-0.01, 0.01), 6),
+        ],
+    }
+
+
+async def seed_demo(ctx: Context) -> bool:
+    """Creates the demo world in an empty database; returns False if data already exists."""
+    if await ctx.db.orgs.count_documents({}, limit=1):
+        return False
+    rng = random.Random(2026)
+    city = await orgs.create_org(ctx, "同心市", "city")
+    district = await orgs.create_org(ctx, "和平区", "district", city["_id"])
+    street = await orgs.create_org(ctx, "幸福街道", "street", district["_id"])
+    centres = [(116.397, 39.909), (116.412, 39.915)]
+    branches = []
+    for ci, cname in enumerate(["阳光社区", "春风社区"]):
+        community = await orgs.create_org(ctx, cname, "community", street["_id"])
+        for bname in ("第一党支部", "第二党支部"):
+            branch = await orgs.create_org(
+                ctx, f"{cname}{bname}", "branch", community["_id"], location=centres[ci]
+            )
+            branches.append((branch, centres[ci]))
+    for code, name, skills, points, hours, sla, desc in CATEGORIES:
+        await catalogue.create_category(
+            ctx,
+            code=code,
+            name=name,
+            skills=skills,
+            base_points=points,
+            service_hours=hours,
+            sla_hours=sla,
+            description=desc,
+        )
+    await create_user(
+        ctx,
+        role="admin",
+        name="街道党工委管理员",
+        org_id=street["_id"],
+        username="street-admin",
+        password=DEMO_PASSWORD,
+        openid="demo-street-admin",
+    )
+    secretaries = []
+    for i, (branch, _) in enumerate(branches, start=1):
+        secretaries.append(
+            await create_user(
+                ctx,
+                role="secretary",
+                name=f"{branch['name']}书记",
+                org_id=branch["_id"],
+                username=f"secretary{i}",
+                password=DEMO_PASSWORD,
+                openid=f"demo-secretary-{i}",
+            )
+        )
+    members = []
+    for i, (name, status, skills) in enumerate(MEMBERS):
+        branch, centre = branches[i % len(branches)]
+        members.append(
+            await create_user(
+                ctx,
+                role="member",
+                name=name,
+                org_id=branch["_id"],
+                openid=f"demo-member-{i + 1}",
+                party_status=status,
+                skills=skills,
+                home_location=_point(centre, rng),
+                phone=f"1380000{i + 1:04d}",
+            )
+        )
+    residents = [
+        await create_user(
+            ctx,
+            role="resident",
+            name=name,
+            openid=f"demo-resident-{i + 1}",
+            phone=f"1390000{i + 1:04d}",
+        )
+        for i, name in enumerate(["林阿姨", "郑大爷", "何女士", "马先生"])
+    ]
+    await _demo_orders(ctx, rng, branches, secretaries, members, residents)
+    return True
+
+
+async def _demo_orders(
+    ctx: Context,
+    rng: random.Random,
+    branches: list[tuple[dict[str, Any], tuple[float, float]]],
+    secretaries: list[dict[str, Any]],
+    members: list[dict[str, Any]],
+    residents: list[dict[str, Any]],
+) -> None:
+    cats = list((await catalogue.active_categories(ctx)).values())
+    stages = [
+        "submitted",
+        "submitted",
+        "dispatched",
+        "accepted",
+        "in_service",
+        "completed",
+        "closed",
+        "closed",
+        "closed",
+        "cancelled",
+    ]
+    for n, stage in enumerate(stages):
+        bi = n % len(branches)
+        branch, centre = branches[bi]
+        resident = Actor.from_user(residents[n % len(residents)])
+        secretary = Actor.from_user(secretaries[bi])
+        cat = cats[n % len(cats)]
+        order, _ = await orders.place_order(
+            ctx,
+            resident,
+            {
+                "category_id": cat["_id"],
+                "org_id": branch["_id"],
+                "description": f"需要{cat['name']}服务，麻烦尽快联系。",
+                "address": f"{branch['name'][:4]}{rng.randint(1, 30)}号楼{rng.randint(1, 6)}单元",
+                "location": _point(centre, rng),
+                "photos": [],
+            },
+        )
+        if stage in ("submitted", "cancelled"):
+            if stage == "cancelled":
+                await orders.cancel_order(ctx, resident, order["_id"], "已自行解决")
+            continue
+        volunteer = next(m for m in members if m["org_id"] == branch["_id"])
+        await orders.dispatch_order(
+            ctx,
+            secretary,
+            order["_id"],
+            {"volunteer_ids": [volunteer["_id"]], "due_at": ctx.now() + timedelta(days=2)},
+        )
+        if stage == "dispatched":
+            continue
+        member = Actor.from_user(volunteer)
+        await orders.accept_order(ctx, member, order["_id"])
+        if stage == "accepted":
+            continue
+        await orders.start_order(ctx, member, order["_id"])
+        if stage == "in_service":
+            continue
+        await orders.complete_order(ctx, member, order["_id"], {"note": "已上门处理完毕。"})
+        if stage == "completed":
+            continue
+        await orders.confirm_order(
+            ctx,
+            resident,
+            order["_id"],
+            {"rating": rng.choice([4, 5, 5]), "comment": "很及时，谢谢！"},
+        )

@@ -1,0 +1,158 @@
+"""The only door to WeChat: wechatpy, pointed at a configurable base, run off the loop.
+
+wechatpy blocks, so every call runs in an executor. Its access token lives in MongoDB
+(`wechat_tokens`) so all processes share one token instead of each fetching its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import requests
+from pymongo.asynchronous.database import AsyncDatabase
+from wechatpy.client import WeChatClient
+from wechatpy.exceptions import WeChatClientException
+from wechatpy.session import SessionStorage
+
+from server.config import Config
+from server.errors import AppError, RateLimited, Unauthenticated, UpstreamFailed, ValidationFailed
+
+log = logging.getLogger("tongxin.wechat")
+T = TypeVar("T")
+
+CODE_INVALID = 40029
+CODE_USED = 40163
+RATE_LIMITED = 45011
+
+
+class MemoryStorage(SessionStorage):
+    """Per-process copy of the shared token; the gateway syncs it with MongoDB."""
+
+    def __init__(self) -> None:
+        self._data: dict[str, Any] = {}
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._data.get(key, default)
+
+    def set(self, key: str, value: Any, ttl: int | None = None) -> None:
+        self._data[key] = value
+
+    def delete(self, key: str) -> None:
+        self._data.pop(key, None)
+
+
+class _Client(WeChatClient):
+    """wechatpy's client with every base URL, the token URL included, made configurable."""
+
+    def __init__(self, base: str, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.base = base
+        self.API_BASE_URL = base + "cgi-bin/"
+        self.wxa.API_BASE_URL = base
+
+    def fetch_access_token(self) -> dict[str, Any]:
+        return self._fetch_access_token(
+            url=self.base + "cgi-bin/token",
+            params={
+                "grant_type": "client_credential",
+                "appid": self.appid,
+                "secret": self.secret,
+            },
+        )
+
+
+class WeChatGateway:
+    def __init__(self, config: Config, db: AsyncDatabase):
+        base = str(config.wechat.api_base)
+        if not base.endswith("/"):
+            base += "/"
+        self.base = base
+        self.appid = str(config.wechat.appid)
+        self.db = db
+        self.storage = MemoryStorage()
+        self.client = _Client(
+            base,
+            self.appid,
+            str(config.wechat.secret),
+            session=self.storage,
+            timeout=float(config.wechat.timeout_s),
+        )
+
+    async def _call(self, fn: Callable[[], T], errors: dict[int, AppError]) -> T:
+        await self._load_shared_token()
+        loop = asyncio.get_running_loop()
+        before = self.storage.get(self.client.access_token_key)
+        try:
+            result = await loop.run_in_executor(None, fn)
+        except WeChatClientException as exc:
+            code = int(exc.errcode) if exc.errcode is not None else None
+            log.warning("wechat call failed", extra={"errcode": code})
+            if code is not None and code in errors:
+                raise errors[code] from None
+            if code == RATE_LIMITED:
+                raise RateLimited() from None
+            raise UpstreamFailed() from None
+        except requests.RequestException:
+            log.warning("wechat unreachable")
+            raise UpstreamFailed() from None
+        if self.storage.get(self.client.access_token_key) != before:
+            await self._save_shared_token()
+        return result
+
+    async def _load_shared_token(self) -> None:
+        key = self.client.access_token_key
+        if self.storage.get(key) and self.client.expires_at - time.time() > 60:
+            return
+        doc = await self.db.wechat_tokens.find_one({"_id": self.appid})
+        if doc and doc["expires_at"] - time.time() > 60:
+            self.storage.set(key, doc["access_token"])
+            self.client.expires_at = int(doc["expires_at"])
+
+    async def _save_shared_token(self) -> None:
+        await self.db.wechat_tokens.update_one(
+            {"_id": self.appid},
+            {
+                "$set": {
+                    "access_token": self.storage.get(self.client.access_token_key),
+                    "expires_at": int(self.client.expires_at),
+                }
+            },
+            upsert=True,
+        )
+
+    async def code_to_session(self, code: str) -> dict[str, Any]:
+        """wx.login code → {openid, session_key, unionid?} (code2Session)."""
+        invalid = Unauthenticated("微信登录凭证无效，请重新登录", code="wechat_code_invalid")
+        result = await self._call(
+            functools.partial(self.client.wxa.code_to_session, code),
+            {CODE_INVALID: invalid, CODE_USED: invalid},
+        )
+        if not result.get("openid") or not result.get("session_key"):
+            raise UpstreamFailed()
+        return result
+
+    async def phone_number(self, code: str) -> str:
+        """getPhoneNumber button code → the user's phone (getuserphonenumber)."""
+        result = await self._call(
+            functools.partial(
+                self.client.post,
+                "wxa/business/getuserphonenumber",
+                data={"code": code},
+                api_base_url=self.base,
+            ),
+            {
+                CODE_INVALID: ValidationFailed(
+                    "手机号授权已失效，请重试", fields={"code": "授权码无效"}
+                )
+            },
+        )
+        info = result.get("phone_info") or {}
+        phone = info.get("purePhoneNumber") or info.get("phoneNumber")
+        if not phone:
+            raise UpstreamFailed()
+        return str(phone)
