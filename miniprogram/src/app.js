@@ -1,0 +1,57 @@
+const auth = require('./utils/auth');
+const storage = require('./utils/storage');
+const meService = require('./services/me');
+
+App({
+  globalData: {
+    user: null
+  },
+
+  onLaunch() {
+    this.globalData.user = storage.getUser();
+    this.ready().catch(() => {
+      // pages show their own login / error state
+    });
+  },
+
+  /**
+   * Resolves the current user once logged in (shared by all pages).
+   * Rejects when login is impossible (network, explicit logout): the next call tries again.
+   */
+  ready() {
+    if (!this._ready) {
+      this._ready = auth
+        .ensureLogin()
+        .then(() => meService.getMe())
+        .then((user) => this.setUser(user))
+        .catch((err) => {
+          this._ready = null;
+          throw err;
+        });
+    }
+    return this._ready;
+  },
+
+  /** Explicit login from a button (after a logout). */
+  login() {
+    this._ready = null;
+    return auth.login(true).then(() => this.ready());
+  },
+
+  refreshUser() {
+    return meService.getMe().then((user) => this.setUser(user));
+  },
+
+  setUser(user) {
+    this.globalData.user = user || null;
+    storage.setUser(user || null);
+    return user;
+  },
+
+  logout() {
+    return auth.logout().then(() => {
+      this._ready = null;
+      this.globalData.user = null;
+    });
+  }
+});

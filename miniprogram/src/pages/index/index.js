@@ -1,0 +1,109 @@
+const categoriesService = require('../../services/categories');
+const ordersService = require('../../services/orders');
+const { isManager, isMember, ROLE_TEXT } = require('../../utils/format');
+
+const RECENT_LIMIT = 5;
+
+Page({
+  data: {
+    user: null,
+    roleText: '',
+    member: false,
+    manager: false,
+    needLogin: false,
+    categories: [],
+    categoriesLoading: true,
+    categoriesError: '',
+    recent: [],
+    recentLoading: true,
+    recentError: ''
+  },
+
+  onLoad() {
+    this.load();
+  },
+
+  onShow() {
+    const user = getApp().globalData.user;
+    if (user) this.applyUser(user);
+    if (this.loadedOnce) this.loadRecent();
+  },
+
+  onPullDownRefresh() {
+    this.load().then(() => wx.stopPullDownRefresh());
+  },
+
+  applyUser(user) {
+    this.setData({
+      user,
+      roleText: user ? ROLE_TEXT[user.role] || '' : '',
+      member: isMember(user),
+      manager: isManager(user),
+      needLogin: false
+    });
+  },
+
+  async load() {
+    try {
+      const user = await getApp().ready();
+      this.applyUser(user);
+    } catch (e) {
+      this.setData({ needLogin: true, categoriesLoading: false, recentLoading: false });
+      return;
+    }
+    await Promise.all([this.loadCategories(), this.loadRecent()]);
+    this.loadedOnce = true;
+  },
+
+  async loadCategories() {
+    this.setData({ categoriesLoading: true, categoriesError: '' });
+    try {
+      const res = await categoriesService.listCategories();
+      this.setData({ categories: res.items || [], categoriesLoading: false });
+    } catch (e) {
+      this.setData({ categoriesLoading: false, categoriesError: e.message });
+    }
+  },
+
+  async loadRecent() {
+    this.setData({ recentLoading: this.data.recent.length === 0, recentError: '' });
+    try {
+      const res = await ordersService.listOrders({ scope: 'mine', offset: 0, limit: RECENT_LIMIT });
+      this.setData({ recent: res.items || [], recentLoading: false });
+    } catch (e) {
+      this.setData({ recentLoading: false, recentError: e.message });
+    }
+  },
+
+  async onLogin() {
+    try {
+      const user = await getApp().login();
+      this.applyUser(user);
+      await Promise.all([this.loadCategories(), this.loadRecent()]);
+      this.loadedOnce = true;
+    } catch (e) {
+      // request layer has shown the reason
+    }
+  },
+
+  onCategoryTap(e) {
+    const id = e.currentTarget.dataset.id;
+    wx.navigateTo({ url: '/pages/order-create/order-create?category_id=' + encodeURIComponent(id) });
+  },
+
+  onCreateOrder() {
+    wx.navigateTo({ url: '/pages/order-create/order-create' });
+  },
+
+  onOrderSelect(e) {
+    wx.navigateTo({ url: '/pages/order-detail/order-detail?id=' + encodeURIComponent(e.detail.id) });
+  },
+
+  onAllOrders() {
+    wx.switchTab({ url: '/pages/orders/orders' });
+  },
+
+  onNavigate(e) {
+    wx.navigateTo({ url: e.currentTarget.dataset.url });
+  }
+});

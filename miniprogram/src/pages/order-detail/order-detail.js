@@ -1,0 +1,162 @@
+const ordersService = require('../../services/orders');
+const { formatDateTime } = require('../../utils/format');
+const { confirm, prompt, toast } = require('../../utils/ui');
+
+function can(order, action) {
+  return !!order && Array.isArray(order.actions) && order.actions.indexOf(action) >= 0;
+}
+
+function decorate(order) {
+  return Object.assign({}, order, {
+    createdText: formatDateTime(order.created_at),
+    wantedText: formatDateTime(order.wanted_at),
+    dueText: formatDateTime(order.due_at),
+    phoneCallable: !!order.contact_phone && String(order.contact_phone).indexOf('*') < 0
+  });
+}
+
+Page({
+  data: {
+    id: '',
+    order: null,
+    loading: true,
+    error: '',
+    acting: false,
+    can: {},
+    rating: 0,
+    comment: ''
+  },
+
+  onLoad(query) {
+    this.setData({ id: (query && query.id) || '' });
+    this.load();
+  },
+
+  onShow() {
+    if (this.loadedOnce) this.load();
+  },
+
+  onPullDownRefresh() {
+    return this.load().then(() => wx.stopPullDownRefresh());
+  },
+
+  async load() {
+    if (!this.data.id) {
+      this.setData({ loading: false, error: '工单不存在' });
+      return;
+    }
+    this.setData({ loading: !this.data.order, error: '' });
+    try {
+      const order = await ordersService.getOrder(this.data.id);
+      this.show(order);
+      this.loadedOnce = true;
+    } catch (e) {
+      this.setData({ loading: false, error: e.message });
+    }
+  },
+
+  show(order) {
+    this.setData({
+      order: decorate(order),
+      loading: false,
+      can: {
+        cancel: can(order, 'cancel'),
+        confirm: can(order, 'confirm'),
+        accept: can(order, 'accept'),
+        decline: can(order, 'decline'),
+        start: can(order, 'start'),
+        complete: can(order, 'complete'),
+        dispatch: can(order, 'dispatch') || can(order, 'reject')
+      }
+    });
+  },
+
+  /** Runs one transition; the answer is the updated order (its timeline may be absent). */
+  async act(fn, successText) {
+    if (this.data.acting) return false;
+    this.setData({ acting: true });
+    try {
+      const updated = await fn();
+      toast(successText, 'success');
+      this.setData({ acting: false });
+      // reload to get the timeline; fall back to the answer
+      if (updated && updated.id) this.show(Object.assign({ timeline: this.data.order.timeline }, updated));
+      await this.load();
+      return true;
+    } catch (e) {
+      this.setData({ acting: false });
+      if (e.status === 409) this.load();
+      return false;
+    }
+  },
+
+  async onCancel() {
+    const reason = await prompt('取消工单', '取消原因（选填）', false);
+    if (reason === null) return;
+    await this.act(() => ordersService.cancelOrder(this.data.id, reason), '已取消');
+  },
+
+  onRate(e) {
+    this.setData({ rating: e.detail.value });
+  },
+
+  onComment(e) {
+    this.setData({ comment: e.detail.value });
+  },
+
+  async onConfirm() {
+    if (!this.data.rating) {
+      toast('请先为本次服务打分');
+      return;
+    }
+    const body = { rating: this.data.rating };
+    if (this.data.comment.trim()) body.comment = this.data.comment.trim();
+    const ok = await this.act(() => ordersService.confirmOrder(this.data.id, body), '感谢您的评价');
+    if (ok) this.setData({ rating: 0, comment: '' });
+  },
+
+  async onAccept() {
+    if (!(await confirm('确认接单', '接单后请按时上门服务'))) return;
+    await this.act(() => ordersService.acceptOrder(this.data.id), '接单成功');
+  },
+
+  async onDecline() {
+    const reason = await prompt('退回工单', '退回原因', true);
+    if (!reason) return;
+    await this.act(() => ordersService.declineOrder(this.data.id, reason), '已退回');
+  },
+
+  async onStart() {
+    if (!(await confirm('开始服务', '确认已到达现场并开始服务？'))) return;
+    await this.act(() => ordersService.startOrder(this.data.id), '已开始服务');
+  },
+
+  onComplete() {
+    wx.navigateTo({ url: '/pkg-member/pages/task-complete/task-complete?id=' + encodeURIComponent(this.data.id) });
+  },
+
+  onDispatch() {
+    wx.navigateTo({ url: '/pkg-secretary/pages/dispatch-detail/dispatch-detail?id=' + encodeURIComponent(this.data.id) });
+  },
+
+  onCall() {
+    if (this.data.order && this.data.order.phoneCallable) wx.makePhoneCall({ phoneNumber: this.data.order.contact_phone });
+  },
+
+  onOpenMap() {
+    const o = this.data.order;
+    if (!o || !o.location || !o.location.coordinates) return;
+    wx.openLocation({
+      longitude: Number(o.location.coordinates[0]),
+      latitude: Number(o.location.coordinates[1]),
+      name: o.address || '',
+      address: o.address || ''
+    });
+  },
+
+  onPreview(e) {
+    const ds = e.currentTarget.dataset;
+    const urls = (this.data.order && this.data.order[ds.field]) || [];
+    wx.previewImage({ urls, current: ds.url });
+  }
+});

@@ -1,0 +1,80 @@
+const ordersService = require('../../../services/orders');
+const { toast } = require('../../../utils/ui');
+
+const MAX_PHOTOS = 9;
+const MAX_NOTE = 500;
+
+Page({
+  data: {
+    id: '',
+    order: null,
+    loading: true,
+    note: '',
+    photos: [],
+    error: '',
+    submitting: false,
+    maxPhotos: MAX_PHOTOS,
+    maxNote: MAX_NOTE
+  },
+
+  onLoad(query) {
+    this.setData({ id: (query && query.id) || '' });
+    this.load();
+  },
+
+  async load() {
+    this.setData({ loading: true });
+    try {
+      const order = await ordersService.getOrder(this.data.id);
+      this.setData({ order, loading: false });
+    } catch (e) {
+      this.setData({ loading: false });
+    }
+  },
+
+  onNote(e) {
+    this.setData({ note: e.detail.value, error: '' });
+  },
+
+  onChoosePhotos() {
+    const left = MAX_PHOTOS - this.data.photos.length;
+    if (left <= 0) return;
+    wx.chooseMedia({
+      count: left,
+      mediaType: ['image'],
+      sourceType: ['album', 'camera'],
+      sizeType: ['compressed'],
+      success: (res) => {
+        const paths = (res.tempFiles || []).map((f) => f.tempFilePath).filter(Boolean);
+        this.setData({ photos: this.data.photos.concat(paths).slice(0, MAX_PHOTOS) });
+      }
+    });
+  },
+
+  onRemovePhoto(e) {
+    const idx = Number(e.currentTarget.dataset.index);
+    this.setData({ photos: this.data.photos.filter((p, i) => i !== idx) });
+  },
+
+  async onSubmit() {
+    if (this.data.submitting) return;
+    const note = this.data.note.trim();
+    if (!note) {
+      this.setData({ error: '请填写服务情况' });
+      toast('请填写服务情况');
+      return;
+    }
+    const body = { note };
+    if (this.data.photos.length) body.photos = this.data.photos.slice();
+    this.setData({ submitting: true });
+    try {
+      await ordersService.completeOrder(this.data.id, body);
+      this.setData({ submitting: false });
+      toast('已提交，等待群众确认', 'success');
+      wx.navigateBack();
+    } catch (err) {
+      const fields = err.fields || {};
+      this.setData({ submitting: false, error: fields.note || fields.photos || '' });
+    }
+  }
+});

@@ -1,0 +1,59 @@
+const tasksService = require('../../../services/tasks');
+const ordersService = require('../../../services/orders');
+const { ListController, emptyList } = require('../../../utils/list');
+const { confirm, toast } = require('../../../utils/ui');
+
+Page({
+  data: {
+    list: emptyList(),
+    takingId: ''
+  },
+
+  onLoad() {
+    this.list = new ListController(this, 'list', (p) => tasksService.listTaskHall({ offset: p.offset, limit: p.limit }));
+    this.list.refresh();
+  },
+
+  onShow() {
+    if (this.shownOnce) this.list.refresh();
+    this.shownOnce = true;
+  },
+
+  onPullDownRefresh() {
+    return this.list.refresh();
+  },
+
+  onReachBottom() {
+    return this.list.loadMore();
+  },
+
+  onRetry() {
+    return this.list.refresh();
+  },
+
+  onMore() {
+    return this.list.loadMore();
+  },
+
+  onSelect(e) {
+    wx.navigateTo({ url: '/pages/order-detail/order-detail?id=' + encodeURIComponent(e.detail.id) });
+  },
+
+  async onTake(e) {
+    const id = e.currentTarget.dataset.id;
+    if (this.data.takingId) return;
+    if (!(await confirm('确认接单', '接单后请按时上门服务，完成后可获得志愿积分'))) return;
+    this.setData({ takingId: id });
+    try {
+      await ordersService.acceptOrder(id);
+      this.list.removeItem(id);
+      toast('接单成功', 'success');
+      this.setData({ takingId: '' });
+      wx.navigateTo({ url: '/pages/order-detail/order-detail?id=' + encodeURIComponent(id) });
+    } catch (err) {
+      this.setData({ takingId: '' });
+      // taken by someone else meanwhile, or no longer open: show the current hall
+      if (err.status === 409 || err.status === 404) this.list.refresh();
+    }
+  }
+});

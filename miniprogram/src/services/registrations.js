@@ -1,0 +1,23 @@
+const { request } = require('../utils/request');
+
+/** POST /member-registrations {org_id, name, party_status, skills, phone?} → 201 registration */
+function createRegistration(body) {
+  return request({ method: 'POST', path: '/member-registrations', data: body });
+}
+
+/** GET /member-registrations?status=&offset=&limit= → {items, next_offset} */
+function listRegistrations(query) {
+  return request({ method: 'GET', path: '/member-registrations', query });
+}
+
+/** POST /member-registrations/{id}/approve {} */
+function approveRegistration(id) {
+  return request({ method: 'POST', path: '/member-registrations/{id}/approve', params: { id }, data: {} });
+}
+
+/** POST /member-registrations/{id}/reject {reason} */
+function rejectRegistration(id, reason) {
+  return request({ method: 'POST', path: '/member-registrations/{id}/reject', params: { id }, data: { reason } });
+}
+
+module.exports = { createRegistration, listRegistrations, approveRegistration, rejectRegistration };
