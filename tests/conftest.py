@@ -1,0 +1,171 @@
+"""Test plumbing: a real MongoDB-protocol server (embedded SecantusDB, or TONGXIN_TEST_MONGO_URI),
+the fake WeChat on loopback, and the real app served over real HTTP per test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import logging
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import tornado.httpclient
+from bson import ObjectId
+
+from models.context import Context
+from server.app import Service, build_service
+from server.config import Config, load_config
+from server.embedded import EmbeddedMongo, free_port
+from server.logging import JsonFormatter
+from tests.fakes.wechat import FakeWeChat
+
+LOG_STREAM = io.StringIO()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def captured_logs() -> Iterator[io.StringIO]:
+    """Every log line of the whole run, formatted exactly as production formats it."""
+    handler = logging.StreamHandler(LOG_STREAM)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    logging.getLogger("wechatpy").setLevel(logging.WARNING)
+    yield LOG_STREAM
+    root.removeHandler(handler)
+
+
+@pytest.fixture(scope="session")
+def mongo_uri() -> Iterator[str]:
+    uri = os.environ.get("TONGXIN_TEST_MONGO_URI")
+    if uri:
+        yield uri
+        return
+    with tempfile.TemporaryDirectory(prefix="tongxin-test-db-") as path:
+        db = EmbeddedMongo(os.path.join(path, "db"), free_port())
+        db.start()
+        try:
+            yield db.uri
+        finally:
+            db.stop()
+
+
+@pytest.fixture(scope="session")
+def fake_wechat() -> Iterator[FakeWeChat]:
+    fake = FakeWeChat()
+    fake.start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def config(fake_wechat: FakeWeChat) -> Config:
+    base = load_config(environ={})
+    return base.replace(
+        mongo={"database": "t_" + uuid.uuid4().hex[:12], "timeout_ms": 1800},
+        wechat={"api_base": fake_wechat.base, "appid": "wxtest", "secret": "test-secret"},
+        orders={"max_open_per_member": 3, "escalate_after_declines": 3},
+    )
+
+
+@pytest.fixture
+def service(io_loop: Any, config: Config, mongo_uri: str) -> Iterator[Service]:
+    svc: Service = io_loop.run_sync(lambda: build_service(config, mongo_uri))
+    yield svc
+
+    async def teardown() -> None:
+        await svc.client.drop_database(config.mongo.database)
+        await svc.close()
+
+    io_loop.run_sync(teardown)
+
+
+@pytest.fixture
+def app(service: Service) -> Any:
+    return service.app
+
+
+@pytest.fixture
+def ctx(service: Service) -> Context:
+    return service.ctx
+
+
+class Api:
+    """A real HTTP client for the app: `status, body = await api.post(path, json, token=)`."""
+
+    def __init__(self, base_url: str):
+        self.base_url = base_url
+        self.client = tornado.httpclient.AsyncHTTPClient(force_instance=True, max_clients=64)
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        token: str | None = None,
+        headers: dict[str, str] | None = None,
+        raw: bytes | None = None,
+        timeout: float = 20,
+    ) -> tuple[int, Any]:
+        hdrs = dict(headers or {})
+        if token:
+            hdrs["Authorization"] = f"Bearer {token}"
+        data = raw
+        if data is None and body is not None:
+            data = json.dumps(body, ensure_ascii=False).encode()
+        if data is None and method == "POST":
+            data = b""
+        resp = await self.client.fetch(
+            self.base_url + path,
+            method=method,
+            body=data,
+            headers=hdrs,
+            raise_error=False,
+            request_timeout=timeout,
+            allow_nonstandard_methods=True,
+        )
+        if resp.code == 599:
+            raise resp.error or RuntimeError("request failed")
+        text = resp.body.decode() if resp.body else ""
+        self.last_text = text
+        return resp.code, (json.loads(text) if text else None)
+
+    async def get(self, path: str, **kw: Any) -> tuple[int, Any]:
+        return await self.call("GET", path, **kw)
+
+    async def post(self, path: str, body: Any = None, **kw: Any) -> tuple[int, Any]:
+        return await self.call("POST", path, body, **kw)
+
+    async def login(self, openid: str) -> str:
+        status, body = await self.post("/api/v1/auth/wechat-login", {"code": f"ok:{openid}"})
+        assert status == 200, body
+        return str(body["token"])
+
+
+@pytest.fixture
+def api(http_server: Any, base_url: str) -> Iterator[Api]:
+    client = Api(base_url)
+    yield client
+    client.client.close()
+
+
+def oid(value: Any) -> ObjectId:
+    return ObjectId(str(value))
+
+
+def run(coro: Any) -> Any:
+    return asyncio.get_event_loop().run_until_complete(coro)
+
+
+@pytest.fixture
+def world(io_loop: Any, ctx: Context) -> Any:
+    from tests.world import build_world
+
+    return io_loop.run_sync(lambda: build_world(ctx))
