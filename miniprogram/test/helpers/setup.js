@@ -1,1 +1,6 @@
-// placeholder, replaced below
+const { createWx } = require('./wx');
+
+// A fresh fake wx before every test; tests may replace single functions.
+beforeEach(() => {
+  global.wx = createWx();
+});
