@@ -1,0 +1,228 @@
+jest.mock('../../src/services/orders');
+jest.mock('../../src/services/tasks');
+jest.mock('../../src/services/points');
+jest.mock('../../src/services/registrations');
+jest.mock('../../src/services/categories');
+
+const ordersService = require('../../src/services/orders');
+const tasksService = require('../../src/services/tasks');
+const pointsService = require('../../src/services/points');
+const registrationsService = require('../../src/services/registrations');
+const categoriesService = require('../../src/services/categories');
+const { createPage, flush, fakeApp, apiError, ev } = require('../helpers/page');
+
+function order(extra) {
+  return Object.assign({ id: 'o1', status: 'dispatched', category_name: '助老', description: '陪同就医', address: '和平路1号', actions: [] }, extra);
+}
+
+describe('member registration page', () => {
+  beforeEach(() => {
+    fakeApp({ id: 'u1', role: 'resident', name: '王强' });
+    categoriesService.listCategories.mockResolvedValue({ items: [{ id: 'c1', skills: ['电工', '维修'] }, { id: 'c2', skills: ['维修', '法律'] }] });
+  });
+
+  test('loads my registrations and the skill options from the catalogue', async () => {
+    registrationsService.listRegistrations.mockResolvedValue({ items: [{ id: 'r1', status: 'rejected', reason: '信息不全', org_name: '一支部', created_at: '2025-01-01T00:00:00Z' }], next_offset: null });
+    const page = createPage('pkg-member/pages/register/register');
+    page.onLoad();
+    await flush();
+    expect(registrationsService.listRegistrations).toHaveBeenCalledWith({ offset: 0, limit: 20 });
+    expect(page.data.list.items[0].reason).toBe('信息不全');
+    expect(page.data.hasPending).toBe(false);
+    expect(page.data.skillOptions).toEqual(['电工', '维修', '法律']);
+    expect(page.data.name).toBe('王强');
+  });
+
+  test('a pending registration hides the form', async () => {
+    registrationsService.listRegistrations.mockResolvedValue({ items: [{ id: 'r1', status: 'pending' }], next_offset: null });
+    const page = createPage('pkg-member/pages/register/register');
+    page.onLoad();
+    await flush();
+    expect(page.data.hasPending).toBe(true);
+  });
+
+  test('submits branch, party status and skills; requires a branch', async () => {
+    registrationsService.listRegistrations.mockResolvedValue({ items: [], next_offset: null });
+    registrationsService.createRegistration.mockResolvedValue({ id: 'r2', status: 'pending' });
+    const page = createPage('pkg-member/pages/register/register');
+    page.onLoad();
+    await flush();
+    await page.onSubmit();
+    expect(registrationsService.createRegistration).not.toHaveBeenCalled();
+    expect(page.data.errors).toMatchObject({ org_id: '请选择报到的支部', party_status: '请选择政治面貌' });
+
+    wx.navigateTo = jest.fn((o) => {
+      expect(o.url).toContain('types=branch');
+      o.events.selected({ id: 'b1', name: '和平社区第一支部', type: 'branch' });
+    });
+    page.onChooseOrg();
+    page.onPartyChange(ev({}, { value: '4' }));
+    page.onToggleSkill(ev({ skill: '电工' }));
+    page.onToggleSkill(ev({ skill: '法律' }));
+    page.onToggleSkill(ev({ skill: '法律' }));
+    page.onInput(ev({ field: 'customSkill' }, { value: '理发' }));
+    page.onAddSkill();
+    expect(page.data.skillChips.filter((c) => c.active).map((c) => c.name)).toEqual(['电工', '理发']);
+    registrationsService.listRegistrations.mockResolvedValue({ items: [{ id: 'r2', status: 'pending' }], next_offset: null });
+    await page.onSubmit();
+    expect(registrationsService.createRegistration).toHaveBeenCalledWith({ org_id: 'b1', name: '王强', party_status: '正式党员', skills: ['电工', '理发'] });
+    expect(page.data.hasPending).toBe(true);
+  });
+
+  test('server field errors are shown next to the fields', async () => {
+    registrationsService.listRegistrations.mockResolvedValue({ items: [], next_offset: null });
+    registrationsService.createRegistration.mockRejectedValue(apiError(400, '提交的信息有误', { org_id: '只能报到到支部' }));
+    const page = createPage('pkg-member/pages/register/register');
+    page.onLoad();
+    await flush();
+    page.setData({ org: { id: 'x', name: '社区' }, partyIndex: 0 });
+    await page.onSubmit();
+    expect(page.data.errors.org_id).toBe('只能报到到支部');
+    expect(page.data.submitting).toBe(false);
+  });
+});
+
+describe('task hall page', () => {
+  test('lists open orders with distance, takes one and removes it from the hall', async () => {
+    tasksService.listTaskHall.mockResolvedValue({ items: [order({ id: 'a', distance_km: 0.8 }), order({ id: 'b' })], next_offset: null });
+    ordersService.acceptOrder.mockResolvedValue(order({ id: 'a', status: 'accepted' }));
+    const page = createPage('pkg-member/pages/task-hall/task-hall');
+    page.onLoad();
+    await flush();
+    expect(tasksService.listTaskHall).toHaveBeenCalledWith({ offset: 0, limit: 20 });
+    expect(page.data.list.items).toHaveLength(2);
+    await page.onTake(ev({ id: 'a' }));
+    expect(ordersService.acceptOrder).toHaveBeenCalledWith('a');
+    expect(page.data.list.items.map((o) => o.id)).toEqual(['b']);
+    expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pages/order-detail/order-detail?id=a' });
+  });
+
+  test('taken by someone else (409) → the hall is reloaded', async () => {
+    tasksService.listTaskHall.mockResolvedValueOnce({ items: [order({ id: 'a' })], next_offset: null }).mockResolvedValueOnce({ items: [], next_offset: null });
+    ordersService.acceptOrder.mockRejectedValue(apiError(409, '该工单已被其他队员接单'));
+    const page = createPage('pkg-member/pages/task-hall/task-hall');
+    page.onLoad();
+    await flush();
+    await page.onTake(ev({ id: 'a' }));
+    await flush();
+    expect(tasksService.listTaskHall).toHaveBeenCalledTimes(2);
+    expect(page.data.list.items).toEqual([]);
+    expect(page.data.takingId).toBe('');
+  });
+
+  test('declining the confirmation does not accept', async () => {
+    tasksService.listTaskHall.mockResolvedValue({ items: [order()], next_offset: null });
+    const page = createPage('pkg-member/pages/task-hall/task-hall');
+    page.onLoad();
+    await flush();
+    wx.answerModal({ confirm: false });
+    await page.onTake(ev({ id: 'o1' }));
+    expect(ordersService.acceptOrder).not.toHaveBeenCalled();
+  });
+});
+
+describe('my tasks page', () => {
+  test('lists assigned orders per status and starts one', async () => {
+    ordersService.listOrders.mockResolvedValue({ items: [order({ status: 'accepted', actions: ['start', 'decline'] })], next_offset: null });
+    ordersService.startOrder.mockResolvedValue(order({ status: 'in_service' }));
+    const page = createPage('pkg-member/pages/my-tasks/my-tasks');
+    page.onLoad({});
+    await flush();
+    expect(ordersService.listOrders).toHaveBeenCalledWith({ scope: 'assigned', status: 'accepted', offset: 0, limit: 20 });
+    expect(page.data.list.items[0]).toMatchObject({ canStart: true, canDecline: true, canComplete: false });
+    ordersService.listOrders.mockResolvedValue({ items: [], next_offset: null });
+    await page.onStart(ev({ id: 'o1' }));
+    expect(ordersService.startOrder).toHaveBeenCalledWith('o1');
+    expect(page.data.list.items).toEqual([]);
+  });
+
+  test('decline needs a reason', async () => {
+    ordersService.listOrders.mockResolvedValue({ items: [order({ actions: ['accept', 'decline'] })], next_offset: null });
+    const page = createPage('pkg-member/pages/my-tasks/my-tasks');
+    page.onLoad({ status: 'dispatched' });
+    await flush();
+    wx.answerModal({ confirm: true, content: '  ' });
+    await page.onDecline(ev({ id: 'o1' }));
+    expect(ordersService.declineOrder).not.toHaveBeenCalled();
+    expect(wx.showToast).toHaveBeenCalledWith(expect.objectContaining({ title: '请填写退回原因' }));
+    wx.answerModal({ confirm: true, content: '临时有事' });
+    ordersService.declineOrder.mockResolvedValue(order());
+    await page.onDecline(ev({ id: 'o1' }));
+    expect(ordersService.declineOrder).toHaveBeenCalledWith('o1', '临时有事');
+  });
+
+  test('complete opens the completion page', () => {
+    const page = createPage('pkg-member/pages/my-tasks/my-tasks');
+    page.onComplete(ev({ id: 'o9' }));
+    expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pkg-member/pages/task-complete/task-complete?id=o9' });
+  });
+});
+
+describe('task completion page', () => {
+  test('requires a note, sends note and photos, then goes back', async () => {
+    ordersService.getOrder.mockResolvedValue(order({ status: 'in_service' }));
+    ordersService.completeOrder.mockResolvedValue(order({ status: 'completed' }));
+    const page = createPage('pkg-member/pages/task-complete/task-complete');
+    page.onLoad({ id: 'o1' });
+    await flush();
+    expect(page.data.order.id).toBe('o1');
+    await page.onSubmit();
+    expect(ordersService.completeOrder).not.toHaveBeenCalled();
+    expect(page.data.error).toBe('请填写服务情况');
+    page.onNote({ detail: { value: '已陪同就医并送回家' } });
+    wx.chooseMedia = jest.fn((o) => o.success({ tempFiles: [{ tempFilePath: 'wxfile://tmp/done.jpg' }] }));
+    page.onChoosePhotos();
+    await page.onSubmit();
+    expect(ordersService.completeOrder).toHaveBeenCalledWith('o1', { note: '已陪同就医并送回家', photos: ['wxfile://tmp/done.jpg'] });
+    expect(wx.navigateBack).toHaveBeenCalled();
+  });
+
+  test('an API error keeps the form and shows the field message', async () => {
+    ordersService.getOrder.mockResolvedValue(order());
+    ordersService.completeOrder.mockRejectedValue(apiError(400, '提交的信息有误', { note: '内容含有敏感词' }));
+    const page = createPage('pkg-member/pages/task-complete/task-complete');
+    page.onLoad({ id: 'o1' });
+    await flush();
+    page.onNote({ detail: { value: 'x' } });
+    await page.onSubmit();
+    expect(page.data.error).toBe('内容含有敏感词');
+    expect(wx.navigateBack).not.toHaveBeenCalled();
+  });
+});
+
+describe('points page', () => {
+  test('shows balances and rank, pages the ledger, switches kind, loads the leaderboard of my branch', async () => {
+    fakeApp({ id: 'm1', role: 'member' });
+    pointsService.getMyPoints.mockResolvedValue({ points_balance: 120.5, hours_balance: 36, rank: 3, rank_total: 40, org_id: 'b1', org_name: '一支部' });
+    pointsService.listLedger
+      .mockResolvedValueOnce({ items: [{ id: 'l1', kind: 'points', delta: 10, reason: '助老服务', created_at: '2025-01-01T00:00:00Z' }], next_offset: 1 })
+      .mockResolvedValueOnce({ items: [{ id: 'l2', kind: 'points', delta: -5, reason: '兑换', created_at: '2025-01-02T00:00:00Z' }], next_offset: null })
+      .mockResolvedValueOnce({ items: [], next_offset: null });
+    pointsService.getLeaderboard.mockResolvedValue({ period: 'month', items: [{ rank: 1, member_id: 'm1', name: '王强', org_name: '一支部', points: 50 }] });
+    const page = createPage('pkg-member/pages/points/points');
+    await page.onLoad();
+    expect(page.data.summary).toMatchObject({ pointsText: '120.5', hoursText: '36', rank: 3 });
+    expect(pointsService.listLedger).toHaveBeenCalledWith({ kind: 'points', offset: 0, limit: 20 });
+    await page.onReachBottom();
+    expect(page.data.ledger.items.map((e) => e.deltaText)).toEqual(['+10', '-5']);
+    await page.onKind(ev({ key: 'hours' }));
+    expect(pointsService.listLedger).toHaveBeenLastCalledWith({ kind: 'hours', offset: 0, limit: 20 });
+    expect(page.data.ledger.loaded).toBe(true);
+    await page.onView(ev({ key: 'board' }));
+    expect(pointsService.getLeaderboard).toHaveBeenCalledWith({ org_id: 'b1', period: 'month' });
+    expect(page.data.board.items[0].name).toBe('王强');
+    await page.onPeriod(ev({ key: 'year' }));
+    expect(pointsService.getLeaderboard).toHaveBeenLastCalledWith({ org_id: 'b1', period: 'year' });
+  });
+
+  test('a failing summary leaves the ledger usable', async () => {
+    fakeApp({ id: 'm1', role: 'member' });
+    pointsService.getMyPoints.mockRejectedValue(apiError(503, '服务暂不可用，请稍后重试'));
+    pointsService.listLedger.mockResolvedValue({ items: [], next_offset: null });
+    const page = createPage('pkg-member/pages/points/points');
+    await page.onLoad();
+    expect(page.data.summary).toBeNull();
+    expect(page.data.summaryLoading).toBe(false);
+    expect(page.data.ledger.loaded).toBe(true);
+  });
+});
