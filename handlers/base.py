@@ -107,8 +107,9 @@ class BaseHandler(tornado.web.RequestHandler):
         self.set_header("X-Request-Id", self.request_id)
         self.started = time.monotonic()
         if len(self.request.body) > int(self.ctx.config.http.max_body_bytes):
+            limit_kb = int(self.ctx.config.http.max_body_bytes) // 1024
             raise PayloadTooLarge(
-                f"提交的内容超过 {int(self.ctx.config.http.max_body_bytes) // 1024} KB"
+                f"提交的内容超过 {limit_kb} KB", fields={"body": f"不能超过 {limit_kb} KB"}
             )
         header = self.request.headers.get("Authorization", "")
         if header:

@@ -7,6 +7,7 @@ collection and is never returned or logged.
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from datetime import timedelta
 from typing import Any, Protocol
@@ -16,6 +17,8 @@ from pymongo.errors import DuplicateKeyError
 from models.context import Context
 from models.users import Actor, get_user, new_user_doc
 from server.errors import Unauthenticated
+
+log = logging.getLogger("tongxin.auth")
 
 
 class WeChatPort(Protocol):
@@ -91,6 +94,7 @@ async def logout(ctx: Context, token: str) -> None:
 
 async def bind_phone(ctx: Context, wechat: WeChatPort, actor: Actor, code: str) -> dict:
     phone = await wechat.phone_number(code)
+    log.info("phone bound", extra={"user_id": str(actor.id), "phone": phone})  # masked by the log
     await ctx.db.users.update_one(
         {"_id": actor.id}, {"$set": {"phone": phone, "updated_at": ctx.now()}}
     )

@@ -12,7 +12,7 @@ from typing import Any
 
 from bson import ObjectId
 from bson.errors import InvalidId
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, fields, validate, validates_schema
 from marshmallow import ValidationError as MarshmallowError
 
 from server.errors import NotFound, ValidationFailed
@@ -134,16 +134,13 @@ class GeoPointSchema(StrictSchema):
     type = Str(required=True, validate=OneOf(["Point"]))
     coordinates = List(Float(), required=True, validate=Length(equal=2))
 
-    @staticmethod
-    def check(point: Mapping[str, Any]) -> None:
+    @validates_schema
+    def check_range(self, point: Mapping[str, Any], **kwargs: Any) -> None:
         lng, lat = point["coordinates"]
-        errors = {}
         if not -180 <= lng <= 180:
-            errors["coordinates"] = ["经度应在 -180 到 180 之间"]
+            raise MarshmallowError("经度应在 -180 到 180 之间", "coordinates")
         if not -90 <= lat <= 90:
-            errors["coordinates"] = ["纬度应在 -90 到 90 之间"]
-        if errors:
-            raise MarshmallowError(errors)
+            raise MarshmallowError("纬度应在 -90 到 90 之间", "coordinates")
 
 
 class PageQuery(StrictSchema):

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from bson import ObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from models import orgs
 from models.context import Context
@@ -96,6 +96,10 @@ async def append(
         await ctx.db.ledger_entries.insert_many(docs, session=session)
     except DuplicateKeyError:
         raise AlreadyRecorded() from None
+    except BulkWriteError as exc:
+        if any(e.get("code") == 11000 for e in exc.details.get("writeErrors", [])):
+            raise AlreadyRecorded() from None
+        raise
     ctx.failpoint("ledger.after_entries")
     inc: dict[str, Any] = dict(also_inc or {})
     filt: dict[str, Any] = {"_id": member_id}

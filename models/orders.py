@@ -403,8 +403,13 @@ async def accept_order(ctx: Context, actor: Actor, order_id: ObjectId) -> dict[s
     """队员接单: exactly one volunteer wins; a member at the open-order limit is refused."""
     if not actor.is_member:
         raise Forbidden("只有队员可以接单")
-    order = await get_visible(ctx, actor, order_id)
-    _need(order, DISPATCHED)
+    order = await ctx.db.orders.find_one({"_id": order_id})
+    if order is None or not (_eligible(order, actor) or can_view(order, actor)):
+        raise NotFound("找不到该工单", code="order_not_found")
+    if order["status"] != DISPATCHED:
+        if order["status"] in OPEN_FOR_ASSIGNEE + (CLOSED,) and order.get("assignee_id"):
+            raise Conflict("该工单已被其他队员接单", code="order_taken")
+        _need(order, DISPATCHED)
     if not _eligible(order, actor):
         raise NotFound("找不到该工单", code="order_not_found")
     limit = int(ctx.config.orders.max_open_per_member)

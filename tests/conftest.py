@@ -68,7 +68,7 @@ def fake_wechat() -> Iterator[FakeWeChat]:
 def config(fake_wechat: FakeWeChat) -> Config:
     base = load_config(environ={})
     return base.replace(
-        mongo={"database": "t_" + uuid.uuid4().hex[:12], "timeout_ms": 1800},
+        mongo={"database": "t_" + uuid.uuid4().hex[:12], "timeout_ms": 1500},
         wechat={"api_base": fake_wechat.base, "appid": "wxtest", "secret": "test-secret"},
         orders={"max_open_per_member": 3, "escalate_after_declines": 3},
     )
