@@ -93,7 +93,7 @@ class BaseHandler(tornado.web.RequestHandler):
 
     @property
     def ctx(self) -> Context:
-        return self.settings["ctx"]  # type: ignore[no-any-return]
+        return self.settings["ctx"]
 
     def set_default_headers(self) -> None:
         self.set_header("Content-Type", "application/json; charset=UTF-8")

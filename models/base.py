@@ -196,7 +196,7 @@ def load(schema: Schema, data: Any) -> dict[str, Any]:
         result = schema.load(data)
     except MarshmallowError as exc:
         raise ValidationFailed(fields=_flatten(exc.messages)) from None
-    return dict(result)  # type: ignore[arg-type]
+    return dict(result)
 
 
 def parse_id(value: str, what: str = "记录") -> ObjectId:

@@ -124,7 +124,7 @@ async def check_ledger(ctx: Context) -> list[dict[str, Any]]:
     pipeline = [{"$group": {"_id": {"m": "$member_id", "k": "$kind"}, "total": {"$sum": "$delta"}}}]
     async for row in await ctx.db.ledger_entries.aggregate(pipeline):
         sums.setdefault(row["_id"]["m"], {})[row["_id"]["k"]] = row["total"]
-    problems = []
+    problems: list[dict[str, Any]] = []
     projection = {"name": 1, "points_balance": 1, "hours_balance": 1}
     query = {"$or": [{"points_balance": {"$ne": 0}}, {"hours_balance": {"$ne": 0}}]}
     seen: set[ObjectId] = set()
@@ -216,7 +216,7 @@ async def leaderboard(
     since = period_start(ctx.now(), period)
     if since is not None:
         match["created_at"] = {"$gte": since}
-    pipeline = [
+    pipeline: list[dict[str, Any]] = [
         {"$match": match},
         {"$group": {"_id": "$member_id", "points": {"$sum": "$delta"}}},
         {"$sort": {"points": -1, "_id": 1}},

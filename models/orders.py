@@ -407,7 +407,7 @@ async def accept_order(ctx: Context, actor: Actor, order_id: ObjectId) -> dict[s
     if order is None or not (_eligible(order, actor) or can_view(order, actor)):
         raise NotFound("找不到该工单", code="order_not_found")
     if order["status"] != DISPATCHED:
-        if order["status"] in OPEN_FOR_ASSIGNEE + (CLOSED,) and order.get("assignee_id"):
+        if order["status"] in (*OPEN_FOR_ASSIGNEE, CLOSED) and order.get("assignee_id"):
             raise Conflict("该工单已被其他队员接单", code="order_taken")
         _need(order, DISPATCHED)
     if not _eligible(order, actor):

@@ -112,7 +112,7 @@ class Api:
         token: str | None = None,
         headers: dict[str, str] | None = None,
         raw: bytes | None = None,
-        timeout: float = 20,
+        timeout: float = 20,  # noqa: ASYNC109 - the HTTP client's own request timeout
     ) -> tuple[int, Any]:
         hdrs = dict(headers or {})
         if token:

@@ -88,25 +88,44 @@ async def build_world(ctx: Context) -> World:
     w.orgs["A2"] = await orgs.create_org(ctx, "阳光社区第二党支部", "branch", comm_a["_id"])
     w.orgs["B1"] = await orgs.create_org(ctx, "春风社区第一党支部", "branch", comm_b["_id"])
     w.category = await catalogue.create_category(
-        ctx, code="appliance", name="家电维修", skills=["家电维修", "电工"],
-        base_points=10, service_hours=2.0, sla_hours=48,
+        ctx,
+        code="appliance",
+        name="家电维修",
+        skills=["家电维修", "电工"],
+        base_points=10,
+        service_hours=2.0,
+        sla_hours=48,
     )
     await catalogue.create_category(
-        ctx, code="legal", name="法律咨询", skills=["法律"], base_points=8,
-        service_hours=1.0, sla_hours=72,
+        ctx,
+        code="legal",
+        name="法律咨询",
+        skills=["法律"],
+        base_points=8,
+        service_hours=1.0,
+        sla_hours=72,
     )
 
     async def person(key: str, role: str, org: str | None = None, **extra: Any) -> None:
         w.users[key] = await create_user(
-            ctx, role=role, name=extra.pop("name", key), openid=f"openid-{key}",
-            org_id=w.orgs[org]["_id"] if org else None, **extra,
+            ctx,
+            role=role,
+            name=extra.pop("name", key),
+            openid=f"openid-{key}",
+            org_id=w.orgs[org]["_id"] if org else None,
+            **extra,
         )
 
     await person("owner", "resident", name="林阿姨", phone="13912340000")
     await person("other", "resident", name="郑大爷")
     for i, skills in enumerate((["家电维修"], ["助老"], ["电工", "家电维修"]), start=1):
         await person(
-            f"m{i}", "member", "A1", name=f"队员{i}", skills=skills, party_status="正式党员",
+            f"m{i}",
+            "member",
+            "A1",
+            name=f"队员{i}",
+            skills=skills,
+            party_status="正式党员",
             home_location={"type": "Point", "coordinates": [116.40 + i / 100, 39.90]},
         )
     await person("m_a2", "member", "A2", name="二支部队员", skills=["家电维修"])

@@ -9,8 +9,14 @@ import pytest
 from bson import json_util
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
-OPERATORS = [{"$gt": ""}, {"$where": "sleep(5000) || true"}, {"$ne": None}, [{"$in": [1]}],
-             {"a.b": 1}, {"$regex": ".*"}]
+OPERATORS = [
+    {"$gt": ""},
+    {"$where": "sleep(5000) || true"},
+    {"$ne": None},
+    [{"$in": [1]}],
+    {"a.b": 1},
+    {"$regex": ".*"},
+]
 WRONG_TYPES = [12345, 1.5, True, None, [], {}, "x", "NaN", 10**40]
 
 
@@ -50,8 +56,9 @@ def check(status, body, field, label, failures):
     if not CJK.search(error.get("message", "")):
         failures.append(f"{label}: message not Chinese: {error}")
     names = list(error.get("fields", {}))
-    if field and not any(n == field or n.startswith(field + ".") or n.startswith(field + "[")
-                         for n in names):
+    if field and not any(
+        n == field or n.startswith(field + ".") or n.startswith(field + "[") for n in names
+    ):
         failures.append(f"{label}: field {field!r} not named in {error}")
     for text in error.get("fields", {}).values():
         if not CJK.search(str(text)):
@@ -96,10 +103,16 @@ async def test_place_order_rejects_bad_input(api, world, ctx):
     base["wanted_at"] = "2030-01-01T09:00:00+08:00"
     base["contact_name"] = "林阿姨"
     extra = [
-        ("bad coordinates", {**base, "location": {"type": "Point", "coordinates": [500, 0]}},
-         "location"),
-        ("bad geo type", {**base, "location": {"type": "Polygon", "coordinates": [1, 2]}},
-         "location"),
+        (
+            "bad coordinates",
+            {**base, "location": {"type": "Point", "coordinates": [500, 0]}},
+            "location",
+        ),
+        (
+            "bad geo type",
+            {**base, "location": {"type": "Polygon", "coordinates": [1, 2]}},
+            "location",
+        ),
         ("unknown category", {**base, "category_id": "0" * 24}, None),
         ("too many photos", {**base, "photos": ["a"] * 20}, "photos"),
         ("bad phone", {**base, "contact_phone": "call me"}, "contact_phone"),
@@ -114,26 +127,55 @@ async def test_transitions_reject_bad_input(api, world, ctx):
     m1 = await api.login("openid-m1")
     owner = await api.login("openid-owner")
     submitted = await world.order_in("submitted")
-    await hammer(api, ctx, f"/api/v1/orders/{submitted}/dispatch",
-                 {"volunteer_ids": [str(world.id("m1"))], "to_hall": False,
-                  "due_at": "2030-01-01T09:00:00+08:00", "note": "尽快"}, sec)
+    await hammer(
+        api,
+        ctx,
+        f"/api/v1/orders/{submitted}/dispatch",
+        {
+            "volunteer_ids": [str(world.id("m1"))],
+            "to_hall": False,
+            "due_at": "2030-01-01T09:00:00+08:00",
+            "note": "尽快",
+        },
+        sec,
+    )
     await hammer(api, ctx, f"/api/v1/orders/{submitted}/reject", {"reason": "重复"}, sec)
     await hammer(api, ctx, f"/api/v1/orders/{submitted}/cancel", {"reason": "不需要"}, owner)
     in_service = await world.order_in("in_service")
-    await hammer(api, ctx, f"/api/v1/orders/{in_service}/complete",
-                 {"note": "修好了", "photos": ["https://img/1.jpg"]}, m1)
+    await hammer(
+        api,
+        ctx,
+        f"/api/v1/orders/{in_service}/complete",
+        {"note": "修好了", "photos": ["https://img/1.jpg"]},
+        m1,
+    )
     completed = await world.order_in("completed")
-    await hammer(api, ctx, f"/api/v1/orders/{completed}/confirm",
-                 {"rating": 5, "comment": "好"}, owner,
-                 [("rating 0", {"rating": 0}, "rating"), ("rating 6", {"rating": 6}, "rating")])
+    await hammer(
+        api,
+        ctx,
+        f"/api/v1/orders/{completed}/confirm",
+        {"rating": 5, "comment": "好"},
+        owner,
+        [("rating 0", {"rating": 0}, "rating"), ("rating 6", {"rating": 6}, "rating")],
+    )
 
 
 @pytest.mark.gen_test(timeout=120)
 async def test_other_writes_reject_bad_input(api, world, ctx):
     user = await api.login("new-person")
-    await hammer(api, ctx, "/api/v1/member-registrations",
-                 {"org_id": str(world.orgs["A1"]["_id"]), "name": "张三",
-                  "party_status": "积极分子", "skills": ["助老"], "phone": "13800001111"}, user)
+    await hammer(
+        api,
+        ctx,
+        "/api/v1/member-registrations",
+        {
+            "org_id": str(world.orgs["A1"]["_id"]),
+            "name": "张三",
+            "party_status": "积极分子",
+            "skills": ["助老"],
+            "phone": "13800001111",
+        },
+        user,
+    )
     await hammer(api, ctx, "/api/v1/me/phone", {"code": "phone:13800001111"}, user)
     await hammer(api, ctx, "/api/v1/auth/wechat-login", {"code": "ok:x"}, None)
 

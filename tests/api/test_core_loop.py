@@ -20,7 +20,11 @@ def cli(config, mongo_uri, *args):
     }
     return subprocess.run(
         [sys.executable, "-m", "server", *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -96,7 +100,12 @@ async def test_login_to_points(api, world, config, mongo_uri, fake_wechat):
     )
     assert status == 200 and closed["status"] == "closed" and closed["rating"] == 5
     assert [e["action"] for e in closed["timeline"]] == [
-        "submit", "dispatch", "accept", "start", "complete", "confirm",
+        "submit",
+        "dispatch",
+        "accept",
+        "start",
+        "complete",
+        "confirm",
     ]
     status, pts = await api.get("/api/v1/me/points", token=m1)
     assert status == 200
@@ -104,7 +113,8 @@ async def test_login_to_points(api, world, config, mongo_uri, fake_wechat):
     assert pts["rank_total"] == 3
     status, entries = await api.get("/api/v1/me/ledger", token=m1)
     assert sorted((e["kind"], e["delta"]) for e in entries["items"]) == [
-        ("hours", 2.0), ("points", 10),
+        ("hours", 2.0),
+        ("points", 10),
     ]
     status, board = await api.get(
         f"/api/v1/leaderboard?org_id={world.orgs['street']['_id']}&period=month", token=m1
@@ -155,7 +165,7 @@ async def test_member_registration_and_approval(api, world):
     status, again = await api.post(
         f"/api/v1/member-registrations/{reg['id']}/reject", {"reason": "重复"}, token=sec
     )
-    assert status == 409
+    assert status == 409 and again["error"]["code"] == "registration_decided"
 
     # a rejection needs a reason and is visible to the applicant
     second = await api.login("another-new")

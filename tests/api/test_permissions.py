@@ -14,16 +14,24 @@ ACTORS = ["anonymous", "owner", "other", "m1", "m2", "m_b1", "sec_a1", "sec_b1",
 OK = 200
 MATRIX = {
     "dispatch": ("submitted", "dispatch", {"owner": 403, "sec_a1": OK, "admin": OK}),
-    "reject": ("submitted", {"reason": "不在服务范围"},
-               {"owner": 403, "sec_a1": OK, "admin": OK}),
+    "reject": ("submitted", {"reason": "不在服务范围"}, {"owner": 403, "sec_a1": OK, "admin": OK}),
     "cancel": ("submitted", {"reason": "不需要了"}, {"owner": OK, "sec_a1": OK, "admin": OK}),
-    "accept": ("dispatched", {}, {"owner": 403, "other": 403, "m1": OK,
-                                  "sec_a1": 403, "sec_b1": 403, "admin": 403}),
-    "decline": ("dispatched", {"reason": "时间冲突"},
-                {"owner": 403, "m1": OK, "sec_a1": 403, "admin": 403}),
+    "accept": (
+        "dispatched",
+        {},
+        {"owner": 403, "other": 403, "m1": OK, "sec_a1": 403, "sec_b1": 403, "admin": 403},
+    ),
+    "decline": (
+        "dispatched",
+        {"reason": "时间冲突"},
+        {"owner": 403, "m1": OK, "sec_a1": 403, "admin": 403},
+    ),
     "start": ("accepted", {}, {"owner": 403, "m1": OK, "sec_a1": 403, "admin": 403}),
-    "complete": ("in_service", {"note": "已完成"},
-                 {"owner": 403, "m1": OK, "sec_a1": 403, "admin": 403}),
+    "complete": (
+        "in_service",
+        {"note": "已完成"},
+        {"owner": 403, "m1": OK, "sec_a1": 403, "admin": 403},
+    ),
     "confirm": ("completed", {"rating": 4}, {"owner": OK, "m1": 403, "sec_a1": 403, "admin": 403}),
 }
 READ = {"owner": OK, "m1": OK, "sec_a1": OK, "admin": OK}

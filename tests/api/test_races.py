@@ -15,7 +15,10 @@ async def test_twenty_volunteers_accept_one_order(api, world, ctx):
     volunteers = []
     for i in range(20):
         user = await create_user(
-            ctx, role="member", name=f"抢单队员{i}", org_id=world.orgs["A1"]["_id"],
+            ctx,
+            role="member",
+            name=f"抢单队员{i}",
+            org_id=world.orgs["A1"]["_id"],
             openid=f"racer-{i}",
         )
         volunteers.append((user["_id"], await api.login(f"racer-{i}")))
@@ -36,7 +39,10 @@ async def test_twenty_volunteers_accept_one_order(api, world, ctx):
     order = await ctx.db.orders.find_one({"_id": oid})
     assert str(order["assignee_id"]) == winner["assignee_id"]
     assert [e["action"] for e in order["timeline"]].count("accept") == 1
-    loads = {u["_id"]: u["open_orders"] async for u in ctx.db.users.find({"openid": {"$regex": "^racer-"}})}
+    loads = {
+        u["_id"]: u["open_orders"]
+        async for u in ctx.db.users.find({"openid": {"$regex": "^racer-"}})
+    }
     assert sorted(loads.values()) == [0] * 19 + [1]
 
 
@@ -71,7 +77,9 @@ async def test_ten_concurrent_confirms_award_once(api, world, ctx, config, mongo
 
 
 @pytest.mark.gen_test(timeout=120)
-async def test_award_retried_after_crash_between_entry_and_balance(api, world, ctx, config, mongo_uri):
+async def test_award_retried_after_crash_between_entry_and_balance(
+    api, world, ctx, config, mongo_uri
+):
     from tests.api.test_core_loop import cli
 
     oid = await world.order_in("completed")
@@ -111,7 +119,9 @@ async def test_award_is_exactly_once_even_if_the_order_step_is_bypassed(world, c
     wins = [o for o in outcomes if not isinstance(o, Exception)]
     assert len(wins) == 1, outcomes
     losses = [o for o in outcomes if o not in wins]
-    assert all(isinstance(o, ledger.AlreadyRecorded) for o in losses), [repr(o)[:300] for o in losses]
+    assert all(isinstance(o, ledger.AlreadyRecorded) for o in losses), [
+        repr(o)[:300] for o in losses
+    ]
     assert await ctx.db.ledger_entries.count_documents({"source.id": oid}) == 2
     assert await ledger.check_ledger(ctx) == []
 
@@ -133,12 +143,15 @@ async def test_check_ledger_finds_a_corrupted_balance(world, ctx, config, mongo_
 async def test_spending_never_goes_negative(world, ctx):
     member = world.id("m1")
     spend = ledger.LedgerEntry(
-        member_id=member, kind="points", delta=-5, reason="兑换", source_type="redemption",
-        source_id=member, idempotency_key="spend-1",
+        member_id=member,
+        kind="points",
+        delta=-5,
+        reason="兑换",
+        source_type="redemption",
+        source_id=member,
+        idempotency_key="spend-1",
     )
     with pytest.raises(Exception) as info:
-        await ledger.in_transaction(
-            ctx, lambda s: ledger.append(ctx, s, [spend], org_path=[])
-        )
+        await ledger.in_transaction(ctx, lambda s: ledger.append(ctx, s, [spend], org_path=[]))
     assert getattr(info.value, "code", "") == "insufficient_balance"
     assert await ctx.db.ledger_entries.count_documents({"member_id": member}) == 0

@@ -76,13 +76,14 @@ async def test_database_outage_gives_fast_503_and_recovers(api, own_db, outage_s
     status, me = await api.get("/api/v1/me", token=token)
     assert status == 200 and me["name"] == "林阿姨"
     status, order = await api.post("/api/v1/orders", world.order_body(), token=token)
-    assert status == 201
+    assert status == 201 and order["status"] == "submitted"
 
 
 @pytest.mark.gen_test(timeout=60)
 async def test_session_key_and_access_token_never_leak(api, world, fake_wechat, captured_logs):
     seen: list[str] = []
     status, body = await api.post("/api/v1/auth/wechat-login", {"code": "ok:leak-check"})
+    assert status == 200
     seen.append(api.last_text)
     token = body["token"]
     for code in ("phone:13698765432", "phone-bad"):

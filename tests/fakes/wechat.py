@@ -17,8 +17,11 @@ import tornado.httpserver
 import tornado.netutil
 import tornado.web
 
-ERRORS = {"bad": (40029, "invalid code"), "used": (40163, "code been used"),
-          "busy": (45011, "api minute-quota reach limit")}
+ERRORS = {
+    "bad": (40029, "invalid code"),
+    "used": (40163, "code been used"),
+    "busy": (45011, "api minute-quota reach limit"),
+}
 
 
 @dataclass

@@ -1,0 +1,45 @@
+# 同心 Tongxin — the two commands: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test install lint pytest miniprogram openapi bench clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "需要 Python 3.11（$(PYTHON)）"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip>=24"
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Install and start the service on the embedded database with demo data.
+run: $(STAMP)
+	$(PY) -m server serve --demo
+
+## Install everything and run every check and test (what CI runs).
+test: $(STAMP) lint pytest miniprogram
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+pytest: $(STAMP)
+	$(PY) -m pytest -q
+
+openapi: $(STAMP)
+	mkdir -p build
+	$(PY) -m server openapi > build/openapi.json
+
+miniprogram: openapi
+	cd miniprogram && npm ci --no-audit --no-fund --loglevel=error && \
+		OPENAPI_JSON=$(CURDIR)/build/openapi.json npm run check
+
+bench: $(STAMP)
+	$(PY) bench/core_loop.py
+
+clean:
+	rm -rf $(VENV) build var
