@@ -19,6 +19,7 @@ from bson.errors import InvalidId
 
 from server.config import ROOT, Config, load_config
 from server.embedded import EmbeddedMongo
+from server.errors import AppError
 from server.logging import setup_logging
 
 log = logging.getLogger("tongxin")
@@ -179,6 +180,9 @@ def main(argv: list[str] | None = None) -> int:
                 return asyncio.run(_with_ctx(config, uri, _check_ledger))
             if command == "create-user":
                 return asyncio.run(_with_ctx(config, uri, _create_user(args)))
+    except AppError as exc:
+        print(f"error: {exc.message} {exc.fields or ''}", file=sys.stderr)
+        return 2
     except RuntimeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

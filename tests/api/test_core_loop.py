@@ -210,3 +210,70 @@ async def test_health_and_openapi(api):
     assert schema["additionalProperties"] is False
     status, body = await api.get("/api/v1/nowhere")
     assert status == 404 and body["error"]["message"] == "找不到该接口"
+
+
+def test_create_user_command(config, mongo_uri, io_loop, service, world):
+    org = str(world.orgs["A1"]["_id"])
+    made = cli(
+        config,
+        mongo_uri,
+        "create-user",
+        "--role",
+        "secretary",
+        "--org",
+        org,
+        "--username",
+        "sec-new",
+        "--password",
+        "s3cret-pass",
+        "--name",
+        "新书记",
+    )
+    assert made.returncode == 0, made.stderr
+    again = cli(
+        config,
+        mongo_uri,
+        "create-user",
+        "--role",
+        "secretary",
+        "--org",
+        org,
+        "--username",
+        "sec-new",
+        "--password",
+        "x",
+    )
+    assert again.returncode == 2 and "已被使用" in again.stderr
+    by_name = cli(
+        config,
+        mongo_uri,
+        "create-user",
+        "--role",
+        "member",
+        "--org",
+        "阳光社区第二党支部",
+        "--openid",
+        "wx-openid-9",
+    )
+    assert by_name.returncode == 0, by_name.stderr
+    nowhere = cli(
+        config,
+        mongo_uri,
+        "create-user",
+        "--role",
+        "member",
+        "--org",
+        "不存在的支部",
+        "--openid",
+        "wx-openid-10",
+    )
+    assert nowhere.returncode == 2
+
+    async def check():
+        user = await service.ctx.db.users.find_one({"username": "sec-new"})
+        assert user["role"] == "secretary" and user["org_id"] == world.orgs["A1"]["_id"]
+        assert user["password_hash"].startswith("$argon2")
+        member = await service.ctx.db.users.find_one({"openid": "wx-openid-9"})
+        assert member["org_id"] == world.orgs["A2"]["_id"]
+
+    io_loop.run_sync(check)
