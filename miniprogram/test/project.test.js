@@ -75,7 +75,6 @@ describe('project structure', () => {
 describe('templates', () => {
   test('every WXML file compiles with the official WeChat template compiler (wcc)', () => {
     const compiler = require('miniprogram-compiler');
-    // eslint-disable-next-line no-new-func
     const gwx = new Function(compiler.wxmlToJs(SRC))();
     const wxmls = walk(SRC).filter((f) => f.endsWith('.wxml'));
     expect(wxmls.length).toBeGreaterThan(20);
