@@ -101,6 +101,12 @@ class BaseHandler(tornado.web.RequestHandler):
         self.set_header("X-Content-Type-Options", "nosniff")
 
     async def prepare(self) -> None:
+        lifecycle = self.settings["lifecycle"]
+        if lifecycle.draining:
+            self.set_header("Connection", "close")
+            raise ServiceUnavailable("服务正在重启，请稍后重试", code="shutting_down")
+        lifecycle.enter()
+        self._counted = True
         rid = self.request.headers.get("X-Request-Id", "")
         self.request_id = rid if re.fullmatch(r"[\w\-]{8,64}", rid) else uuid.uuid4().hex
         request_id.set(self.request_id)
@@ -118,6 +124,11 @@ class BaseHandler(tornado.web.RequestHandler):
                 raise Unauthenticated("登录凭证格式不正确", code="invalid_token")
             self.token = token.strip()
             self.actor = await authenticate(self.ctx, self.token)
+
+    def on_finish(self) -> None:
+        if getattr(self, "_counted", False):
+            self.settings["lifecycle"].leave()
+            self._counted = False
 
     # ---------------------------------------------------------- input
 
@@ -180,6 +191,8 @@ class BaseHandler(tornado.web.RequestHandler):
         self.set_default_headers()
         if error.status == 503:
             self.set_header("Retry-After", "2")
+        if self.settings["lifecycle"].draining:
+            self.set_header("Connection", "close")
         self.set_status(error.status)
         self.finish(dumps(error.to_json()))
 

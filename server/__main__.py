@@ -69,13 +69,28 @@ async def serve(config: Config, uri: str, demo: bool) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
-    log.info("shutting down")
+    await drain(server, service, grace=8.0)
+
+
+async def drain(server: Any, service: Any, grace: float) -> None:
+    """Stop accepting, let in-flight requests finish (new ones get 503), then close."""
+    log.info("shutting down", extra={"inflight": service.lifecycle.inflight})
+    service.lifecycle.draining = True
     server.stop()
+    if service.lifecycle.inflight:
+        try:
+            await asyncio.wait_for(service.lifecycle.idle.wait(), timeout=grace)
+        except TimeoutError:
+            log.warning(
+                "requests still running at shutdown",
+                extra={"inflight": service.lifecycle.inflight},
+            )
     try:
-        await asyncio.wait_for(server.close_all_connections(), timeout=8)
+        await asyncio.wait_for(server.close_all_connections(), timeout=1.0)
     except TimeoutError:
         log.warning("connections still open at shutdown")
     await service.close()
+    log.info("stopped")
 
 
 async def _with_ctx(config: Config, uri: str, fn: Callable[[Any], Awaitable[int]]) -> int:

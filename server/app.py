@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 from typing import Any
 
 import tornado.web
@@ -30,6 +31,24 @@ def api_routes() -> list[Any]:
 
 
 @dataclass
+class Lifecycle:
+    """Requests in flight, and whether the process is draining before it exits."""
+
+    inflight: int = 0
+    draining: bool = False
+    idle: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def enter(self) -> None:
+        self.inflight += 1
+        self.idle.clear()
+
+    def leave(self) -> None:
+        self.inflight -= 1
+        if self.inflight == 0:
+            self.idle.set()
+
+
+@dataclass
 class Service:
     """Everything one process holds: stop it with `close()`."""
 
@@ -37,17 +56,21 @@ class Service:
     ctx: Context
     wechat: WeChatGateway
     app: tornado.web.Application
+    lifecycle: Lifecycle
 
     async def close(self) -> None:
         await self.client.close()
 
 
-def make_app(ctx: Context, wechat: WeChatGateway) -> tornado.web.Application:
+def make_app(
+    ctx: Context, wechat: WeChatGateway, lifecycle: Lifecycle | None = None
+) -> tornado.web.Application:
     routes = api_routes()
     return tornado.web.Application(
         routes,
         ctx=ctx,
         wechat=wechat,
+        lifecycle=lifecycle or Lifecycle(),
         openapi=health.build_openapi(routes),
         default_handler_class=NotFoundHandler,
         log_function=log_request,
@@ -64,4 +87,6 @@ async def build_service(config: Config, uri: str, *, create_indexes: bool = True
         await ensure_indexes(db)
     ctx = Context(db=db, config=config)
     wechat = WeChatGateway(config, db)
-    return Service(client=client, ctx=ctx, wechat=wechat, app=make_app(ctx, wechat))
+    lifecycle = Lifecycle()
+    app = make_app(ctx, wechat, lifecycle)
+    return Service(client=client, ctx=ctx, wechat=wechat, app=app, lifecycle=lifecycle)
