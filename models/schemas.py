@@ -323,6 +323,22 @@ class LeaderboardOut(Schema):
     items = fields.List(fields.Nested(LeaderboardRow))
 
 
+class ErasedOut(Schema):
+    ok = fields.Boolean(required=True)
+    erased_at = fields.DateTime()
+    cancelled_orders = fields.Integer()
+
+
+class ExportOut(Schema):
+    user = fields.Dict(required=True)
+    orders_placed = fields.List(fields.Dict())
+    orders_served = fields.List(fields.Dict())
+    member_registrations = fields.List(fields.Dict())
+    ledger_entries = fields.List(fields.Dict())
+    active_sessions = fields.Integer()
+    exported_at = fields.DateTime()
+
+
 class HealthOut(Schema):
     status = fields.String()
 

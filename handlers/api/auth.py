@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers.base import BaseHandler, endpoint, route
-from models import auth, schemas, users
+from models import auth, privacy, schemas, users
 
 
 class WeChatLoginHandler(BaseHandler):
@@ -44,6 +44,23 @@ class MeHandler(BaseHandler):
         assert self.actor is not None
         self.write_json(await users.user_json(self.ctx, self.actor.doc, full_phone=True))
 
+    @endpoint(
+        summary="注销账号：删除个人信息，保留匿名的积分与工单记录",
+        response=schemas.ErasedOut,
+        tag="auth",
+    )
+    async def delete(self) -> None:
+        assert self.actor is not None
+        self.write_json(await privacy.erase_me(self.ctx, self.actor))
+
+
+class MyDataExportHandler(BaseHandler):
+    @endpoint(summary="导出我的全部数据（JSON）", response=schemas.ExportOut, tag="auth")
+    async def get(self) -> None:
+        assert self.actor is not None
+        self.set_header("Content-Disposition", 'attachment; filename="tongxin-my-data.json"')
+        self.write_json(await privacy.export_my_data(self.ctx, self.actor))
+
 
 class MyPhoneHandler(BaseHandler):
     @endpoint(
@@ -65,4 +82,5 @@ default_handlers = [
     route("/auth/logout", LogoutHandler),
     route("/me", MeHandler),
     route("/me/phone", MyPhoneHandler),
+    route("/me/export", MyDataExportHandler),
 ]
