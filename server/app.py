@@ -80,8 +80,10 @@ def make_app(
     )
 
 
-async def build_service(config: Config, uri: str, *, create_indexes: bool = True) -> Service:
-    client = make_client(uri, config)
+async def build_service(
+    config: Config, uri: str, *, create_indexes: bool = True, **client_options: Any
+) -> Service:
+    client = make_client(uri, config, **client_options)
     db = database(client, config)
     if create_indexes:
         await ensure_indexes(db)
