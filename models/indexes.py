@@ -6,6 +6,7 @@ from pymongo import ASCENDING as ASC
 from pymongo import DESCENDING as DESC
 from pymongo import IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import CollectionInvalid, OperationFailure
 
 INDEXES: dict[str, list[IndexModel]] = {
     "orgs": [IndexModel([("path", ASC)]), IndexModel([("parent_id", ASC)])],
@@ -42,7 +43,29 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("org_path", ASC), ("status", ASC), ("created_at", DESC)]),
         IndexModel([("eligible", ASC), ("status", ASC)]),
         IndexModel([("status", ASC), ("created_at", ASC)]),
+        # the notifier scans recently changed orders; SLA jobs scan a status by its age
+        IndexModel([("updated_at", ASC)]),
+        IndexModel([("status", ASC), ("updated_at", ASC)]),
     ],
+    "notifications": [
+        IndexModel([("key", ASC)], unique=True),
+        IndexModel([("user_id", ASC), ("read", ASC), ("created_at", DESC)]),
+        IndexModel([("expires_at", ASC)], expireAfterSeconds=0),
+    ],
+    "subscribe_deliveries": [
+        IndexModel([("key", ASC)], unique=True),
+        IndexModel([("status", ASC), ("next_attempt_at", ASC)]),
+        IndexModel([("expires_at", ASC)], expireAfterSeconds=0),
+    ],
+    "subscribe_quotas": [IndexModel([("user_id", ASC)])],
+    "idempotency_records": [IndexModel([("expires_at", ASC)], expireAfterSeconds=0)],
+    "job_runs": [
+        IndexModel([("started_at", DESC)]),
+        IndexModel([("job", ASC), ("started_at", DESC)]),
+        IndexModel([("expires_at", ASC)], expireAfterSeconds=0),
+    ],
+    "job_leases": [],
+    "job_state": [],
     "ledger_entries": [
         IndexModel([("idempotency_key", ASC)], unique=True),
         IndexModel([("member_id", ASC), ("created_at", DESC)]),
@@ -55,6 +78,12 @@ async def ensure_indexes(db: AsyncDatabase) -> None:
     existing = set(await db.list_collection_names())
     for name, models in INDEXES.items():
         if name not in existing:
-            await db.create_collection(name)
+            try:
+                await db.create_collection(name)
+            except CollectionInvalid:  # another process starting at the same time made it
+                pass
+            except OperationFailure as exc:
+                if exc.code != 48:  # NamespaceExists: the same race, seen by the server
+                    raise
         if models:
             await db[name].create_indexes(models)

@@ -54,6 +54,7 @@ ACTION_NAMES = {
     "start": "开始服务",
     "complete": "服务完成",
     "confirm": "群众确认",
+    "auto_confirm": "超时自动确认",
     "cancel": "取消工单",
     "reject": "驳回工单",
 }
@@ -249,10 +250,14 @@ async def _apply(
     extra_update: dict[str, Any] | None = None,
     note: str = "",
     session: AsyncClientSession | None = None,
+    event_extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Move `order` from the state it was read in to `to`, or 409 if someone got there first."""
+    """Move `order` from the state it was read in to `to`, or 409 if someone got there first.
+
+    `event_extra` is stored on the timeline event (never shown): the notifier reads it.
+    """
     frm = order["status"]
-    event = _event(ctx, actor, action, frm, to, note)
+    event = {**_event(ctx, actor, action, frm, to, note), **(event_extra or {})}
     fields = {"status": to, "updated_at": event["at"], **(set_fields or {})}
     update: dict[str, Any] = {"$set": fields, "$push": {"timeline": event}}
     for op, value in (extra_update or {}).items():
@@ -396,6 +401,7 @@ async def dispatch_order(
             "dispatcher_id": actor.id,
         },
         note=f"{summary}{'；' + note if note else ''}",
+        event_extra={"candidates": volunteer_ids, "hall_org_id": hall_org_id},
     )
 
 
@@ -483,6 +489,7 @@ async def decline_order(
                 if escalate
                 else "；无可接单队员，待重新派单"
             ),
+            event_extra={"org_id": target, "escalated": escalate},
         )
     else:
         updated = await _apply(
@@ -609,6 +616,48 @@ async def confirm_order(
         action="confirm",
         set_fields={"rating": data["rating"], "comment": comment, "closed_at": ctx.now()},
         note=f"评分 {data['rating']} 星" + (f"：{comment}" if comment else ""),
+    )
+
+
+# The actor of time-driven transitions (jobs): not a user, never authenticates.
+SYSTEM = Actor(id=ObjectId("000000000000000000000001"), role="system", name="系统")
+
+
+async def escalate_order(ctx: Context, order: dict[str, Any], note: str) -> dict[str, Any] | None:
+    """SLA: a submitted order nobody dispatched goes up to the parent of the node in charge.
+
+    A self-transition (submitted → submitted) so it is conditional on the version read and
+    leaves a timeline event; None when the node in charge is already the top of the path.
+    """
+    _need(order, SUBMITTED)
+    path = list(order["org_path"])
+    current = order.get("escalated_to") or order["org_id"]
+    index = path.index(current) if current in path else len(path) - 1
+    if index == 0:
+        return None
+    target = path[index - 1]
+    return await _apply(
+        ctx,
+        order,
+        SYSTEM,
+        "escalate",
+        SUBMITTED,
+        set_fields={"escalated_to": target},
+        note=f"{note}，上报{await orgs.org_name(ctx, target)}",
+        event_extra={"org_id": target, "escalated": True},
+    )
+
+
+async def auto_close_order(ctx: Context, order: dict[str, Any], days: float) -> dict[str, Any]:
+    """SLA: a completed order the resident never confirmed closes; points as on confirm."""
+    _need(order, COMPLETED)
+    return await close_and_award(
+        ctx,
+        SYSTEM,
+        order,
+        action="auto_confirm",
+        set_fields={"closed_at": ctx.now(), "auto_closed": True},
+        note=f"超过 {days:g} 天未确认，系统自动确认",
     )
 
 

@@ -64,11 +64,19 @@ async def serve(config: Config, uri: str, demo: bool) -> None:
     )
     server.listen(int(config.http.port), str(config.http.host))
     log.info("listening", extra={"host": config.http.host, "port": config.http.port})
+    runner = None
+    if bool(config.jobs.enabled):
+        from jobs.scheduler import JobRunner
+
+        runner = JobRunner(service.ctx, service.wechat)
+        runner.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
+    if runner is not None:
+        await runner.stop()
     await drain(server, service, grace=8.0)
 
 
@@ -91,6 +99,23 @@ async def drain(server: Any, service: Any, grace: float) -> None:
         log.warning("connections still open at shutdown")
     await service.close()
     log.info("stopped")
+
+
+async def run_jobs(config: Config, uri: str) -> None:
+    """`python -m server jobs`: the scheduler alone, no HTTP (one leader among processes)."""
+    from jobs.scheduler import JobRunner
+    from server.app import build_service
+
+    service = await build_service(config, uri)
+    runner = JobRunner(service.ctx, service.wechat)
+    runner.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    await runner.stop()
+    await service.close()
 
 
 async def _with_ctx(config: Config, uri: str, fn: Callable[[Any], Awaitable[int]]) -> int:
@@ -173,6 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     p_user.add_argument("--name")
     sub.add_parser("check-ledger", help="list members whose balance != sum of entries")
     sub.add_parser("openapi", help="print the OpenAPI document")
+    sub.add_parser("jobs", help="run the job scheduler only (reminders, notifications, cleanup)")
     args = parser.parse_args(argv)
     command = args.command or "serve"
     config = load_config()
@@ -188,6 +214,9 @@ def main(argv: list[str] | None = None) -> int:
         with Database(config) as uri:
             if command == "serve":
                 asyncio.run(serve(config, uri, getattr(args, "demo", False)))
+                return 0
+            if command == "jobs":
+                asyncio.run(run_jobs(config, uri))
                 return 0
             if command == "seed-demo":
                 return asyncio.run(_with_ctx(config, uri, _seed))

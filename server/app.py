@@ -10,7 +10,7 @@ import tornado.web
 from pymongo import AsyncMongoClient
 
 from handlers import health
-from handlers.api import auth, catalogue, members, orders, points
+from handlers.api import auth, catalogue, job_runs, members, notifications, orders, points
 from handlers.base import NotFoundHandler, log_request
 from models.context import Context
 from models.indexes import ensure_indexes
@@ -27,6 +27,8 @@ def api_routes() -> list[Any]:
         *members.default_handlers,
         *orders.default_handlers,
         *points.default_handlers,
+        *notifications.default_handlers,
+        *job_runs.default_handlers,
     ]
 
 

@@ -125,6 +125,67 @@ class WeChatGateway:
             upsert=True,
         )
 
+    async def refresh_access_token(self, margin_s: float) -> bool:
+        """Fetch a new shared token when the stored one expires within `margin_s` seconds.
+
+        Run by the scheduler's leader only, so processes never race to fetch (each fetch
+        invalidates the previous token after a few minutes). True when it fetched.
+        """
+        doc = await self.db.wechat_tokens.find_one({"_id": self.appid})
+        if doc and doc["expires_at"] - time.time() > margin_s:
+            self.storage.set(self.client.access_token_key, doc["access_token"])
+            self.client.expires_at = int(doc["expires_at"])
+            return False
+        loop = asyncio.get_running_loop()
+        try:
+            await loop.run_in_executor(None, self.client.fetch_access_token)
+        except WeChatClientException as exc:
+            log.warning("wechat token refresh failed", extra={"errcode": exc.errcode})
+            raise UpstreamFailed() from None
+        except requests.RequestException:
+            log.warning("wechat unreachable for token refresh")
+            raise UpstreamFailed() from None
+        await self._save_shared_token()
+        log.info("wechat access token refreshed", extra={"expires_at": self.client.expires_at})
+        return True
+
+    async def send_subscribe_message(
+        self,
+        openid: str,
+        template_id: str,
+        data: dict[str, dict[str, str]],
+        *,
+        page: str | None = None,
+        miniprogram_state: str | None = None,
+    ) -> int:
+        """订阅消息 (cgi-bin/message/subscribe/send). Returns WeChat's errcode (0 = sent);
+        -1 when WeChat was not reached, -2 when the request went out but no answer came
+        (it may have been delivered). Never raises for a WeChat answer."""
+        body: dict[str, Any] = {"touser": openid, "template_id": template_id, "data": data}
+        if page:
+            body["page"] = page
+        if miniprogram_state:
+            body["miniprogram_state"] = miniprogram_state
+        body["lang"] = "zh_CN"
+        await self._load_shared_token()
+        loop = asyncio.get_running_loop()
+        before = self.storage.get(self.client.access_token_key)
+        send = functools.partial(
+            self.client.post, "cgi-bin/message/subscribe/send", data=body, api_base_url=self.base
+        )
+        try:
+            await loop.run_in_executor(None, send)
+            errcode = 0
+        except WeChatClientException as exc:
+            errcode = int(exc.errcode) if exc.errcode is not None else -1
+        except requests.ConnectionError:
+            errcode = -1
+        except requests.RequestException:
+            errcode = -2
+        if self.storage.get(self.client.access_token_key) != before:
+            await self._save_shared_token()
+        return errcode
+
     async def code_to_session(self, code: str) -> dict[str, Any]:
         """wx.login code → {openid, session_key, unionid?} (code2Session)."""
         invalid = Unauthenticated("微信登录凭证无效，请重新登录", code="wechat_code_invalid")

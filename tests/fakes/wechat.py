@@ -30,6 +30,11 @@ class FakeWeChatState:
     session_keys: list[str] = field(default_factory=list)
     access_tokens: list[str] = field(default_factory=list)
     token_fetches: int = 0
+    # subscribe messages that were accepted (their JSON bodies), and the errcodes the next
+    # sends answer instead (43101 = quota used up; -1 / 45009 = transient), one per send
+    subscribe_messages: list[dict[str, Any]] = field(default_factory=list)
+    subscribe_errors: list[int] = field(default_factory=list)
+    subscribe_attempts: int = 0
 
     def secrets(self) -> list[str]:
         return [*self.session_keys, *self.access_tokens]
@@ -108,6 +113,24 @@ class PhoneHandler(_Base):
         )
 
 
+class SubscribeSendHandler(_Base):
+    def post(self) -> None:
+        self.record("subscribe_send")
+        if not self.token_ok():
+            return
+        self.state.subscribe_attempts += 1
+        body = json.loads(self.request.body or b"{}")
+        if self.state.subscribe_errors:
+            errcode = self.state.subscribe_errors.pop(0)
+            self.reply({"errcode": errcode, "errmsg": "fake failure"})
+            return
+        if not body.get("touser") or not body.get("template_id"):
+            self.reply({"errcode": 47003, "errmsg": "argument invalid!"})
+            return
+        self.state.subscribe_messages.append(body)
+        self.reply({"errcode": 0, "errmsg": "ok", "msgid": len(self.state.subscribe_messages)})
+
+
 class FakeWeChat:
     def __init__(self) -> None:
         self.state = FakeWeChatState()
@@ -133,6 +156,7 @@ class FakeWeChat:
                     (r"/cgi-bin/token", TokenHandler),
                     (r"/sns/jscode2session", Code2SessionHandler),
                     (r"/wxa/business/getuserphonenumber", PhoneHandler),
+                    (r"/cgi-bin/message/subscribe/send", SubscribeSendHandler),
                 ],
                 state=self.state,
             )

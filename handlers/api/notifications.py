@@ -1,0 +1,82 @@
+"""消息: the in-app inbox and the WeChat subscribe-message quotas."""
+
+from __future__ import annotations
+
+from handlers.base import BaseHandler, endpoint, route
+from models import notification_schemas as schemas
+from models import notifications
+from models.base import page
+
+
+class InboxHandler(BaseHandler):
+    @endpoint(
+        summary="我的消息（未读在前）",
+        query=schemas.InboxQuery,
+        response=schemas.NotificationList,
+        tag="notifications",
+    )
+    async def get(self) -> None:
+        assert self.actor is not None
+        a = self.args
+        rows = await notifications.list_inbox(
+            self.ctx, self.actor.id, unread_only=a["unread"], offset=a["offset"], limit=a["limit"]
+        )
+        result = page(rows, a["offset"], a["limit"])
+        result["items"] = [notifications.notification_json(n) for n in result["items"]]
+        self.write_json(result)
+
+
+class UnreadCountHandler(BaseHandler):
+    @endpoint(summary="未读消息数", response=schemas.UnreadCountOut, tag="notifications")
+    async def get(self) -> None:
+        assert self.actor is not None
+        self.write_json({"count": await notifications.unread_count(self.ctx, self.actor.id)})
+
+
+class ReadHandler(BaseHandler):
+    @endpoint(
+        summary="标记消息为已读（ids 或 all）",
+        body=schemas.ReadRequest,
+        response=schemas.ReadOut,
+        tag="notifications",
+    )
+    async def post(self) -> None:
+        assert self.actor is not None
+        updated = await notifications.mark_read(
+            self.ctx, self.actor.id, self.data.get("ids"), bool(self.data.get("all"))
+        )
+        unread = await notifications.unread_count(self.ctx, self.actor.id)
+        self.write_json({"updated": updated, "unread": unread})
+
+
+class SubscriptionsHandler(BaseHandler):
+    @endpoint(
+        summary="可订阅的消息模板及剩余可发送次数",
+        response=schemas.QuotaList,
+        tag="notifications",
+    )
+    async def get(self) -> None:
+        assert self.actor is not None
+        self.write_json({"items": await notifications.quotas(self.ctx, self.actor.id)})
+
+    @endpoint(
+        summary="上报用户同意的订阅消息模板（每次同意可发送一条）",
+        body=schemas.SubscriptionsRequest,
+        response=schemas.QuotaList,
+        idempotency_key=True,
+        tag="notifications",
+    )
+    async def post(self) -> None:
+        assert self.actor is not None
+        items = await notifications.report_subscriptions(
+            self.ctx, self.actor.id, self.data["template_ids"], self.idempotency_key()
+        )
+        self.write_json({"items": items})
+
+
+default_handlers = [
+    route("/notifications", InboxHandler),
+    route("/notifications/unread-count", UnreadCountHandler),
+    route("/notifications/read", ReadHandler),
+    route("/subscriptions", SubscriptionsHandler),
+]

@@ -1,0 +1,59 @@
+"""The time-driven jobs. Each takes the context and the WeChat gateway, calls model
+services only, and returns counts that go into its job-run record."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from models import digests, housekeeping, notifications, order_notices, sla
+from models.context import Context
+
+JobFn = Callable[[Context, Any], Awaitable[dict[str, Any]]]
+
+
+async def notifier(ctx: Context, wechat: Any) -> dict[str, Any]:
+    """Order timeline → notifications, then the WeChat deliveries that are due."""
+    counts: dict[str, Any] = dict(await order_notices.run_notifier(ctx))
+    for outcome, n in (await notifications.send_due(ctx, wechat)).items():
+        counts[f"wechat_{outcome}"] = n
+    return counts
+
+
+async def sla_job(ctx: Context, wechat: Any) -> dict[str, Any]:
+    return dict(await sla.run_sla(ctx))
+
+
+async def digests_job(ctx: Context, wechat: Any) -> dict[str, Any]:
+    daily = await digests.daily_digest(ctx)
+    monthly = await digests.monthly_statement(ctx)
+    return {
+        "digests": daily.get("digests", 0),
+        "statements": monthly.get("statements", 0),
+    }
+
+
+async def housekeeping_job(ctx: Context, wechat: Any) -> dict[str, Any]:
+    return dict(await housekeeping.run_housekeeping(ctx))
+
+
+async def wechat_token(ctx: Context, wechat: Any) -> dict[str, Any]:
+    margin = float(ctx.config.jobs.token_refresh_margin_seconds)
+    return {"refreshed": int(await wechat.refresh_access_token(margin))}
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    name: str
+    fn: JobFn
+    interval_key: str  # the `jobs.<key>` holding its period in seconds
+
+
+JOBS = (
+    JobSpec("notifier", notifier, "notifier_seconds"),
+    JobSpec("sla", sla_job, "sla_seconds"),
+    JobSpec("digests", digests_job, "digest_check_seconds"),
+    JobSpec("housekeeping", housekeeping_job, "housekeeping_seconds"),
+    JobSpec("wechat_token", wechat_token, "token_refresh_seconds"),
+)
