@@ -70,3 +70,67 @@ def category_json(cat: dict[str, Any]) -> dict[str, Any]:
         "service_hours": cat["service_hours"],
         "sla_hours": cat["sla_hours"],
     }
+
+
+# ---------------------------------------------------------------- administration
+
+
+async def all_categories(ctx: Context) -> dict[ObjectId, dict[str, Any]]:
+    """Every category, inactive ones too (the admin catalogue and old orders' names)."""
+    return {doc["_id"]: doc async for doc in ctx.db.service_categories.find({}).sort("code", 1)}
+
+
+def invalidate(ctx: Context) -> None:
+    """Drop this process's cached catalogue; other processes refresh within 30 s."""
+    ctx.cache.pop("categories", None)
+
+
+CATEGORY_FIELDS = (
+    "name",
+    "description",
+    "skills",
+    "base_points",
+    "service_hours",
+    "sla_hours",
+    "active",
+)
+
+
+async def update_category(
+    ctx: Context, category_id: ObjectId, changes: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Apply `changes` (only CATEGORY_FIELDS); returns (before, after). Orders already
+    placed keep the points and SLA they were placed with."""
+    before = await ctx.db.service_categories.find_one({"_id": category_id})
+    if before is None:
+        raise NotFound("找不到该服务项目", code="category_not_found")
+    fields = {k: v for k, v in changes.items() if k in CATEGORY_FIELDS}
+    if fields:
+        fields["updated_at"] = ctx.now()
+        await ctx.db.service_categories.update_one({"_id": category_id}, {"$set": fields})
+    invalidate(ctx)
+    return before, {**before, **fields}
+
+
+async def add_category(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+    from pymongo.errors import DuplicateKeyError
+
+    from server.errors import Conflict
+
+    try:
+        doc = await create_category(
+            ctx,
+            code=data["code"],
+            name=data["name"],
+            skills=data.get("skills", []),
+            base_points=data["base_points"],
+            service_hours=data["service_hours"],
+            sla_hours=data["sla_hours"],
+            description=data.get("description", ""),
+        )
+    except DuplicateKeyError:
+        raise Conflict(
+            "该编码已被使用", code="category_exists", fields={"code": "编码已存在"}
+        ) from None
+    invalidate(ctx)
+    return doc

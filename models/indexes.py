@@ -22,6 +22,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         ),
         IndexModel([("org_path", ASC), ("role", ASC)]),
         IndexModel([("org_id", ASC), ("points_balance", DESC)]),
+        IndexModel([("phone", ASC)]),  # admin: roster import duplicate check, search
     ],
     "auth_tokens": [
         IndexModel([("expires_at", ASC)], expireAfterSeconds=0),
@@ -33,6 +34,11 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("org_path", ASC), ("status", ASC), ("created_at", ASC)]),
     ],
     "orders": [
+        # admin dashboard rollups read one day of events at a time (models/stats.py)
+        IndexModel([("created_at", ASC)]),
+        IndexModel([("dispatched_at", ASC)]),
+        IndexModel([("accepted_at", ASC)]),
+        IndexModel([("closed_at", ASC)]),
         IndexModel(
             [("resident_id", ASC), ("idempotency_key", ASC)],
             unique=True,
@@ -70,7 +76,22 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("idempotency_key", ASC)], unique=True),
         IndexModel([("member_id", ASC), ("created_at", DESC)]),
         IndexModel([("org_path", ASC), ("kind", ASC), ("created_at", DESC)]),
+        IndexModel([("created_at", ASC)]),  # admin: daily rollups
     ],
+    # admin pages (models/audit.py, adjustments.py, stats.py, admin_auth.py)
+    "audit_log": [IndexModel([("org_path", ASC), ("at", DESC)])],
+    "point_adjustments": [
+        IndexModel([("org_path", ASC), ("status", ASC), ("created_at", ASC)]),
+        IndexModel([("member_id", ASC), ("status", ASC)]),
+        IndexModel(
+            [("reverses", ASC)],
+            unique=True,
+            partialFilterExpression={"reverses": {"$type": "objectId"}},
+        ),
+    ],
+    "stats_daily": [IndexModel([("org_path", ASC), ("day", ASC)]), IndexModel([("day", ASC)])],
+    "stats_days": [],
+    "admin_login_failures": [],
 }
 
 

@@ -10,6 +10,7 @@ import tornado.web
 from pymongo import AsyncMongoClient
 
 from handlers import health
+from handlers.admin import ADMIN_SETTINGS, admin_routes
 from handlers.api import auth, catalogue, job_runs, members, notifications, orders, points
 from handlers.base import NotFoundHandler, log_request
 from models.context import Context
@@ -69,7 +70,7 @@ def make_app(
 ) -> tornado.web.Application:
     routes = api_routes()
     return tornado.web.Application(
-        routes,
+        [*routes, *admin_routes()],
         ctx=ctx,
         wechat=wechat,
         lifecycle=lifecycle or Lifecycle(),
@@ -79,6 +80,7 @@ def make_app(
         cookie_secret=str(ctx.config.auth.cookie_secret),
         xheaders=bool(ctx.config.http.xheaders),
         compress_response=True,
+        **ADMIN_SETTINGS,
     )
 
 

@@ -1,0 +1,36 @@
+"""Server-rendered admin pages for secretaries and committee admins (`/admin/…`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import tornado.web
+
+from handlers.admin import audit, auth, catalogue, dashboard, members, orders, points
+from handlers.admin.base import STATIC, AdminNotFound
+
+
+class StaticHandler(tornado.web.StaticFileHandler):
+    def set_extra_headers(self, path: str) -> None:
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.set_header("Cache-Control", "public, max-age=86400")
+
+
+def admin_routes() -> list[Any]:
+    return [
+        tornado.web.url(r"/admin/static/(.*)", StaticHandler, {"path": str(STATIC)}),
+        *auth.default_handlers,
+        *dashboard.default_handlers,
+        *orders.default_handlers,
+        *members.default_handlers,
+        *points.default_handlers,
+        *catalogue.default_handlers,
+        *audit.default_handlers,
+        tornado.web.url(r"/admin/.*", AdminNotFound),
+    ]
+
+
+ADMIN_SETTINGS: dict[str, Any] = {
+    # The JSON API uses bearer tokens; only AdminHandler checks xsrf (in its prepare).
+    "xsrf_cookie_kwargs": {"httponly": True, "samesite": "Strict", "path": "/admin"},
+}

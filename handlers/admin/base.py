@@ -1,0 +1,283 @@
+"""What every admin page shares: the cookie session, xsrf, scope checks, form parsing,
+templates, and error pages in Chinese (or JSON for the pages' own fetch calls).
+
+The admin pages never read an `Authorization` header: an API bearer token opens nothing
+here, and an admin session cookie opens nothing in the JSON API (tokens carry a kind).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import tornado.web
+from bson import ObjectId
+from marshmallow import Schema
+
+from handlers.base import dumps
+from models import admin_auth, orgs
+from models.base import load, parse_id
+from models.context import Context
+from models.ledger import BEIJING
+from models.users import Actor
+from server.db import is_unavailable
+from server.errors import AppError, NotFound, PayloadTooLarge, ServiceUnavailable, Unauthenticated
+from server.logging import mask_phone, request_id
+
+log = logging.getLogger("tongxin.admin")
+HERE = Path(__file__).resolve().parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+SESSION_COOKIE = "tx_admin"
+COOKIE_PATH = "/admin"
+UPLOAD_LIMIT = 4 * 1024 * 1024
+
+ROLE_NAMES = {"secretary": "支部书记", "admin": "党委管理员", "member": "队员", "resident": "群众"}
+
+
+def local(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    if not value:
+        return "—"
+    return value.astimezone(BEIJING).strftime(fmt)
+
+
+class AdminHandler(tornado.web.RequestHandler):
+    """Base of every admin page and action. Subclasses set `public = True` to skip sign-in."""
+
+    public = False
+    staff_roles: tuple[str, ...] = ("secretary", "admin")
+    actor: Actor | None = None
+    session_token: str | None = None
+    nav = ""
+
+    @property
+    def ctx(self) -> Context:
+        return self.settings["ctx"]
+
+    def get_template_path(self) -> str:
+        return str(TEMPLATES)
+
+    def set_default_headers(self) -> None:
+        self.set_header("Cache-Control", "no-store")
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.set_header("X-Frame-Options", "DENY")
+        self.set_header("Referrer-Policy", "same-origin")
+        self.set_header(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+            "script-src 'self'; frame-ancestors 'none'; form-action 'self'",
+        )
+
+    @property
+    def wants_json(self) -> bool:
+        accept = self.request.headers.get("Accept", "")
+        return "application/json" in accept or self.request.headers.get("X-Requested-With") == (
+            "fetch"
+        )
+
+    @property
+    def client_ip(self) -> str:
+        return self.request.remote_ip or ""
+
+    async def prepare(self) -> None:
+        rid = self.request.headers.get("X-Request-Id", "")
+        self.request_id = rid if re.fullmatch(r"[\w\-]{8,64}", rid) else uuid.uuid4().hex
+        request_id.set(self.request_id)
+        self.started = time.monotonic()
+        limit = UPLOAD_LIMIT if self.accepts_upload else int(self.ctx.config.http.max_body_bytes)
+        if len(self.request.body) > limit:
+            raise PayloadTooLarge(f"提交的内容超过 {limit // 1024} KB")
+        if self.request.method not in ("GET", "HEAD", "OPTIONS"):
+            self.check_xsrf_cookie()
+        token = self.get_signed_cookie(SESSION_COOKIE, max_age_days=2)
+        if token:
+            try:
+                self.actor = await admin_auth.session_actor(self.ctx, token.decode())
+                self.session_token = token.decode()
+            except Unauthenticated:
+                self.clear_cookie(SESSION_COOKIE, path=COOKIE_PATH)
+        if self.public:
+            return
+        if self.actor is None:
+            if self.request.method == "GET" and not self.wants_json:
+                self.redirect("/admin/login?next=" + quote(self.request.uri or "/admin/"))
+                return
+            raise Unauthenticated("请先登录管理后台")
+        if self.actor.role not in self.staff_roles:
+            raise NotFound("找不到该页面")
+
+    accepts_upload = False
+
+    # ---------------------------------------------------------- scope
+
+    async def scoped_org(self, value: str | ObjectId | None) -> dict[str, Any]:
+        """The node named in a filter if the actor manages it (default: their own node)."""
+        assert self.actor is not None and self.actor.org_id is not None
+        org_id = self.actor.org_id if not value else parse_id(str(value), "组织")
+        org = await orgs.get_org(self.ctx, org_id)
+        if not self.actor.manages(org["path"]):
+            raise NotFound("找不到该组织", code="org_not_found")
+        return org
+
+    # ---------------------------------------------------------- input
+
+    def query(self, name: str, default: str = "") -> str:
+        value = self.get_query_argument(name, default) or default
+        return value.strip()[:200]
+
+    def int_query(self, name: str, default: int = 0, maximum: int = 100_000) -> int:
+        text = self.query(name)
+        return max(0, min(int(text), maximum)) if text.isdigit() else default
+
+    def form(self, schema: type[Schema], multi: tuple[str, ...] = ()) -> dict[str, Any]:
+        """The posted form (or JSON) through a strict schema; empty optional fields dropped."""
+        ctype = self.request.headers.get("Content-Type", "")
+        if ctype.startswith("application/json"):
+            try:
+                data: Any = json.loads(self.request.body or b"{}")
+            except ValueError:
+                from server.errors import ValidationFailed
+
+                raise ValidationFailed(fields={"body": "不是有效的 JSON"}) from None
+        else:
+            data = {}
+            for key, values in self.request.body_arguments.items():
+                if key == "_xsrf":
+                    continue
+                texts = [v.decode("utf-8", "replace").strip() for v in values]
+                if key in multi:
+                    data[key] = [t for t in texts if t]
+                elif texts and texts[-1] != "":
+                    data[key] = texts[-1]
+        if isinstance(data, dict):
+            data.pop("_xsrf", None)
+        return load(schema(), data)
+
+    def date_range(self, default_days: int = 30) -> tuple[date, date]:
+        from server.errors import ValidationFailed
+
+        today = (
+            datetime.now(BEIJING).date()
+            if self.ctx is None
+            else (self.ctx.now().astimezone(BEIJING).date())
+        )
+        try:
+            last = date.fromisoformat(self.query("to")) if self.query("to") else today
+            first = (
+                date.fromisoformat(self.query("from"))
+                if self.query("from")
+                else last - timedelta(days=default_days - 1)
+            )
+        except ValueError:
+            raise ValidationFailed(fields={"from": "日期格式应为 YYYY-MM-DD"}) from None
+        if first > last:
+            raise ValidationFailed(fields={"from": "开始日期不能晚于结束日期"})
+        if (last - first).days > 366:
+            raise ValidationFailed(fields={"from": "时间范围不能超过一年"})
+        return first, last
+
+    # ---------------------------------------------------------- output
+
+    def get_template_namespace(self) -> dict[str, Any]:
+        ns = super().get_template_namespace()
+        ns.update(
+            actor=self.actor,
+            nav=self.nav,
+            local=local,
+            mask_phone=mask_phone,
+            role_names=ROLE_NAMES,
+            flash=self.get_query_argument("msg", ""),
+            xsrf=self.xsrf_token.decode() if isinstance(self.xsrf_token, bytes) else "",
+            dumps=dumps,
+            qs=self.qs,
+        )
+        return ns
+
+    def qs(self, **changes: Any) -> str:
+        """The current query string with some arguments replaced (for filters and pages)."""
+        from urllib.parse import urlencode
+
+        args = {k: self.get_query_argument(k) for k in self.request.query_arguments}
+        args.pop("msg", None)
+        for k, v in changes.items():
+            if v is None or v == "":
+                args.pop(k, None)
+            else:
+                args[k] = str(v)
+        return "?" + urlencode(args) if args else "?"
+
+    def write_json(self, data: Any, status: int = 200) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.finish(dumps(data))
+
+    def send_file(self, content: bytes, filename: str) -> None:
+        self.set_header(
+            "Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        self.set_header("Content-Disposition", f"attachment; filename*=UTF-8''{quote(filename)}")
+        self.finish(content)
+
+    def finish(self, chunk: Any = None) -> Any:
+        started = getattr(self, "started", None)
+        if started is not None and not self._headers_written:
+            ms = (time.monotonic() - started) * 1000
+            self.set_header("Server-Timing", f"app;dur={ms:.1f}")
+        return super().finish(chunk)
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(exc, AppError):
+            error = exc
+        elif exc is not None and is_unavailable(exc):
+            error = ServiceUnavailable()
+        elif isinstance(exc, tornado.web.HTTPError) and exc.status_code < 500:
+            if exc.status_code == 403 and "xsrf" in (exc.log_message or ""):
+                error = AppError("页面已过期或请求来源不可信，请刷新页面后重试", code="xsrf")
+            elif exc.status_code == 404:
+                error = NotFound("找不到该页面")
+            else:
+                error = AppError("请求有误", code="bad_request")
+            error.status = exc.status_code
+        else:
+            error = AppError("服务器内部错误，请稍后再试", code="internal_error")
+            error.status = 500
+        self.clear()
+        self.set_default_headers()
+        self.set_status(error.status)
+        if self.wants_json:
+            self.set_header("Content-Type", "application/json; charset=UTF-8")
+            self.finish(dumps(error.to_json()))
+            return
+        self.render("error.html", error=error, status=error.status)
+
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        if isinstance(value, AppError) or (value is not None and is_unavailable(value)):
+            return
+        if isinstance(value, tornado.web.HTTPError) and value.status_code < 500:
+            return
+        log.error("unhandled error", exc_info=(typ, value, tb))
+
+
+class AdminNotFound(AdminHandler):
+    public = True
+
+    async def prepare(self) -> None:
+        await super().prepare()
+        raise NotFound("找不到该页面")
+
+
+def admin_route(path: str, handler: type[tornado.web.RequestHandler], **kw: Any) -> Any:
+    pattern = re.sub(r"\{(\w+)\}", r"(?P<\1>[0-9a-fA-F]{24}|[^/]+)", "/admin" + path)
+    return tornado.web.url(pattern + "$", handler, kw or None)
+
+
+def oid(value: str, what: str = "记录") -> ObjectId:
+    return parse_id(value, what)
