@@ -27,6 +27,8 @@ async def export_my_data(ctx: Context, actor: Actor) -> dict[str, Any]:
     registrations = await db.member_registrations.find({"user_id": actor.id}).to_list(None)
     entries = await db.ledger_entries.find({"member_id": actor.id}).to_list(None)
     sessions = await db.auth_tokens.count_documents({"user_id": actor.id})
+    inbox = await db.notifications.find({"user_id": actor.id}).to_list(None)
+    quotas = await db.subscribe_quotas.find({"user_id": actor.id}).to_list(None)
     return {
         "user": user,
         "orders_placed": placed,
@@ -34,6 +36,8 @@ async def export_my_data(ctx: Context, actor: Actor) -> dict[str, Any]:
         "member_registrations": registrations,
         "ledger_entries": entries,
         "active_sessions": sessions,
+        "notifications": inbox,
+        "subscriptions": quotas,
         "exported_at": ctx.now(),
     }
 
@@ -100,4 +104,13 @@ async def erase_me(ctx: Context, actor: Actor) -> dict[str, Any]:
     )
     await db.auth_tokens.delete_many({"user_id": actor.id})
     await db.wechat_sessions.delete_many({"_id": actor.id})
+    await db.notifications.delete_many({"user_id": actor.id})
+    await db.subscribe_quotas.delete_many({"user_id": actor.id})
+    # the delivery log keeps that a message went out, not to whom or what it said
+    await db.subscribe_deliveries.update_many(
+        {"user_id": actor.id, "status": "pending"}, {"$set": {"status": "cancelled"}}
+    )
+    await db.subscribe_deliveries.update_many(
+        {"user_id": actor.id}, {"$set": {"openid": None, "data": {}, "erased": True}}
+    )
     return {"ok": True, "erased_at": now, "cancelled_orders": len(waiting)}

@@ -336,6 +336,8 @@ class ExportOut(Schema):
     member_registrations = fields.List(fields.Dict())
     ledger_entries = fields.List(fields.Dict())
     active_sessions = fields.Integer()
+    notifications = fields.List(fields.Dict())
+    subscriptions = fields.List(fields.Dict())
     exported_at = fields.DateTime()
 
 

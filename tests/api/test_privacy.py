@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from models import ledger
+from models.order_notices import run_notifier
 
 
 @pytest.mark.gen_test(timeout=60)
@@ -17,6 +18,7 @@ async def test_export_contains_my_records_and_no_secrets(api, world, fake_wechat
     assert "password_hash" not in data["user"]
     assert len(data["orders_placed"]) == 1 and data["orders_placed"][0]["timeline"]
     assert data["active_sessions"] == 1
+    assert data["notifications"] == []
     for secret in fake_wechat.state.secrets():
         assert secret not in api.last_text
 
@@ -29,6 +31,8 @@ async def test_erasure_keeps_ledger_and_history_anonymised(api, world, ctx):
     assert status == 200
     busy = await world.order_in("accepted")
     m1 = await api.login("openid-m1")
+    await run_notifier(ctx)  # the volunteer now has inbox entries about these orders
+    assert await ctx.db.notifications.count_documents({"user_id": world.id("m1")}) > 0
 
     # a volunteer with an order in hand cannot vanish on the resident
     status, body = await api.call("DELETE", "/api/v1/me", token=m1)
@@ -38,6 +42,7 @@ async def test_erasure_keeps_ledger_and_history_anonymised(api, world, ctx):
     status, body = await api.call("DELETE", "/api/v1/me", token=m1)
     assert status == 200 and body["ok"] is True
     assert (await api.get("/api/v1/me", token=m1))[0] == 401
+    assert await ctx.db.notifications.count_documents({"user_id": world.id("m1")}) == 0
     member = await ctx.db.users.find_one({"_id": world.id("m1")})
     assert member["name"] == "已注销用户" and member["phone"] is None
     assert "openid" not in member and member["deleted_at"] is not None
