@@ -16,6 +16,7 @@ from marshmallow import validates
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
+from openpyxl.utils.exceptions import InvalidFileException
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from models import audit, ledger, orgs
@@ -71,7 +72,7 @@ def read_rows(content: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]
     """(headers, [(excel row number, {key: text})]) or ValidationFailed for a bad file."""
     try:
         wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError):
         raise ValidationFailed(
             "文件不是有效的 Excel 文件（.xlsx）", fields={"file": "请上传 .xlsx 文件"}
         ) from None

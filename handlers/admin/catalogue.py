@@ -10,6 +10,17 @@ from models import audit, catalogue, roster
 from models.admin_schemas import CategoryForm, NewCategoryForm
 from server.errors import AppError, ValidationFailed
 
+LABELS = {
+    "code": "编码",
+    "name": "名称",
+    "description": "说明",
+    "skills": "技能",
+    "base_points": "基础积分",
+    "service_hours": "服务时长（小时）",
+    "sla_hours": "时限（小时）",
+    "active": "启用",
+    "body": "提交",
+}
 SHOWN = ("name", "description", "skills", "base_points", "service_hours", "sla_hours", "active")
 
 
@@ -39,6 +50,7 @@ class CatalogueHandler(AdminHandler):
             errors=errors or {},
             form=form or {},
             editing=editing,
+            labels=LABELS,
         )
 
     async def post(self) -> None:

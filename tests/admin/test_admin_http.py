@@ -21,8 +21,9 @@ def test_secretary_of_b_cannot_see_or_change_anything_of_a(live, staff):
     order_a = live.run(w.order_in("submitted"))
     reg_a = live.run(
         members.register(
-            live.ctx, w.actor("other"), {"org_id": w.orgs["A1"]["_id"], "name": "郑大爷",
-                                          "party_status": "积极分子"}
+            live.ctx,
+            w.actor("other"),
+            {"org_id": w.orgs["A1"]["_id"], "name": "郑大爷", "party_status": "积极分子"},
         )
     )
     pending_a = live.run(
@@ -87,15 +88,23 @@ def test_post_without_xsrf_is_refused(live, staff):
     order = live.run(staff.order_in("submitted"))
     a = _signed_in(live, "sec-a1")
     body = {"volunteer_ids": [str(staff.id("m1"))]}
-    resp = a.post(f"/admin/orders/{order}/dispatch", json=body, xsrf=False,
-                  headers={"Accept": "application/json"})
+    resp = a.post(
+        f"/admin/orders/{order}/dispatch",
+        json=body,
+        xsrf=False,
+        headers={"Accept": "application/json"},
+    )
     assert resp.status_code == 403
     assert "刷新页面" in resp.json()["error"]["message"]
-    resp = a.post(f"/admin/orders/{order}/dispatch", json=body,
-                  headers={"X-XSRFToken": "2|00000000|" + "0" * 32 + "|1"})
+    resp = a.post(
+        f"/admin/orders/{order}/dispatch",
+        json=body,
+        headers={"X-XSRFToken": "2|00000000|" + "0" * 32 + "|1"},
+    )
     assert resp.status_code == 403
-    form = a.post(f"/admin/members/{staff.id('m1')}/adjust",
-                  {"delta": "5", "reason": "x"}, xsrf=False)
+    form = a.post(
+        f"/admin/members/{staff.id('m1')}/adjust", {"delta": "5", "reason": "x"}, xsrf=False
+    )
     assert form.status_code == 403 and "请求来源不可信" in form.text
     login = AdminClient(live.base).post(
         "/admin/login", {"username": "sec-a1", "password": PASSWORD}, xsrf=False
@@ -115,7 +124,8 @@ def test_api_tokens_open_no_admin_page(live, staff):
     for who in ("owner", "m1", "sec_a1"):
         token, _ = live.run(issue_token(live.ctx, staff.id(who)))
         resp = anon.http.get(
-            live.base + "/admin/members", headers={"Authorization": f"Bearer {token}"},
+            live.base + "/admin/members",
+            headers={"Authorization": f"Bearer {token}"},
             allow_redirects=False,
         )
         assert resp.status_code == 302 and resp.headers["Location"].startswith("/admin/login")
@@ -144,10 +154,12 @@ def test_api_tokens_open_no_admin_page(live, staff):
 def test_members_and_residents_cannot_sign_in(live, staff):
     from argon2 import PasswordHasher
 
-    live.run(live.ctx.db.users.update_one(
-        {"_id": staff.id("m1")},
-        {"$set": {"username": "member1", "password_hash": PasswordHasher().hash(PASSWORD)}},
-    ))
+    live.run(
+        live.ctx.db.users.update_one(
+            {"_id": staff.id("m1")},
+            {"$set": {"username": "member1", "password_hash": PasswordHasher().hash(PASSWORD)}},
+        )
+    )
     client = AdminClient(live.base)
     resp = client.sign_in("member1")
     assert resp.status_code == 403 and "没有管理后台权限" in resp.text

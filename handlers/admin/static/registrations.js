@@ -9,11 +9,11 @@
         row.classList.add("done");
         row.querySelectorAll("button, input").forEach(function (b) { b.disabled = true; });
         result.textContent = r.body.message;
-        result.className = "result ok";
+        result.className = "result js-result ok";
         TX.toast(r.body.message);
       } else {
         result.textContent = TX.errorText(r.body);
-        result.className = "result err";
+        result.className = "result js-result err";
       }
     }
     row.querySelector(".js-approve").addEventListener("click", function () {
