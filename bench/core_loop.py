@@ -93,6 +93,7 @@ class Profile:
     residents: int
     members: int
     secretaries: int
+    population: int  # extra residents who take no part: lookups must not scan them all
     rt_samples: int  # counted sequential loops for round trips (after one warm-up loop)
     phase_timeout_s: float  # one endpoint's load is cut off after this
     deadline_s: float  # the whole run is cut off after this
@@ -104,6 +105,7 @@ FULL = Profile(
     residents=64,
     members=64,
     secretaries=4,
+    population=3000,
     rt_samples=5,
     phase_timeout_s=60,
     deadline_s=170,
@@ -114,6 +116,7 @@ QUICK = Profile(
     residents=8,
     members=8,
     secretaries=2,
+    population=0,
     rt_samples=2,
     phase_timeout_s=15,
     deadline_s=35,
@@ -199,6 +202,12 @@ async def seed(service: Service, profile: Profile) -> World:
             ctx, role="secretary", name=f"书记{i}", openid=openid, org_id=branch["_id"]
         )
         w.secretaries.append(openid)
+
+    async def bystanders(start: int) -> None:
+        for i in range(start, profile.population, 16):
+            await create_user(ctx, role="resident", name=f"居民{i}", openid=f"bench-others-{i}")
+
+    await asyncio.gather(*(bystanders(k) for k in range(16)))
     return w
 
 
@@ -533,6 +542,7 @@ def report(
     print(
         f"cores: {os.cpu_count()}  python {platform.python_version()}  "
         f"concurrency {profile.concurrency}  requests/endpoint {profile.requests}  "
+        f"users {profile.residents + profile.members + profile.secretaries + profile.population}  "
         f"(API = 1 Tornado process, DB = {db_label}, load generator + fake WeChat = this "
         "process, all on this machine)"
     )
