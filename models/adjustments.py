@@ -54,7 +54,7 @@ async def request_adjustment(
     """Create an adjustment; apply it now unless it needs a second approver."""
     if kind not in ledger.KINDS:
         raise ValidationFailed(fields={"kind": "积分类型无效"})
-    if delta == 0:
+    if delta == 0 and reverses is None:
         raise ValidationFailed(fields={"delta": "调整数值不能为 0"})
     if not reason.strip():
         raise ValidationFailed(fields={"reason": "必须填写调整原因"})

@@ -209,7 +209,8 @@ async def dashboard(ctx: Context, org: dict[str, Any], first: date, last: date) 
         key=lambda x: (-x["points"], x["name"]),
     )[:15]
 
-    open_counts, overdue = await open_orders(ctx, node)
+    snapshot = await open_snapshot(ctx, node)
+    open_counts = snapshot["counts"]
     return {
         "range": {"first": first.isoformat(), "last": last.isoformat()},
         "open": [
@@ -217,7 +218,8 @@ async def dashboard(ctx: Context, org: dict[str, Any], first: date, last: date) 
             for s in OPEN_STATUSES
         ],
         "open_total": sum(open_counts.values()),
-        "overdue": overdue,
+        "overdue": snapshot["overdue"],
+        "overdue_ids": snapshot["overdue_ids"],
         "created_total": sum(r["created_total"] for r in in_range),
         "median_dispatch_min": _median(merged("dispatch_min")),
         "median_accept_min": _median(merged("accept_min")),
@@ -233,35 +235,35 @@ async def dashboard(ctx: Context, org: dict[str, Any], first: date, last: date) 
     }
 
 
-async def open_orders(ctx: Context, node: ObjectId) -> tuple[dict[str, int], int]:
-    """Open orders by state and how many have passed their due time, in one pass."""
+async def open_snapshot(ctx: Context, node: ObjectId) -> dict[str, Any]:
+    """Open orders by state, and the overdue ones, from one indexed read per open state.
+
+    Only `{org_path, status}` is queried (the index prefix); due times are compared here,
+    because an extra range predicate makes the embedded database scan the collection.
+    """
     now = ctx.now()
     counts: dict[str, int] = {}
-    overdue = 0
+    overdue: list[tuple[datetime, ObjectId]] = []
     for status in OPEN_STATUSES:
-        counts[status] = await ctx.db.orders.count_documents({"org_path": node, "status": status})
-    for status in CLOCK_RUNNING:
-        overdue += await ctx.db.orders.count_documents(
-            {"org_path": node, "status": status, "due_at": {"$lt": now}}
-        )
-    return counts, overdue
+        rows = await ctx.db.orders.find(
+            {"org_path": node, "status": status}, {"due_at": 1, "_id": 1}
+        ).to_list(None)
+        counts[status] = len(rows)
+        if status in CLOCK_RUNNING:
+            overdue += [
+                (r["due_at"], r["_id"]) for r in rows if r.get("due_at") and r["due_at"] < now
+            ]
+    overdue.sort()
+    return {"counts": counts, "overdue": len(overdue), "overdue_ids": [i for _, i in overdue]}
 
 
-async def overdue_orders(ctx: Context, node: ObjectId, limit: int = 10) -> list[dict[str, Any]]:
-    now = ctx.now()
-    found: list[dict[str, Any]] = []
-    for status in CLOCK_RUNNING:
-        found += (
-            await ctx.db.orders.find(
-                {"org_path": node, "status": status, "due_at": {"$lt": now}},
-                {"timeline": 0},
-            )
-            .sort("due_at", 1)
-            .limit(limit)
-            .to_list(limit)
-        )
-    found.sort(key=lambda o: o["due_at"])
-    return found[:limit]
+async def overdue_orders(ctx: Context, ids: list[ObjectId], limit: int = 10) -> list[dict]:
+    """The most overdue orders (oldest due time first), by id."""
+    wanted = ids[:limit]
+    found = {
+        o["_id"]: o async for o in ctx.db.orders.find({"_id": {"$in": wanted}}, {"timeline": 0})
+    }
+    return [found[i] for i in wanted if i in found]
 
 
 def fmt_minutes(value: float | None) -> str:

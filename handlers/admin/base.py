@@ -26,6 +26,7 @@ from models import admin_auth, orgs
 from models.base import load, parse_id
 from models.context import Context
 from models.ledger import BEIJING
+from models.orders import STATUS_NAMES
 from models.users import Actor
 from server.db import is_unavailable
 from server.errors import AppError, NotFound, PayloadTooLarge, ServiceUnavailable, Unauthenticated
@@ -197,6 +198,7 @@ class AdminHandler(tornado.web.RequestHandler):
             xsrf=self.xsrf_token.decode() if isinstance(self.xsrf_token, bytes) else "",
             dumps=dumps,
             qs=self.qs,
+            status_names=STATUS_NAMES,
         )
         return ns
 

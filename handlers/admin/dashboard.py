@@ -14,7 +14,7 @@ class DashboardHandler(AdminHandler):
         org = await self.scoped_org(self.query("org"))
         first, last = self.date_range()
         data = await stats.dashboard(self.ctx, org, first, last)
-        overdue = await stats.overdue_orders(self.ctx, org["_id"])
+        overdue = await stats.overdue_orders(self.ctx, data["overdue_ids"])
         self.render(
             "dashboard.html",
             org=org,

@@ -213,7 +213,7 @@ class AdjustHandler(MemberHandler):
                     self.actor,
                     member_id,
                     kind="points",
-                    delta=1,
+                    delta=0,
                     reason=data["reason"],
                     reverses=data["entry_id"],
                     ip=self.client_ip,
