@@ -1,10 +1,12 @@
 const auth = require('./utils/auth');
 const storage = require('./utils/storage');
 const meService = require('./services/me');
+const subscribe = require('./utils/subscribe');
 
 App({
   globalData: {
-    user: null
+    user: null,
+    unread: 0
   },
 
   onLaunch() {
@@ -23,7 +25,11 @@ App({
       this._ready = auth
         .ensureLogin()
         .then(() => meService.getMe())
-        .then((user) => this.setUser(user))
+        .then((user) => {
+          // the subscribe-message template ids, so that the first tap can already ask for consent
+          subscribe.prefetch();
+          return this.setUser(user);
+        })
         .catch((err) => {
           this._ready = null;
           throw err;
@@ -48,10 +54,13 @@ App({
     return user;
   },
 
-  logout() {
-    return auth.logout().then(() => {
+  /** opts.remote === false: the server session is gone already (account erased). */
+  logout(opts) {
+    return auth.logout(opts).then(() => {
       this._ready = null;
       this.globalData.user = null;
+      this.globalData.unread = 0;
+      subscribe.reset();
     });
   }
 });

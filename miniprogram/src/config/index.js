@@ -16,11 +16,7 @@ const ENV = {
   }
 };
 
-// 订阅消息模板 ID（在小程序管理后台「订阅消息」中申请后替换）。
-const SUBSCRIBE_TEMPLATE_IDS = {
-  orderStatus: 'REPLACE_WITH_ORDER_STATUS_TEMPLATE_ID',
-  orderDone: 'REPLACE_WITH_ORDER_DONE_TEMPLATE_ID'
-};
+// 订阅消息模板 ID 不在这里配置：由服务端 GET /api/v1/subscriptions 下发（见 utils/subscribe.js）。
 
 function detectEnv() {
   try {
@@ -42,6 +38,5 @@ module.exports = {
   apiBase: ENV[envVersion].apiBase,
   apiPrefix: '/api/v1',
   pageSize: 20,
-  subscribeTemplateIds: Object.keys(SUBSCRIBE_TEMPLATE_IDS).map((k) => SUBSCRIBE_TEMPLATE_IDS[k]),
   ENV
 };

@@ -68,9 +68,14 @@ async function ensureLogin() {
   return login(false);
 }
 
-async function logout() {
+/**
+ * Ends the session. opts.remote === false skips POST /auth/logout: after DELETE /me the server has
+ * dropped the token already, and a 401 there would trigger the silent re-login (a new account).
+ */
+async function logout(opts) {
+  const remote = !(opts && opts.remote === false);
   try {
-    if (isLoggedIn()) await authService.logout();
+    if (remote && isLoggedIn()) await authService.logout();
   } catch (e) {
     // the local session is dropped anyway
   }

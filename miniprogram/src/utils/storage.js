@@ -51,6 +51,19 @@ function clearSession() {
   }
 }
 
+// remembered by the order form (pages/order-create)
+const LAST_ORDER_ORG_KEY = 'tx_last_order_org';
+
+/** After the account was erased: forget everything this device remembers about the person. */
+function clearPersonalData() {
+  clearSession();
+  try {
+    wx.removeStorageSync(LAST_ORDER_ORG_KEY);
+  } catch (e) {
+    // ignore
+  }
+}
+
 /** After an explicit logout no silent login happens until the user logs in again. */
 function isLoggedOut() {
   try {
@@ -65,4 +78,15 @@ function setLoggedOut(v) {
   else wx.removeStorageSync(LOGGED_OUT_KEY);
 }
 
-module.exports = { getToken, getSession, setSession, getUser, setUser, clearSession, isLoggedOut, setLoggedOut };
+module.exports = {
+  getToken,
+  getSession,
+  setSession,
+  getUser,
+  setUser,
+  clearSession,
+  clearPersonalData,
+  isLoggedOut,
+  setLoggedOut,
+  LAST_ORDER_ORG_KEY
+};

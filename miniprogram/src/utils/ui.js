@@ -1,14 +1,29 @@
 /** Promise helpers around WeChat modal dialogs. */
 
-function confirm(title, content, confirmText) {
+/**
+ * Resolves true when the user confirms.
+ * opts.onConfirm runs synchronously inside the dialog's success callback, still within the user's
+ * gesture: that is where wx.requestSubscribeMessage may be called (see utils/subscribe.js).
+ */
+function confirm(title, content, confirmText, opts) {
+  const o = opts || {};
   return new Promise((resolve) => {
     wx.showModal({
       title,
       content: content || '',
       confirmText: confirmText || '确定',
+      cancelText: o.cancelText || '取消',
       confirmColor: '#C8161D',
       success(res) {
-        resolve(!!(res && res.confirm));
+        const ok = !!(res && res.confirm);
+        if (ok && o.onConfirm) {
+          try {
+            o.onConfirm();
+          } catch (e) {
+            // the hook must never stop the action
+          }
+        }
+        resolve(ok);
       },
       fail() {
         resolve(false);
@@ -48,4 +63,23 @@ function toast(title, icon) {
   wx.showToast({ title, icon: icon || 'none', duration: 2000 });
 }
 
-module.exports = { confirm, prompt, toast };
+/** A message with one button (for reasons too long for a toast). */
+function alert(title, content) {
+  return new Promise((resolve) => {
+    wx.showModal({
+      title,
+      content: content || '',
+      showCancel: false,
+      confirmText: '知道了',
+      confirmColor: '#C8161D',
+      success() {
+        resolve();
+      },
+      fail() {
+        resolve();
+      }
+    });
+  });
+}
+
+module.exports = { confirm, prompt, toast, alert };

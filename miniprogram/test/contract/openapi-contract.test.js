@@ -90,4 +90,135 @@ describe('services ↔ backend OpenAPI contract', () => {
     });
     expect(missing).toEqual([]);
   });
+
+  describe('notifications, subscriptions and privacy services', () => {
+    const doc = fs.existsSync(OPENAPI) ? JSON.parse(fs.readFileSync(OPENAPI, 'utf8')) : null;
+    const notifications = require(path.join(SERVICES, 'notifications.js'));
+    const me = require(path.join(SERVICES, 'me.js'));
+
+    function resolve(schema) {
+      let s = schema;
+      while (s && s.$ref) s = s.$ref.split('/').slice(1).reduce((o, k) => o[k], doc);
+      return s;
+    }
+
+    /** A small JSON-schema check: type, required, additionalProperties: false, array bounds, string length. */
+    function violations(value, schema, where) {
+      const s = resolve(schema) || {};
+      const out = [];
+      const type = Array.isArray(value) ? 'array' : value === null ? 'null' : Number.isInteger(value) ? 'integer' : typeof value;
+      if (s.type && !(s.type === type || (s.type === 'number' && type === 'integer') || (value === null && s.nullable))) {
+        return [where + ': ' + type + ' is not ' + s.type];
+      }
+      if (type === 'object') {
+        (s.required || []).forEach((k) => {
+          if (!(k in value)) out.push(where + '.' + k + ' is required');
+        });
+        Object.keys(value).forEach((k) => {
+          const prop = s.properties && s.properties[k];
+          if (prop) out.push(...violations(value[k], prop, where + '.' + k));
+          else if (s.additionalProperties === false) out.push(where + '.' + k + ' is not in the schema');
+        });
+      }
+      if (type === 'array') {
+        if (s.minItems !== undefined && value.length < s.minItems) out.push(where + ': fewer than ' + s.minItems + ' items');
+        if (s.maxItems !== undefined && value.length > s.maxItems) out.push(where + ': more than ' + s.maxItems + ' items');
+        value.forEach((v, i) => out.push(...violations(v, s.items || {}, where + '[' + i + ']')));
+      }
+      if (type === 'string') {
+        if (s.minLength !== undefined && value.length < s.minLength) out.push(where + ': shorter than ' + s.minLength);
+        if (s.maxLength !== undefined && value.length > s.maxLength) out.push(where + ': longer than ' + s.maxLength);
+        if (s.enum && s.enum.indexOf(value) < 0) out.push(where + ': not one of ' + s.enum.join(', '));
+      }
+      return out;
+    }
+
+    /** Runs fn(...args) with request mocked; returns the request options and the OpenAPI operation. */
+    function call(fn, ...args) {
+      request.mockClear();
+      fn(...args);
+      expect(request).toHaveBeenCalledTimes(1);
+      const r = request.mock.calls[0][0];
+      const op = doc.paths[PREFIX + r.path] && doc.paths[PREFIX + r.path][r.method.toLowerCase()];
+      expect({ call: r.method + ' ' + r.path, found: !!op }).toEqual({ call: r.method + ' ' + r.path, found: true });
+      return { r, op };
+    }
+
+    function checkBody(r, op) {
+      if (!op.requestBody) {
+        expect({ call: r.method + ' ' + r.path, data: r.data }).toEqual({ call: r.method + ' ' + r.path, data: undefined });
+        return;
+      }
+      const schema = op.requestBody.content['application/json'].schema;
+      expect(violations(r.data, schema, r.method + ' ' + r.path)).toEqual([]);
+    }
+
+    function checkQuery(r, op) {
+      const declared = (op.parameters || []).filter((p) => p.in === 'query').map((p) => p.name);
+      Object.keys(r.query || {}).forEach((k) => expect(declared).toContain(k));
+    }
+
+    test('the body checker itself rejects what the server would reject', () => {
+      expect(doc).not.toBeNull();
+      const read = doc.paths[PREFIX + '/notifications/read'].post.requestBody.content['application/json'].schema;
+      const subs = doc.paths[PREFIX + '/subscriptions'].post.requestBody.content['application/json'].schema;
+      expect(violations({ ids: [] }, read, 'r')).toEqual(['r.ids: fewer than 1 items']);
+      expect(violations({ all: true, ids_: ['x'] }, read, 'r')).toEqual(['r.ids_ is not in the schema']);
+      expect(violations({}, subs, 's')).toEqual(['s.template_ids is required']);
+      expect(violations({ template_ids: [''] }, subs, 's')).toEqual(['s.template_ids[0]: shorter than 1']);
+    });
+
+    test('the new endpoints are all called by services/', () => {
+      const called = new Set(calls.map((c) => c.made[0].method + ' ' + c.made[0].path));
+      [
+        'GET /notifications',
+        'GET /notifications/unread-count',
+        'POST /notifications/read',
+        'GET /subscriptions',
+        'POST /subscriptions',
+        'GET /me/export',
+        'DELETE /me'
+      ].forEach((k) => expect(called).toContain(k));
+    });
+
+    test('inbox calls: declared query parameters, ReadRequest bodies', () => {
+      expect(doc).not.toBeNull();
+      let x = call(notifications.listNotifications, { unread: true, offset: 0, limit: 20 });
+      checkQuery(x.r, x.op);
+      x = call(notifications.getUnreadCount);
+      checkBody(x.r, x.op);
+      x = call(notifications.markRead, ['n1', 'n2']);
+      checkBody(x.r, x.op);
+      x = call(notifications.markRead, 'n1');
+      checkBody(x.r, x.op);
+      x = call(notifications.markRead, Array.from({ length: 150 }, (_, i) => 'n' + i));
+      checkBody(x.r, x.op);
+      x = call(notifications.markAllRead);
+      checkBody(x.r, x.op);
+    });
+
+    test('subscription report: SubscriptionsRequest body and a declared Idempotency-Key header', () => {
+      expect(doc).not.toBeNull();
+      const { r, op } = call(notifications.reportSubscriptions, ['tmpl-order', 'tmpl-todo'], 'a3f1c2d4-0000-4000-8000-000000000000');
+      checkBody(r, op);
+      const header = (op.parameters || []).find((p) => p.in === 'header' && p.name === 'Idempotency-Key');
+      expect(header).toBeDefined();
+      expect(violations(r.header['Idempotency-Key'], header.schema, 'Idempotency-Key')).toEqual([]);
+      const get = call(notifications.getSubscriptions);
+      checkBody(get.r, get.op);
+      const quota = resolve(resolve(get.op.responses['200'].content['application/json'].schema).properties.items.items);
+      expect(quota.properties.template_id).toBeDefined();
+    });
+
+    test('privacy calls: GET /me/export and DELETE /me send no body; the export has the lists the summary counts', () => {
+      expect(doc).not.toBeNull();
+      let x = call(me.exportMyData);
+      checkBody(x.r, x.op);
+      const out = resolve(x.op.responses['200'].content['application/json'].schema);
+      ['orders_placed', 'orders_served', 'ledger_entries', 'member_registrations', 'notifications'].forEach((k) => expect(out.properties[k].type).toBe('array'));
+      x = call(me.eraseMe);
+      checkBody(x.r, x.op);
+      expect(x.op.responses['409']).toBeDefined();
+    });
+  });
 });

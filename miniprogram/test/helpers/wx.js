@@ -5,6 +5,7 @@
 function createWx() {
   const store = new Map();
   const modalAnswers = [];
+  const files = new Map();
   const wx = {
     __store: store,
     __modalAnswers: modalAnswers,
@@ -44,6 +45,17 @@ function createWx() {
     openLocation: jest.fn(),
     makePhoneCall: jest.fn(),
     requestSubscribeMessage: jest.fn((opts) => opts.fail && opts.fail({ errMsg: 'requestSubscribeMessage:fail' })),
+    setTabBarBadge: jest.fn(),
+    removeTabBarBadge: jest.fn(),
+    setClipboardData: jest.fn((opts) => opts.success && opts.success({})),
+    shareFileMessage: jest.fn(),
+    env: { USER_DATA_PATH: 'wxfile://usr' },
+    __files: files,
+    getFileSystemManager: jest.fn(() => ({
+      writeFileSync: jest.fn((p, data) => {
+        files.set(p, data);
+      })
+    })),
     onNeedPrivacyAuthorization: jest.fn(),
     getPrivacySetting: jest.fn(),
     openPrivacyContract: jest.fn()

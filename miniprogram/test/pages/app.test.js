@@ -1,5 +1,6 @@
 jest.mock('../../src/services/me');
 jest.mock('../../src/services/auth');
+jest.mock('../../src/services/notifications');
 
 const meService = require('../../src/services/me');
 const authService = require('../../src/services/auth');
@@ -38,6 +39,19 @@ describe('app', () => {
     const app = makeApp();
     await expect(app.ready()).rejects.toThrow();
     await expect(app.ready()).resolves.toEqual({ id: 'u1' });
+  });
+
+  test('logout after an erased account does not call POST /auth/logout (no 401 → re-login as a new user)', async () => {
+    wx.setStorageSync('tx_token', { token: 't', expires_at: '2099-01-01T00:00:00Z' });
+    const app = makeApp();
+    app.globalData.user = { id: 'u1' };
+    app.globalData.unread = 4;
+    await app.logout({ remote: false });
+    expect(authService.logout).not.toHaveBeenCalled();
+    expect(app.globalData.user).toBeNull();
+    expect(app.globalData.unread).toBe(0);
+    expect(wx.getStorageSync('tx_token')).toBe('');
+    expect(wx.getStorageSync('tx_logged_out')).toBe(true);
   });
 
   test('logout clears the user', async () => {

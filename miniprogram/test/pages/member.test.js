@@ -3,12 +3,15 @@ jest.mock('../../src/services/tasks');
 jest.mock('../../src/services/points');
 jest.mock('../../src/services/registrations');
 jest.mock('../../src/services/categories');
+jest.mock('../../src/services/notifications');
 
 const ordersService = require('../../src/services/orders');
 const tasksService = require('../../src/services/tasks');
 const pointsService = require('../../src/services/points');
 const registrationsService = require('../../src/services/registrations');
 const categoriesService = require('../../src/services/categories');
+const notificationsService = require('../../src/services/notifications');
+const subscribe = require('../../src/utils/subscribe');
 const { createPage, flush, fakeApp, apiError, ev } = require('../helpers/page');
 
 function order(extra) {
@@ -110,6 +113,43 @@ describe('task hall page', () => {
     expect(page.data.takingId).toBe('');
   });
 
+  test('accepting asks for subscribe consent from the confirm dialog (a user gesture) and reports the accepted ids', async () => {
+    subscribe.reset();
+    notificationsService.getSubscriptions.mockResolvedValue({ items: [{ template: 'todo', template_id: 'T_TODO', remaining: 0 }] });
+    notificationsService.reportSubscriptions.mockResolvedValue({ items: [] });
+    tasksService.listTaskHall.mockResolvedValue({ items: [order({ id: 'a' })], next_offset: null });
+    const order_ = [];
+    wx.requestSubscribeMessage = jest.fn((o) => {
+      order_.push('consent');
+      o.success({ T_TODO: 'accept', errMsg: 'requestSubscribeMessage:ok' });
+    });
+    ordersService.acceptOrder.mockImplementation(() => {
+      order_.push('accept');
+      return Promise.resolve(order({ id: 'a', status: 'accepted' }));
+    });
+    const page = createPage('pkg-member/pages/task-hall/task-hall');
+    page.onLoad();
+    await flush();
+    await page.onTake(ev({ id: 'a' }));
+    await subscribe.settled();
+    expect(order_).toEqual(['consent', 'accept']);
+    expect(wx.requestSubscribeMessage).toHaveBeenCalledWith(expect.objectContaining({ tmplIds: ['T_TODO'] }));
+    expect(notificationsService.reportSubscriptions).toHaveBeenCalledWith(['T_TODO'], expect.stringMatching(/^[0-9a-f-]{36}$/));
+  });
+
+  test('a failing subscriptions endpoint never blocks accepting', async () => {
+    subscribe.reset();
+    notificationsService.getSubscriptions.mockRejectedValue(apiError(503, '服务暂不可用'));
+    tasksService.listTaskHall.mockResolvedValue({ items: [order({ id: 'a' })], next_offset: null });
+    ordersService.acceptOrder.mockResolvedValue(order({ id: 'a', status: 'accepted' }));
+    const page = createPage('pkg-member/pages/task-hall/task-hall');
+    page.onLoad();
+    await flush();
+    await page.onTake(ev({ id: 'a' }));
+    expect(wx.requestSubscribeMessage).not.toHaveBeenCalled();
+    expect(ordersService.acceptOrder).toHaveBeenCalledWith('a');
+  });
+
   test('declining the confirmation does not accept', async () => {
     tasksService.listTaskHall.mockResolvedValue({ items: [order()], next_offset: null });
     const page = createPage('pkg-member/pages/task-hall/task-hall');
@@ -118,6 +158,7 @@ describe('task hall page', () => {
     wx.answerModal({ confirm: false });
     await page.onTake(ev({ id: 'o1' }));
     expect(ordersService.acceptOrder).not.toHaveBeenCalled();
+    expect(wx.requestSubscribeMessage).not.toHaveBeenCalled();
   });
 });
 

@@ -1,11 +1,13 @@
 jest.mock('../../src/services/orders');
 jest.mock('../../src/services/categories');
 jest.mock('../../src/services/me');
+jest.mock('../../src/services/notifications');
 
 const ordersService = require('../../src/services/orders');
 const categoriesService = require('../../src/services/categories');
 const meService = require('../../src/services/me');
-const config = require('../../src/config/index');
+const notificationsService = require('../../src/services/notifications');
+const subscribe = require('../../src/utils/subscribe');
 const { createPage, flush, fakeApp, apiError, ev } = require('../helpers/page');
 
 const CATS = [
@@ -106,6 +108,12 @@ describe('my orders page', () => {
 describe('order form page', () => {
   const user = { id: 'u1', role: 'resident', name: '张大妈', has_phone: false, phone: '' };
 
+  beforeEach(() => {
+    subscribe.reset();
+    notificationsService.getSubscriptions.mockResolvedValue({ items: [{ template: 'order', template_id: 'TMPL_1', remaining: 0 }] });
+    notificationsService.reportSubscriptions.mockResolvedValue({ items: [] });
+  });
+
   async function openForm(query) {
     fakeApp(Object.assign({}, user));
     categoriesService.listCategories.mockResolvedValue({ items: CATS });
@@ -135,6 +143,7 @@ describe('order form page', () => {
     const page = await openForm({});
     await page.onSubmit();
     expect(ordersService.createOrder).not.toHaveBeenCalled();
+    expect(wx.requestSubscribeMessage).not.toHaveBeenCalled();
     expect(page.data.errors).toMatchObject({
       category_id: '请选择服务项目',
       org_id: '请选择服务社区',
@@ -146,7 +155,6 @@ describe('order form page', () => {
   });
 
   test('submits location, photos and wanted time with an Idempotency-Key, asks for subscribe consent, opens the order', async () => {
-    config.subscribeTemplateIds = ['TMPL_1'];
     const page = await openForm();
     fill(page);
     wx.chooseMedia = jest.fn((o) => o.success({ tempFiles: [{ tempFilePath: 'wxfile://tmp/a.jpg' }, { tempFilePath: 'wxfile://tmp/b.jpg' }] }));
@@ -176,8 +184,26 @@ describe('order form page', () => {
     expect(wx.getStorageSync('tx_last_order_org')).toEqual({ id: 'org-9', name: '和平社区' });
   });
 
+  test('the order is sent while the consent dialog is open; the redirect waits for the answer; accepted ids are reported', async () => {
+    const page = await openForm();
+    fill(page);
+    let reply;
+    wx.requestSubscribeMessage = jest.fn((o) => {
+      reply = o.success;
+    });
+    ordersService.createOrder.mockResolvedValue({ id: 'o5' });
+    const done = page.onSubmit();
+    await flush();
+    expect(ordersService.createOrder).toHaveBeenCalledTimes(1);
+    expect(wx.redirectTo).not.toHaveBeenCalled();
+    reply({ TMPL_1: 'accept', errMsg: 'requestSubscribeMessage:ok' });
+    await done;
+    expect(wx.redirectTo).toHaveBeenCalledWith({ url: '/pages/order-detail/order-detail?id=o5' });
+    await subscribe.settled();
+    expect(notificationsService.reportSubscriptions).toHaveBeenCalledWith(['TMPL_1'], expect.any(String));
+  });
+
   test('a refused subscribe consent does not block the submission', async () => {
-    config.subscribeTemplateIds = ['TMPL_1'];
     wx.requestSubscribeMessage = jest.fn(() => {
       throw new Error('not supported');
     });

@@ -141,3 +141,37 @@ describe('utils/request', () => {
     expect(wx.showToast.mock.calls[0][0].title).toBe('服务开小差了，请稍后重试');
   });
 });
+
+describe('services over the real request layer: privacy and notifications', () => {
+  const meService = require('../../src/services/me');
+  const notificationsService = require('../../src/services/notifications');
+
+  test('DELETE /me 409 rejects with the server\'s Chinese message and shows no toast (the page shows a dialog)', async () => {
+    const calls = scriptRequests({ status: 409, body: { error: { code: 'open_orders', message: '您还有在办的服务工单，请先完成或退回后再注销' } } });
+    const err = await meService.eraseMe().catch((e) => e);
+    expect(calls[0].method).toBe('DELETE');
+    expect(calls[0].url).toBe('http://127.0.0.1:8000/api/v1/me');
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err.status).toBe(409);
+    expect(err.message).toBe('您还有在办的服务工单，请先完成或退回后再注销');
+    expect(wx.showToast).not.toHaveBeenCalled();
+  });
+
+  test('POST /subscriptions sends the accepted ids and the Idempotency-Key; failures stay silent', async () => {
+    const calls = scriptRequests({ status: 503, body: { error: { code: 'db_unavailable', message: 'database unavailable' } } });
+    await expect(notificationsService.reportSubscriptions(['T1'], 'key-12345678')).rejects.toBeInstanceOf(ApiError);
+    expect(calls[0].data).toEqual({ template_ids: ['T1'] });
+    expect(calls[0].header['Idempotency-Key']).toBe('key-12345678');
+    expect(wx.showToast).not.toHaveBeenCalled();
+  });
+
+  test('GET /notifications?unread=true and POST /notifications/read bodies', async () => {
+    const calls = scriptRequests({ status: 200, body: { items: [], next_offset: null } }, { status: 200, body: { updated: 1, unread: 0 } }, { status: 200, body: { updated: 0, unread: 0 } });
+    await notificationsService.listNotifications({ unread: true, offset: 0, limit: 20 });
+    await notificationsService.markRead(['n1']);
+    await notificationsService.markAllRead();
+    expect(calls[0].url).toBe('http://127.0.0.1:8000/api/v1/notifications?unread=true&offset=0&limit=20');
+    expect(calls[1].data).toEqual({ ids: ['n1'] });
+    expect(calls[2].data).toEqual({ all: true });
+  });
+});

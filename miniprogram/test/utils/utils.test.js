@@ -140,3 +140,25 @@ describe('utils/auth', () => {
     await expect(auth.login()).rejects.toMatchObject({ message: '微信登录失败，请稍后重试' });
   });
 });
+
+describe('ListController rewind and duplicates', () => {
+  test('rewind moves the next offset back; a page of duplicates only is followed by the next page', async () => {
+    const page = { data: {}, setData(p) { this.data = Object.assign({}, this.data, p); } };
+    const pages = [
+      { items: [{ id: 'a' }, { id: 'b' }], next_offset: 2 },
+      { items: [{ id: 'b' }], next_offset: 3 },
+      { items: [{ id: 'c' }], next_offset: null }
+    ];
+    const fetcher = jest.fn(() => Promise.resolve(pages.shift()));
+    const list = new ListController(page, 'list', fetcher, { limit: 2 });
+    await list.refresh();
+    list.rewind(1);
+    expect(page.data.list.nextOffset).toBe(1);
+    await list.loadMore();
+    expect(fetcher.mock.calls.map((c) => c[0].offset)).toEqual([0, 1, 3]);
+    expect(page.data.list.items.map((x) => x.id)).toEqual(['a', 'b', 'c']);
+    expect(page.data.list.hasMore).toBe(false);
+    list.rewind(5);
+    expect(page.data.list.nextOffset).toBeNull();
+  });
+});

@@ -1,6 +1,7 @@
 const categoriesService = require('../../services/categories');
 const ordersService = require('../../services/orders');
 const { isManager, isMember, ROLE_TEXT } = require('../../utils/format');
+const badge = require('../../utils/badge');
 
 const RECENT_LIMIT = 5;
 
@@ -16,7 +17,8 @@ Page({
     categoriesError: '',
     recent: [],
     recentLoading: true,
-    recentError: ''
+    recentError: '',
+    unread: 0
   },
 
   onLoad() {
@@ -27,6 +29,13 @@ Page({
     const user = getApp().globalData.user;
     if (user) this.applyUser(user);
     if (this.loadedOnce) this.loadRecent();
+    this.refreshUnread();
+  },
+
+  /** Unread messages: badge on the 「我的」 tab and on the home notice line. */
+  async refreshUnread() {
+    const n = await badge.refresh();
+    this.setData({ unread: n });
   },
 
   onPullDownRefresh() {
@@ -51,7 +60,7 @@ Page({
       this.setData({ needLogin: true, categoriesLoading: false, recentLoading: false });
       return;
     }
-    await Promise.all([this.loadCategories(), this.loadRecent()]);
+    await Promise.all([this.loadCategories(), this.loadRecent(), this.refreshUnread()]);
     this.loadedOnce = true;
   },
 

@@ -1,12 +1,12 @@
 const categoriesService = require('../../services/categories');
 const ordersService = require('../../services/orders');
 const meService = require('../../services/me');
-const config = require('../../config/index');
 const { uuid4 } = require('../../utils/uuid');
+const subscribe = require('../../utils/subscribe');
 const { toISO, formatDate } = require('../../utils/format');
 const { toast } = require('../../utils/ui');
+const { LAST_ORDER_ORG_KEY: LAST_ORG_KEY } = require('../../utils/storage');
 
-const LAST_ORG_KEY = 'tx_last_order_org';
 const MAX_PHOTOS = 9;
 const MAX_DESCRIPTION = 500;
 
@@ -43,6 +43,7 @@ Page({
     this.presetCategoryId = query && query.category_id ? String(query.category_id) : '';
     this.idempotencyKey = '';
     this.setData({ today: formatDate(new Date()) });
+    subscribe.prefetch();
     this.load();
   },
 
@@ -164,16 +165,6 @@ Page({
     }
   },
 
-  requestSubscribe() {
-    const ids = (config.subscribeTemplateIds || []).filter((id) => id && id.indexOf('REPLACE_') !== 0);
-    if (!ids.length || !wx.requestSubscribeMessage) return;
-    try {
-      wx.requestSubscribeMessage({ tmplIds: ids, success() {}, fail() {} });
-    } catch (e) {
-      // consent is optional
-    }
-  },
-
   validate() {
     const d = this.data;
     const f = d.form;
@@ -215,14 +206,14 @@ Page({
 
   async onSubmit() {
     if (this.data.submitting) return;
-    // must run inside the tap handler; its result does not matter
-    this.requestSubscribe();
     const errors = this.validate();
     if (Object.keys(errors).length) {
       this.setData({ errors });
       toast(errors[Object.keys(errors)[0]]);
       return;
     }
+    // consent to status messages: synchronously inside the tap; the order is sent meanwhile
+    const consent = subscribe.ask();
     // one key per submission; kept when the outcome is unknown so a retry cannot create a duplicate
     if (!this.idempotencyKey) this.idempotencyKey = uuid4();
     this.setData({ submitting: true, errors: {} });
@@ -236,6 +227,8 @@ Page({
       }
       this.setData({ submitting: false });
       wx.showToast({ title: '提交成功', icon: 'success' });
+      // leaving the page would dismiss a consent dialog still open
+      await subscribe.answered(consent);
       wx.redirectTo({ url: '/pages/order-detail/order-detail?id=' + encodeURIComponent(order.id) });
     } catch (err) {
       // a 4xx answer means nothing was created: the next attempt gets a fresh key

@@ -1,6 +1,7 @@
 const ordersService = require('../../services/orders');
 const { formatDateTime } = require('../../utils/format');
 const { confirm, prompt, toast } = require('../../utils/ui');
+const subscribe = require('../../utils/subscribe');
 
 function can(order, action) {
   return !!order && Array.isArray(order.actions) && order.actions.indexOf(action) >= 0;
@@ -28,6 +29,7 @@ Page({
   },
 
   onLoad(query) {
+    subscribe.prefetch();
     this.setData({ id: (query && query.id) || '' });
     this.load();
   },
@@ -116,7 +118,7 @@ Page({
   },
 
   async onAccept() {
-    if (!(await confirm('确认接单', '接单后请按时上门服务'))) return;
+    if (!(await confirm('确认接单', '接单后请按时上门服务', '', { onConfirm: subscribe.ask }))) return;
     await this.act(() => ordersService.acceptOrder(this.data.id), '接单成功');
   },
 

@@ -1,5 +1,6 @@
 const ordersService = require('../../services/orders');
 const { ListController, emptyList } = require('../../utils/list');
+const badge = require('../../utils/badge');
 
 const TABS = [
   { key: '', text: '全部' },
@@ -31,6 +32,7 @@ Page({
     // come back from detail / create: statuses may have changed
     if (this.shownOnce) this.list.refresh();
     this.shownOnce = true;
+    badge.refresh();
   },
 
   onPullDownRefresh() {

@@ -1,6 +1,7 @@
 const ordersService = require('../../../services/orders');
 const { ListController, emptyList } = require('../../../utils/list');
 const { confirm, prompt, toast } = require('../../../utils/ui');
+const subscribe = require('../../../utils/subscribe');
 
 const TABS = [
   { key: 'dispatched', text: '待接单' },
@@ -29,6 +30,7 @@ Page({
   },
 
   onLoad(query) {
+    subscribe.prefetch();
     if (query && query.status && TABS.some((t) => t.key === query.status)) this.setData({ status: query.status });
     this.list = new ListController(
       this,
@@ -87,7 +89,7 @@ Page({
 
   async onAccept(e) {
     const id = e.currentTarget.dataset.id;
-    if (!(await confirm('确认接单', '接单后请按时上门服务'))) return;
+    if (!(await confirm('确认接单', '接单后请按时上门服务', '', { onConfirm: subscribe.ask }))) return;
     return this.run(id, () => ordersService.acceptOrder(id), '接单成功');
   },
 

@@ -2,6 +2,7 @@ const tasksService = require('../../../services/tasks');
 const ordersService = require('../../../services/orders');
 const { ListController, emptyList } = require('../../../utils/list');
 const { confirm, toast } = require('../../../utils/ui');
+const subscribe = require('../../../utils/subscribe');
 
 Page({
   data: {
@@ -10,6 +11,7 @@ Page({
   },
 
   onLoad() {
+    subscribe.prefetch();
     this.list = new ListController(this, 'list', (p) => tasksService.listTaskHall({ offset: p.offset, limit: p.limit }));
     this.list.refresh();
   },
@@ -42,13 +44,20 @@ Page({
   async onTake(e) {
     const id = e.currentTarget.dataset.id;
     if (this.data.takingId) return;
-    if (!(await confirm('确认接单', '接单后请按时上门服务，完成后可获得志愿积分'))) return;
+    // the consent dialog opens from the confirm dialog's callback (a user gesture), before the request
+    let consent = null;
+    const onConfirm = () => {
+      consent = subscribe.ask();
+    };
+    if (!(await confirm('确认接单', '接单后请按时上门服务，完成后可获得志愿积分', '', { onConfirm }))) return;
     this.setData({ takingId: id });
     try {
       await ordersService.acceptOrder(id);
       this.list.removeItem(id);
       toast('接单成功', 'success');
       this.setData({ takingId: '' });
+      // leaving the page would dismiss a consent dialog still open
+      await subscribe.answered(consent);
       wx.navigateTo({ url: '/pages/order-detail/order-detail?id=' + encodeURIComponent(id) });
     } catch (err) {
       this.setData({ takingId: '' });
