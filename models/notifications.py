@@ -29,7 +29,6 @@ from bson import ObjectId
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from models.context import Context
-from server.errors import ValidationFailed
 
 log = logging.getLogger("tongxin.notifications")
 
@@ -200,7 +199,7 @@ async def notify_many(ctx: Context, notices: Iterable[Notice]) -> int:
                     "template": n.template,
                     "template_id": template_id(ctx, n.template),
                     "data": template_data(ctx, n.template, n.push),
-                    "page": str(ctx.config.subscribe.page) or None,
+                    "page": _deep_link(ctx, n),
                     "status": "pending",
                     "attempts": 0,
                     "next_attempt_at": now,
@@ -264,6 +263,13 @@ def notification_json(doc: dict[str, Any]) -> dict[str, Any]:
 # ---------------------------------------------------------------- quotas
 
 
+def _deep_link(ctx: Context, notice: Notice) -> str | None:
+    """Tapping the WeChat message opens the order it is about, else the inbox."""
+    if notice.order_id is not None:
+        return f"{ctx.config.subscribe.order_page}?id={notice.order_id}"
+    return str(ctx.config.subscribe.page) or None
+
+
 def _quota_id(user_id: ObjectId, tid: str) -> str:
     return f"{user_id}:{tid}"
 
@@ -273,11 +279,8 @@ async def report_subscriptions(
 ) -> list[dict[str, Any]]:
     """The mini-program reports the templates the user accepted: one more send for each."""
     known = configured_templates(ctx)
-    unknown = [t for t in template_ids if t not in known]
-    if unknown:
-        raise ValidationFailed(
-            "包含未配置的订阅消息模板", fields={"template_ids": "包含未配置的模板"}
-        )
+    # ids the server no longer uses (its config changed mid-session) are ignored, not fatal
+    template_ids = [t for t in template_ids if t in known]
     fresh = True
     if idempotency_key:
         try:

@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 import pytest
+from bson import ObjectId
 
 from models import notifications, order_notices, orders
 from models.notifications import Notice, send_due
@@ -26,7 +27,12 @@ def pushing(ctx: Any, fake_wechat: Any) -> Any:
 
 
 def note(
-    world: Any, who: str, key: str, subject: str = "家电维修", template: str = "order"
+    world: Any,
+    who: str,
+    key: str,
+    subject: str = "家电维修",
+    template: str = "order",
+    order_id: Any = None,
 ) -> Notice:
     return Notice(
         user_id=world.id(who),
@@ -35,6 +41,7 @@ def note(
         title="测试消息",
         body="正文",
         template=template,
+        order_id=order_id,
         push={"subject": subject, "status": "已接单", "remark": "备注", "time": world.ctx.now()},
     )
 
@@ -132,12 +139,16 @@ async def test_subscribe_quota_43101_and_field_limits(api, ctx, world, pushing, 
     }
     status, quotas = await api.post("/api/v1/subscriptions", body, token=owner)
     assert quotas["items"][0]["remaining"] == 2
-    status, bad = await api.post(
-        "/api/v1/subscriptions", {"template_ids": ["SOMEONE-ELSES"]}, token=owner
+    # an id the server no longer uses is ignored, the known ones still count
+    status, quotas = await api.post(
+        "/api/v1/subscriptions",
+        {"template_ids": ["SOMEONE-ELSES", "TPL-ORDER-0001"]},
+        token=owner,
     )
-    assert status == 400 and "template_ids" in bad["error"]["fields"]
+    assert status == 200 and quotas["items"][0]["remaining"] == 3
+    assert {q["template_id"] for q in quotas["items"]} == {"TPL-ORDER-0001", "TPL-TODO-0001"}
     status, bad = await api.post("/api/v1/subscriptions", {"template_ids": []}, token=owner)
-    assert status == 400
+    assert status == 400 and "template_ids" in bad["error"]["fields"]
 
     # a 25-character thing arrives cut to 20; a sent message takes one from the quota
     long_subject = "社区老旧小区加装电梯协调与上门咨询服务项目"  # 21 characters
@@ -206,3 +217,14 @@ async def test_transient_errors_retry_with_backoff_then_stop(ctx, world, pushing
     assert len(pushing.subscribe_messages) == 1
     quota = await ctx.db.subscribe_quotas.find_one({"user_id": world.id("m1")})
     assert quota["remaining"] == 1
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_a_message_about_an_order_opens_that_order(api, ctx, world, pushing, service):
+    owner = await api.login("openid-owner")
+    await api.post("/api/v1/subscriptions", {"template_ids": ["TPL-ORDER-0001"]}, token=owner)
+    order_id = ObjectId()
+    await notifications.notify(ctx, note(world, "owner", "deep:1", order_id=order_id))
+    assert await send_due(ctx, service.wechat) == {"sent": 1}
+    [sent] = pushing.subscribe_messages
+    assert sent["page"] == f"pages/order-detail/order-detail?id={order_id}"
