@@ -338,7 +338,10 @@ async def session_cookie(ctx: Context, username: str, secret: str) -> str:
 async def run_one(
     uri: str, n_orders: int, n_members: int, rounds: int
 ) -> tuple[dict[str, list[float]], dict[str, float]]:
-    config = load_config(environ={}).replace(mongo={"database": "bench_" + uuid.uuid4().hex[:8]})
+    # a long operation timeout for the bulk seed and the final drop; pages are not affected
+    config = load_config(environ={}).replace(
+        mongo={"database": "bench_" + uuid.uuid4().hex[:8], "timeout_ms": 120_000}
+    )
     service = await build_service(config, uri)
     ctx = service.ctx
     info: dict[str, float] = {}
