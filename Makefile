@@ -29,7 +29,8 @@ lint: $(STAMP)
 
 ## The admin browser tests drive Debian's Chromium (never a downloaded browser build).
 chromium:
-	@test -x /usr/bin/chromium || { apt-get update && apt-get install -y --no-install-recommends chromium; }
+	@{ test -x /usr/bin/chromium && dpkg -s fonts-noto-cjk >/dev/null 2>&1; } || \
+		{ apt-get update && apt-get install -y --no-install-recommends chromium fonts-noto-cjk; }
 
 pytest: $(STAMP) chromium
 	$(PY) -m pytest -q
