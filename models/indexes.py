@@ -23,6 +23,7 @@ INDEXES: dict[str, list[IndexModel]] = {
             unique=True,
             partialFilterExpression={"username": {"$type": "string"}},
         ),
+        IndexModel([("username", ASC), ("deleted_at", ASC)]),  # admin sign-in, same reason
         IndexModel([("org_path", ASC), ("role", ASC)]),
         IndexModel([("org_id", ASC), ("points_balance", DESC)]),
         IndexModel([("phone", ASC)]),  # admin: roster import duplicate check, search

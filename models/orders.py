@@ -755,10 +755,14 @@ async def recommend_volunteers(
     community = order["org_id"]
     if all_orgs.get(community, {}).get("type") == "branch" and len(order["org_path"]) > 1:
         community = order["org_path"][-2]
+    # members under the order's community AND inside the caller's subtree: both nodes lie on
+    # the order's path, so that is simply everyone under the deeper of the two (one index)
+    path = order["org_path"]
+    deeper = max(community, actor.org_id, key=lambda node: path.index(node) if node in path else -1)
     query = {
+        "org_path": deeper,
         "role": "member",
         "deleted_at": None,
-        "org_path": {"$all": [community, actor.org_id]},
         "_id": {"$nin": order.get("declined_by", [])},
     }
     projection = {
