@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install lint pytest miniprogram openapi bench clean chromium
+.PHONY: run test install lint pytest trust miniprogram openapi bench clean chromium
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "需要 Python 3.11（$(PYTHON)）"; exit 1; }
@@ -34,6 +34,12 @@ chromium:
 
 pytest: $(STAMP) chromium
 	$(PY) -m pytest -q
+	$(PY) -m tests.trust.report
+
+## The trust harness alone, with its table of figures.
+trust: $(STAMP) chromium
+	$(PY) -m pytest -q tests/trust
+	$(PY) -m tests.trust.report
 
 openapi: $(STAMP)
 	mkdir -p build

@@ -132,5 +132,6 @@ async def build_world(ctx: Context) -> World:
     await person("m_b1", "member", "B1", name="春风队员", skills=["家电维修"])
     await person("sec_a1", "secretary", "A1", name="一支部书记")
     await person("sec_b1", "secretary", "B1", name="春风书记")
+    await person("sec_a", "secretary", "A", name="阳光社区书记")  # the parent node of A1/A2
     await person("admin", "admin", "street", name="街道管理员")
     return w

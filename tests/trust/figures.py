@@ -1,0 +1,48 @@
+"""The trust harness's figures: each test records what it measured, `report` prints them.
+
+Tests assert their own figures (e.g. 5xx == 0); the table is the same numbers for people.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from server.config import ROOT
+
+PATH = Path(os.environ.get("TONGXIN_TRUST_FIGURES", ROOT / "test-artifacts" / "trust-figures.json"))
+
+# figure name → the value it must have (None: informational only)
+REQUIRED = {
+    "5xx": 0,
+    "schema mismatches": 0,
+    "writes slipped through": 0,
+    "unauthorised 2xx": 0,
+    "invariant violations": 0,
+    "lost": 0,
+    "duplicated": 0,
+    "check ledger problems": 0,
+    "secrets in logs": 0,
+    "extra winners": 0,
+    "duplicate reminders": 0,
+}
+
+
+def record(section: str, **values: Any) -> None:
+    """Merge `values` into the figures of `section` (e.g. record("access matrix", cells=420))."""
+    PATH.parent.mkdir(parents=True, exist_ok=True)
+    data: dict[str, dict[str, Any]] = {}
+    if PATH.exists():
+        try:
+            data = json.loads(PATH.read_text(encoding="utf-8"))
+        except ValueError:
+            data = {}
+    data.setdefault(section, {}).update({k.replace("_", " "): v for k, v in values.items()})
+    PATH.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def reset() -> None:
+    if PATH.exists():
+        PATH.unlink()
