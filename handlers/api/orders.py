@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
+
+from bson import ObjectId
+from marshmallow import Schema
 
 from handlers.base import BaseHandler, endpoint, route
 from models import orders, schemas
 from models.base import page, parse_id
+from models.context import Context
+from models.users import Actor
 
 STAFF = ("secretary", "admin")
 
@@ -65,118 +71,57 @@ class OrderHandler(OrderHandlerBase):
         self.write_order(await orders.get_visible(self.ctx, self.actor, self.order_id(id)))
 
 
-class DispatchHandler(OrderHandlerBase):
-    @endpoint(
-        summary="组织派单",
-        body=schemas.DispatchRequest,
-        response=schemas.OrderOut,
-        roles=STAFF,
-        tag="orders",
-    )
-    async def post(self, id: str) -> None:
-        assert self.actor is not None
-        self.write_order(
-            await orders.dispatch_order(self.ctx, self.actor, self.order_id(id), self.data)
-        )
+Transition = Callable[[Context, Actor, ObjectId, dict[str, Any]], Awaitable[dict[str, Any]]]
 
 
-class AcceptHandler(OrderHandlerBase):
-    @endpoint(
-        summary="队员接单",
-        body=schemas.EmptyRequest,
-        response=schemas.OrderOut,
-        roles=("member",),
-        tag="orders",
-    )
-    async def post(self, id: str) -> None:
-        assert self.actor is not None
-        self.write_order(await orders.accept_order(self.ctx, self.actor, self.order_id(id)))
+def transition_handler(
+    summary: str, body: type[Schema], service: Transition, roles: tuple[str, ...] = ()
+) -> type[OrderHandlerBase]:
+    """One thin POST handler per state-machine transition: parse, call, serialise."""
+
+    class TransitionHandler(OrderHandlerBase):
+        @endpoint(summary=summary, body=body, response=schemas.OrderOut, roles=roles, tag="orders")
+        async def post(self, id: str) -> None:
+            assert self.actor is not None
+            self.write_order(await service(self.ctx, self.actor, self.order_id(id), self.data))
+
+    return TransitionHandler
 
 
-class DeclineHandler(OrderHandlerBase):
-    @endpoint(
-        summary="队员退回工单",
-        body=schemas.ReasonRequest,
-        response=schemas.OrderOut,
-        roles=("member",),
-        tag="orders",
-    )
-    async def post(self, id: str) -> None:
-        assert self.actor is not None
-        self.write_order(
-            await orders.decline_order(self.ctx, self.actor, self.order_id(id), self.data["reason"])
-        )
+def _reason(fn: Callable[..., Awaitable[dict[str, Any]]]) -> Transition:
+    return lambda ctx, actor, oid, data: fn(ctx, actor, oid, data["reason"])
 
 
-class StartHandler(OrderHandlerBase):
-    @endpoint(
-        summary="开始服务（签到）",
-        body=schemas.EmptyRequest,
-        response=schemas.OrderOut,
-        roles=("member",),
-        tag="orders",
-    )
-    async def post(self, id: str) -> None:
-        assert self.actor is not None
-        self.write_order(await orders.start_order(self.ctx, self.actor, self.order_id(id)))
+def _no_body(fn: Callable[..., Awaitable[dict[str, Any]]]) -> Transition:
+    return lambda ctx, actor, oid, data: fn(ctx, actor, oid)
 
 
-class CompleteHandler(OrderHandlerBase):
-    @endpoint(
-        summary="服务完成",
-        body=schemas.CompleteRequest,
-        response=schemas.OrderOut,
-        roles=("member",),
-        tag="orders",
-    )
-    async def post(self, id: str) -> None:
-        assert self.actor is not None
-        self.write_order(
-            await orders.complete_order(self.ctx, self.actor, self.order_id(id), self.data)
-        )
-
-
-class ConfirmHandler(OrderHandlerBase):
-    @endpoint(
-        summary="群众确认并评价（发放积分）",
-        body=schemas.ConfirmRequest,
-        response=schemas.OrderOut,
-        tag="orders",
-    )
-    async def post(self, id: str) -> None:
-        assert self.actor is not None
-        self.write_order(
-            await orders.confirm_order(self.ctx, self.actor, self.order_id(id), self.data)
-        )
-
-
-class CancelHandler(OrderHandlerBase):
-    @endpoint(
-        summary="取消工单",
-        body=schemas.OptionalReasonRequest,
-        response=schemas.OrderOut,
-        tag="orders",
-    )
-    async def post(self, id: str) -> None:
-        assert self.actor is not None
-        self.write_order(
-            await orders.cancel_order(self.ctx, self.actor, self.order_id(id), self.data["reason"])
-        )
-
-
-class RejectHandler(OrderHandlerBase):
-    @endpoint(
-        summary="驳回工单",
-        body=schemas.ReasonRequest,
-        response=schemas.OrderOut,
-        roles=STAFF,
-        tag="orders",
-    )
-    async def post(self, id: str) -> None:
-        assert self.actor is not None
-        self.write_order(
-            await orders.reject_order(self.ctx, self.actor, self.order_id(id), self.data["reason"])
-        )
+TRANSITIONS: dict[str, type[OrderHandlerBase]] = {
+    "dispatch": transition_handler(
+        "组织派单", schemas.DispatchRequest, orders.dispatch_order, STAFF
+    ),
+    "accept": transition_handler(
+        "队员接单", schemas.EmptyRequest, _no_body(orders.accept_order), ("member",)
+    ),
+    "decline": transition_handler(
+        "队员退回工单", schemas.ReasonRequest, _reason(orders.decline_order), ("member",)
+    ),
+    "start": transition_handler(
+        "开始服务（签到）", schemas.EmptyRequest, _no_body(orders.start_order), ("member",)
+    ),
+    "complete": transition_handler(
+        "服务完成", schemas.CompleteRequest, orders.complete_order, ("member",)
+    ),
+    "confirm": transition_handler(
+        "群众确认并评价（发放积分）", schemas.ConfirmRequest, orders.confirm_order
+    ),
+    "cancel": transition_handler(
+        "取消工单", schemas.OptionalReasonRequest, _reason(orders.cancel_order)
+    ),
+    "reject": transition_handler(
+        "驳回工单", schemas.ReasonRequest, _reason(orders.reject_order), STAFF
+    ),
+}
 
 
 class RecommendationsHandler(OrderHandlerBase):
@@ -209,14 +154,7 @@ class TaskHallHandler(OrderHandlerBase):
 default_handlers = [
     route("/orders", OrdersHandler),
     route("/orders/{id}", OrderHandler),
-    route("/orders/{id}/dispatch", DispatchHandler),
-    route("/orders/{id}/accept", AcceptHandler),
-    route("/orders/{id}/decline", DeclineHandler),
-    route("/orders/{id}/start", StartHandler),
-    route("/orders/{id}/complete", CompleteHandler),
-    route("/orders/{id}/confirm", ConfirmHandler),
-    route("/orders/{id}/cancel", CancelHandler),
-    route("/orders/{id}/reject", RejectHandler),
+    *(route(f"/orders/{{id}}/{name}", handler) for name, handler in TRANSITIONS.items()),
     route("/orders/{id}/recommendations", RecommendationsHandler),
     route("/task-hall", TaskHallHandler),
 ]

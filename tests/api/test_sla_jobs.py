@@ -151,8 +151,9 @@ async def test_escalation_goes_up_one_level_per_round(ctx, world, clock):
     order = await ctx.db.orders.find_one({"_id": oid})
     assert order["escalated_to"] == world.orgs["A"]["_id"]
     assert order["timeline"][-1]["action"] == "escalate"
-    # nobody manages 阳光社区 itself: the street admin above it is told
-    assert (await inbox(ctx))[("order_escalated", "admin")] == 1
+    # 阳光社区's own secretary is told (not the street above it)
+    assert (await inbox(ctx))[("order_escalated", "sec_a")] == 1
+    assert (await inbox(ctx))[("order_escalated", "admin")] == 0
 
     clock.move(hours=24, minutes=1)
     assert await sla.run_sla(ctx) == {"escalated": 1}  # to the street (2nd and last level)
@@ -163,7 +164,8 @@ async def test_escalation_goes_up_one_level_per_round(ctx, world, clock):
     order = await ctx.db.orders.find_one({"_id": oid})
     assert order["escalated_to"] == world.orgs["street"]["_id"]
     counts = await inbox(ctx)
-    assert counts[("order_escalated", "admin")] == 2
+    assert counts[("order_escalated", "sec_a")] == 1
+    assert counts[("order_escalated", "admin")] == 1
     assert counts[("reminder_dispatch", "admin")] == 1
     assert counts[("reminder_dispatch", "sec_a1")] == 0
 
@@ -209,7 +211,7 @@ async def test_timeline_events_notify_the_right_people(ctx, world, clock):
     order = await ctx.db.orders.find_one({"_id": hall})
     assert order["status"] == "submitted" and order["escalated_to"] == world.orgs["A"]["_id"]
     notice = await ctx.db.notifications.find_one({"kind": "order_returned"})
-    assert notice["user_id"] == world.id("admin") and "上报" in notice["title"]
+    assert notice["user_id"] == world.id("sec_a") and "上报" in notice["title"]
     before = await inbox(ctx)
     await order_notices.run_notifier(ctx)
     assert await inbox(ctx) == before
@@ -225,13 +227,14 @@ async def test_digest_statement_and_housekeeping(ctx, world, clock, service):
 
     assert await digests.daily_digest(ctx) == {"due": 0}  # before 08:30
     clock.move(minutes=31)
-    assert await digests.daily_digest(ctx) == {"due": 1, "digests": 2}
+    assert await digests.daily_digest(ctx) == {"due": 1, "digests": 3}
     assert await digests.daily_digest(ctx) == {"due": 0}
     digest = await ctx.db.notifications.find_one(
         {"kind": "daily_digest", "user_id": world.id("sec_a1")}
     )
     assert digest["title"] == "今日待办 1 项" and digest["body"] == "待派单 1"
-    assert await ctx.db.notifications.count_documents({"kind": "daily_digest"}) == 2  # + admin
+    # + the community secretary and the street admin above it
+    assert await ctx.db.notifications.count_documents({"kind": "daily_digest"}) == 3
 
     # February's statement was never sent: it goes out now (catch-up), once
     assert await digests.monthly_statement(ctx) == {"due": 1, "statements": 5}
