@@ -8,7 +8,7 @@ from urllib.parse import quote
 from handlers.admin.base import AdminHandler, admin_route, oid
 from models import audit, catalogue, roster
 from models.admin_schemas import CategoryForm, NewCategoryForm
-from server.errors import AppError, ValidationFailed
+from server.errors import AppError, NotFound, ValidationFailed
 
 LABELS = {
     "code": "编码",
@@ -78,6 +78,12 @@ class CatalogueHandler(AdminHandler):
 
 
 class CategoryHandler(CatalogueHandler):
+    async def get(self, id: str) -> None:  # type: ignore[override]
+        """The edit URL opened directly (it used to answer 500): the catalogue page."""
+        if oid(id, "服务项目") not in await catalogue.all_categories(self.ctx):
+            raise NotFound("找不到该服务项目", code="category_not_found")
+        await self.show()
+
     async def post(self, id: str) -> None:  # type: ignore[override]
         assert self.actor is not None
         raw = {k: self.get_body_argument(k, "") for k in self.request.body_arguments}

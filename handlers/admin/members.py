@@ -201,6 +201,10 @@ class MemberHandler(AdminHandler):
 class AdjustHandler(MemberHandler):
     """人工调整积分 (or reverse one entry): applied now, or queued for a second admin."""
 
+    async def get(self, id: str, action: str) -> None:  # type: ignore[override]
+        """The action URL opened directly (it used to answer 500): the member's page."""
+        await self.show(id)
+
     async def post(self, id: str, action: str) -> None:
         assert self.actor is not None
         member_id = oid(id, "队员")
