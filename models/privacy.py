@@ -13,6 +13,7 @@ from models import orders
 from models.context import Context
 from models.users import Actor
 from server.errors import Conflict
+from server.logging import mask_phone
 
 ERASED_NAME = "已注销用户"
 ERASED_TEXT = "（用户已注销，内容已删除）"
@@ -24,6 +25,9 @@ async def export_my_data(ctx: Context, actor: Actor) -> dict[str, Any]:
     user = {k: v for k, v in actor.doc.items() if k not in PRIVATE_USER_FIELDS}
     placed = await db.orders.find({"resident_id": actor.id}).to_list(None)
     served = await db.orders.find({"assignee_id": actor.id}, orders.EXCLUDE_TIMELINE).to_list(None)
+    for order in served:  # the resident's phone is the volunteer's only between accept and close
+        if order["status"] not in orders.OPEN_FOR_ASSIGNEE:
+            order["contact_phone"] = mask_phone(order.get("contact_phone"))
     registrations = await db.member_registrations.find({"user_id": actor.id}).to_list(None)
     entries = await db.ledger_entries.find({"member_id": actor.id}).to_list(None)
     sessions = await db.auth_tokens.count_documents({"user_id": actor.id})
