@@ -175,6 +175,12 @@ def check_keys(value: Any, path: str = "", depth: int = 0) -> None:
     if isinstance(value, Mapping):
         for key, item in value.items():
             name = f"{path}.{key}" if path else str(key)
+            if isinstance(key, str) and not _encodable(key):
+                # a lone surrogate: neither BSON nor our UTF-8 answer can carry it, name included
+                raise ValidationFailed(
+                    "提交的内容含有不允许的字段名",
+                    fields={name.encode("utf-8", "backslashreplace").decode(): "不是有效的文本"},
+                )
             if not isinstance(key, str) or key.startswith("$") or "." in key or "\x00" in key:
                 raise ValidationFailed(
                     "提交的内容含有不允许的字段名", fields={name: "字段名不能以 $ 开头或包含 ."}
@@ -185,6 +191,17 @@ def check_keys(value: Any, path: str = "", depth: int = 0) -> None:
             check_keys(item, f"{path}[{index}]", depth + 1)
     elif isinstance(value, str) and "\x00" in value:
         raise ValidationFailed(fields={path or "body": "不能包含空字符"})
+    elif isinstance(value, str) and not _encodable(value):
+        raise ValidationFailed(fields={path or "body": "不是有效的文本"})
+
+
+def _encodable(text: str) -> bool:
+    """False for text with a lone surrogate (JSON's "\\ud800"): it cannot be stored or sent."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def load(schema: Schema, data: Any) -> dict[str, Any]:
