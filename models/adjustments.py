@@ -131,7 +131,14 @@ async def request_adjustment(
         )
         return applied
 
-    applied = await ledger.in_transaction(ctx, work)
+    try:
+        applied = await ledger.in_transaction(ctx, work)
+    except Conflict:
+        # a re-run after a lost commit answer finds this call's own request stored
+        landed = await ctx.db.point_adjustments.find_one({"_id": doc["_id"], "status": APPLIED})
+        if landed is None:
+            raise
+        applied = landed
     after = dict(before)
     after[kind] = round(before[kind] + delta, 2)
     await audit.record(
@@ -199,6 +206,7 @@ async def approve(
         "decided_by_name": actor.name,
         "decided_at": now,
         "decision_note": note,
+        "decision_id": ObjectId(),  # this call's: see the re-run check below
     }
 
     async def work(session: AsyncClientSession) -> dict[str, Any]:
@@ -213,7 +221,16 @@ async def approve(
         )
         return {**adj, **decided, "entry_id": entries[0]["_id"]}
 
-    result = await ledger.in_transaction(ctx, work)
+    try:
+        result = await ledger.in_transaction(ctx, work)
+    except Conflict:
+        # a re-run after a lost commit answer finds the adjustment applied by this very call
+        landed = await ctx.db.point_adjustments.find_one(
+            {"_id": adj_id, "decision_id": decided["decision_id"]}
+        )
+        if landed is None:
+            raise
+        result = landed
     await audit.record(
         ctx,
         actor,

@@ -586,10 +586,22 @@ async def close_and_award(
         member = await ctx.db.users.find_one({"_id": order["assignee_id"]}, {"org_path": 1})
         member_path = (member or {}).get("org_path", [])
     rating = set_fields.get("rating")
+    # marks this call's close event: a commit reported as failed although it landed makes
+    # in_transaction run `work` again; the re-run finding the order closed by this very call
+    # is a success, not a 409
+    attempt = ObjectId()
 
     async def work(session: AsyncClientSession) -> dict[str, Any]:
         closed = await _apply(
-            ctx, order, actor, action, CLOSED, set_fields=set_fields, note=note, session=session
+            ctx,
+            order,
+            actor,
+            action,
+            CLOSED,
+            set_fields=set_fields,
+            note=note,
+            session=session,
+            event_extra={"attempt": attempt},
         )
         also = {"rating_sum": rating, "rating_count": 1} if rating else None
         await ledger.append(
@@ -597,7 +609,17 @@ async def close_and_award(
         )
         return closed
 
-    return await ledger.in_transaction(ctx, work)
+    try:
+        return await ledger.in_transaction(ctx, work)
+    except Conflict:
+        landed = await ctx.db.orders.find_one({"_id": order["_id"]})
+        if (
+            landed
+            and landed["status"] == CLOSED
+            and landed["timeline"][-1].get("attempt") == attempt
+        ):
+            return landed
+        raise
 
 
 async def confirm_order(
