@@ -25,6 +25,8 @@ REQUIRED = {
     "duplicated": 0,
     "check ledger problems": 0,
     "secrets in logs": 0,
+    "full phone numbers in logs": 0,
+    "id numbers in logs": 0,
     "extra winners": 0,
     "duplicate reminders": 0,
 }

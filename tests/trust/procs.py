@@ -12,8 +12,11 @@ from typing import Any
 
 from server.config import ROOT
 
+SPAWNED_LOGS: list[str] = []  # every server log of the run, scanned for secrets at the end
+
 
 def spawn(command: str, env: dict[str, str], log_path: str) -> subprocess.Popen[bytes]:
+    SPAWNED_LOGS.append(log_path)
     with open(log_path, "ab") as out:
         return subprocess.Popen(
             [sys.executable, "-m", "server", command],
