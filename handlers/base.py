@@ -50,6 +50,34 @@ def dumps(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, default=json_default, allow_nan=False)
 
 
+def app_error_for(
+    exc: BaseException | None, messages: dict[int, tuple[str, str]] = _HTTP_MESSAGES
+) -> AppError:
+    """Any failure as the AppError the client sees; the one mapping for API and admin."""
+    if isinstance(exc, AppError):
+        return exc
+    if exc is not None and is_unavailable(exc):
+        log.warning("database unavailable", extra={"error": type(exc).__name__})
+        return ServiceUnavailable()
+    if isinstance(exc, tornado.web.HTTPError) and exc.status_code < 500:
+        code, message = messages.get(exc.status_code, ("bad_request", "请求有误"))
+        error = AppError(message, code=code)
+        error.status = exc.status_code
+        return error
+    error = AppError("服务器内部错误，请稍后再试", code="internal_error")
+    error.status = 500
+    return error
+
+
+def log_unexpected(typ: Any, value: Any, tb: Any) -> None:
+    """Log only what is a bug: client errors and DB outages are answers, not incidents."""
+    if isinstance(value, AppError) or (value is not None and is_unavailable(value)):
+        return
+    if isinstance(value, tornado.web.HTTPError) and value.status_code < 500:
+        return
+    log.error("unhandled error", exc_info=(typ, value, tb))
+
+
 @dataclass(frozen=True)
 class Endpoint:
     """What one handler method takes and answers; also the source of the OpenAPI document."""
@@ -174,19 +202,7 @@ class BaseHandler(tornado.web.RequestHandler):
         self.finish(dumps(data))
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
-        exc = kwargs.get("exc_info", (None, None, None))[1]
-        if isinstance(exc, AppError):
-            error = exc
-        elif exc is not None and is_unavailable(exc):
-            log.warning("database unavailable", extra={"error": type(exc).__name__})
-            error = ServiceUnavailable()
-        elif isinstance(exc, tornado.web.HTTPError) and exc.status_code < 500:
-            code, message = _HTTP_MESSAGES.get(exc.status_code, ("bad_request", "请求有误"))
-            error = AppError(message, code=code)
-            error.status = exc.status_code
-        else:
-            error = AppError("服务器内部错误，请稍后再试", code="internal_error")
-            error.status = 500
+        error = app_error_for(kwargs.get("exc_info", (None, None, None))[1])
         self.clear()
         self.set_default_headers()
         if error.status == 503:
@@ -197,11 +213,7 @@ class BaseHandler(tornado.web.RequestHandler):
         self.finish(dumps(error.to_json()))
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
-        if isinstance(value, AppError) or (value is not None and is_unavailable(value)):
-            return
-        if isinstance(value, tornado.web.HTTPError) and value.status_code < 500:
-            return
-        log.error("unhandled error", exc_info=(typ, value, tb))
+        log_unexpected(typ, value, tb)
 
 
 class NotFoundHandler(BaseHandler):

@@ -21,15 +21,14 @@ import tornado.web
 from bson import ObjectId
 from marshmallow import Schema
 
-from handlers.base import dumps
+from handlers.base import app_error_for, dumps, log_unexpected
 from models import admin_auth, orgs
 from models.base import load, parse_id
 from models.context import Context
 from models.ledger import BEIJING
 from models.orders import STATUS_NAMES
 from models.users import Actor
-from server.db import is_unavailable
-from server.errors import AppError, NotFound, PayloadTooLarge, ServiceUnavailable, Unauthenticated
+from server.errors import NotFound, PayloadTooLarge, Unauthenticated
 from server.logging import mask_phone, request_id
 
 log = logging.getLogger("tongxin.admin")
@@ -47,6 +46,14 @@ def local(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     if not value:
         return "—"
     return value.astimezone(BEIJING).strftime(fmt)
+
+
+# tornado's own HTTPErrors here: a 403 is only ever the xsrf check (our refusals are AppErrors)
+ADMIN_HTTP_MESSAGES = {
+    403: ("xsrf", "页面已过期或请求来源不可信，请刷新页面后重试"),
+    404: ("not_found", "找不到该页面"),
+    405: ("method_not_allowed", "不支持该请求方法"),
+}
 
 
 class AdminHandler(tornado.web.RequestHandler):
@@ -235,22 +242,7 @@ class AdminHandler(tornado.web.RequestHandler):
         return super().finish(chunk)
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
-        exc = kwargs.get("exc_info", (None, None, None))[1]
-        if isinstance(exc, AppError):
-            error = exc
-        elif exc is not None and is_unavailable(exc):
-            error = ServiceUnavailable()
-        elif isinstance(exc, tornado.web.HTTPError) and exc.status_code < 500:
-            if exc.status_code == 403 and "xsrf" in (exc.log_message or ""):
-                error = AppError("页面已过期或请求来源不可信，请刷新页面后重试", code="xsrf")
-            elif exc.status_code == 404:
-                error = NotFound("找不到该页面")
-            else:
-                error = AppError("请求有误", code="bad_request")
-            error.status = exc.status_code
-        else:
-            error = AppError("服务器内部错误，请稍后再试", code="internal_error")
-            error.status = 500
+        error = app_error_for(kwargs.get("exc_info", (None, None, None))[1], ADMIN_HTTP_MESSAGES)
         self.clear()
         self.set_default_headers()
         self.set_status(error.status)
@@ -261,11 +253,7 @@ class AdminHandler(tornado.web.RequestHandler):
         self.render("error.html", error=error, status=error.status)
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
-        if isinstance(value, AppError) or (value is not None and is_unavailable(value)):
-            return
-        if isinstance(value, tornado.web.HTTPError) and value.status_code < 500:
-            return
-        log.error("unhandled error", exc_info=(typ, value, tb))
+        log_unexpected(typ, value, tb)
 
 
 class AdminNotFound(AdminHandler):
