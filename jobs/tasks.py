@@ -39,6 +39,8 @@ async def housekeeping_job(ctx: Context, wechat: Any) -> dict[str, Any]:
 
 
 async def wechat_token(ctx: Context, wechat: Any) -> dict[str, Any]:
+    if not wechat.configured:  # no app secret (demo, first run): nothing to refresh
+        return {"skipped_not_configured": 1}
     margin = float(ctx.config.jobs.token_refresh_margin_seconds)
     return {"refreshed": int(await wechat.refresh_access_token(margin))}
 

@@ -73,6 +73,7 @@ class WeChatGateway:
             base += "/"
         self.base = base
         self.appid = str(config.wechat.appid)
+        self.configured = bool(config.wechat.secret)  # a first run / demo has no app secret
         self.db = db
         self.storage = MemoryStorage()
         self.client = _Client(
