@@ -62,3 +62,6 @@ def setup_logging(level: str = "INFO", stream: object = None) -> None:
     # wechatpy logs request URLs, which carry the access token; keep it at WARNING.
     logging.getLogger("wechatpy").setLevel(logging.WARNING)
     logging.getLogger("urllib3").setLevel(logging.WARNING)
+    # APScheduler logs every run at INFO (the notifier runs every few seconds); our own
+    # job log records each run with its outcome and counts
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
