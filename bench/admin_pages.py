@@ -42,7 +42,7 @@ from models.context import Context  # noqa: E402
 from models.users import PARTY_STATUSES, create_user, new_user_doc  # noqa: E402
 from server.app import build_service  # noqa: E402
 from server.config import load_config  # noqa: E402
-from server.demo import CATEGORIES  # noqa: E402
+from server.demo import seed_catalogue  # noqa: E402
 from server.embedded import EmbeddedMongo, free_port  # noqa: E402
 
 PASSWORD = "bench-admin-2026"
@@ -64,17 +64,7 @@ async def seed_tree(ctx: Context) -> dict[str, Any]:
                     ctx, f"第{c + 1}社区第{b + 1}党支部", "branch", community["_id"]
                 )
             )
-    for code, name, skills, points, hours, sla, desc in CATEGORIES:
-        await catalogue.create_category(
-            ctx,
-            code=code,
-            name=name,
-            skills=skills,
-            base_points=points,
-            service_hours=hours,
-            sla_hours=sla,
-            description=desc,
-        )
+    await seed_catalogue(ctx)
     admin = await create_user(
         ctx,
         role="admin",

@@ -70,18 +70,14 @@ async def serve(config: Config, uri: str, demo: bool) -> None:
 
         runner = JobRunner(service.ctx, service.wechat)
         runner.start()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
+    await until_signalled()
     if runner is not None:
         await runner.stop()
     await drain(server, service, grace=8.0)
 
 
 async def drain(server: Any, service: Any, grace: float) -> None:
-    """Stop accepting, let in-flight requests finish (new ones get 503), then close."""
+    """Stop accepting, let in-flight requests finish (new ones get 503), close connections."""
     log.info("shutting down", extra={"inflight": service.lifecycle.inflight})
     service.lifecycle.draining = True
     server.stop()
@@ -97,8 +93,15 @@ async def drain(server: Any, service: Any, grace: float) -> None:
         await asyncio.wait_for(server.close_all_connections(), timeout=1.0)
     except TimeoutError:
         log.warning("connections still open at shutdown")
-    await service.close()
-    log.info("stopped")
+
+
+async def until_signalled() -> None:
+    """Wait for SIGTERM or SIGINT: how `serve` and `jobs` are told to stop."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
 
 
 async def run_jobs(config: Config, uri: str) -> None:
@@ -109,11 +112,7 @@ async def run_jobs(config: Config, uri: str) -> None:
     service = await build_service(config, uri)
     runner = JobRunner(service.ctx, service.wechat)
     runner.start()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
+    await until_signalled()
     await runner.stop()
     await service.close()
 

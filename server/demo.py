@@ -50,6 +50,21 @@ def _point(base: tuple[float, float], rng: random.Random) -> dict[str, Any]:
     }
 
 
+async def seed_catalogue(ctx: Context) -> None:
+    """The demo service catalogue (家电维修, 法律咨询, 义诊, 助老, 心理疏导, 课业辅导)."""
+    for code, name, skills, points, hours, sla, desc in CATEGORIES:
+        await catalogue.create_category(
+            ctx,
+            code=code,
+            name=name,
+            skills=skills,
+            base_points=points,
+            service_hours=hours,
+            sla_hours=sla,
+            description=desc,
+        )
+
+
 async def seed_demo(ctx: Context) -> bool:
     """Creates the demo world in an empty database; returns False if data already exists."""
     if await ctx.db.orgs.count_documents({}, limit=1):
@@ -67,17 +82,7 @@ async def seed_demo(ctx: Context) -> bool:
                 ctx, f"{cname}{bname}", "branch", community["_id"], location=centres[ci]
             )
             branches.append((branch, centres[ci]))
-    for code, name, skills, points, hours, sla, desc in CATEGORIES:
-        await catalogue.create_category(
-            ctx,
-            code=code,
-            name=name,
-            skills=skills,
-            base_points=points,
-            service_hours=hours,
-            sla_hours=sla,
-            description=desc,
-        )
+    await seed_catalogue(ctx)
     await create_user(
         ctx,
         role="admin",
