@@ -87,8 +87,29 @@ def service(io_loop: Any, config: Config, mongo_uri: str) -> Iterator[Service]:
 
 
 @pytest.fixture
-def app(service: Service) -> Any:
-    return service.app
+def own_db() -> Iterator[EmbeddedMongo]:
+    """A database the test may stop and start again (the shared one must stay up)."""
+    with tempfile.TemporaryDirectory(prefix="tongxin-own-db-") as path:
+        db = EmbeddedMongo(os.path.join(path, "db"), free_port())
+        db.start()
+        yield db
+        db.stop()
+
+
+@pytest.fixture
+def outage_service(io_loop: Any, config: Config, own_db: EmbeddedMongo) -> Iterator[Service]:
+    """The app on `own_db`, for tests that take its database away."""
+    svc: Service = io_loop.run_sync(lambda: build_service(config, own_db.uri))
+    yield svc
+    io_loop.run_sync(svc.close)
+
+
+@pytest.fixture
+def app(request: pytest.FixtureRequest) -> Any:
+    """The app served over HTTP: on `own_db` when the test asks for `outage_service`."""
+    if "outage_service" in request.fixturenames:
+        return request.getfixturevalue("outage_service").app
+    return request.getfixturevalue("service").app
 
 
 @pytest.fixture

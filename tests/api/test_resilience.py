@@ -3,40 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import re
-import tempfile
 import time
 
 import pytest
-
-from server.app import build_service
-from server.embedded import EmbeddedMongo, free_port
-
-
-@pytest.fixture
-def own_db():
-    """A database this test may stop and start (the shared one must stay up)."""
-    with tempfile.TemporaryDirectory(prefix="tongxin-outage-") as path:
-        db = EmbeddedMongo(os.path.join(path, "db"), free_port())
-        db.start()
-        yield db
-        db.stop()
-
-
-@pytest.fixture
-def outage_service(io_loop, config, own_db):
-    svc = io_loop.run_sync(lambda: build_service(config, own_db.uri))
-    yield svc
-    io_loop.run_sync(svc.close)
-
-
-@pytest.fixture
-def app(request):
-    """Serve the outage service when a test asks for it, else the normal one."""
-    if "outage_service" in request.fixturenames:
-        return request.getfixturevalue("outage_service").app
-    return request.getfixturevalue("service").app
 
 
 @pytest.mark.gen_test(timeout=120)

@@ -39,9 +39,8 @@ from pymongo.errors import PyMongoError
 
 from models import adjustments, ledger, orders
 from models.users import create_user
-from server.app import build_service
 from server.db import is_unavailable
-from server.embedded import EmbeddedMongo, free_port
+from server.embedded import free_port
 from server.errors import Conflict
 from tests.conftest import Api
 from tests.trust.figures import record
@@ -55,30 +54,6 @@ MEMBERS = 20
 STOP_AFTER = 300  # confirmations before the database goes away
 OUTAGE_S = 1.5
 UNKNOWN = (OSError, tornado.httpclient.HTTPClientError, tornado.iostream.StreamClosedError)
-
-
-@pytest.fixture
-def own_db():
-    """A database this test may stop and start again (the shared one must stay up)."""
-    with tempfile.TemporaryDirectory(prefix="tongxin-trust-outage-") as path:
-        db = EmbeddedMongo(os.path.join(path, "db"), free_port())
-        db.start()
-        yield db
-        db.stop()
-
-
-@pytest.fixture
-def outage_service(io_loop, config, own_db):
-    svc = io_loop.run_sync(lambda: build_service(config, own_db.uri))
-    yield svc
-    io_loop.run_sync(svc.close)
-
-
-@pytest.fixture
-def app(request):
-    if "outage_service" in request.fixturenames:
-        return request.getfixturevalue("outage_service").app
-    return request.getfixturevalue("service").app
 
 
 # ---------------------------------------------------------------- regressions found here
