@@ -37,9 +37,11 @@ import tornado.httpserver  # noqa: E402
 import tornado.web  # noqa: E402
 from bson import ObjectId  # noqa: E402
 
-from models import admin_auth, catalogue, orgs, stats  # noqa: E402
-from models.context import Context  # noqa: E402
-from models.users import PARTY_STATUSES, create_user, new_user_doc  # noqa: E402
+from models.core.context import Context  # noqa: E402
+from models.ops import stats  # noqa: E402
+from models.orders import catalogue  # noqa: E402
+from models.people import admin_auth, orgs  # noqa: E402
+from models.people.users import PARTY_STATUSES, create_user, new_user_doc  # noqa: E402
 from server.app import build_service  # noqa: E402
 from server.config import load_config  # noqa: E402
 from server.demo import seed_catalogue  # noqa: E402

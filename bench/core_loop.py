@@ -47,8 +47,9 @@ from pymongo import AsyncMongoClient, monitoring  # noqa: E402
 from pymongo.errors import PyMongoError  # noqa: E402
 
 from bench.httpload import Connection, PhaseResult, Request, run_phase  # noqa: E402
-from models import catalogue, orgs  # noqa: E402
-from models.users import create_user  # noqa: E402
+from models.orders import catalogue  # noqa: E402
+from models.people import orgs  # noqa: E402
+from models.people.users import create_user  # noqa: E402
 from server.app import Service, build_service  # noqa: E402
 from server.config import Config, load_config  # noqa: E402
 from server.embedded import EmbeddedMongo, free_port  # noqa: E402

@@ -19,10 +19,11 @@ import tornado.web
 from bson import ObjectId
 from marshmallow import Schema
 
-from models.auth import authenticate
-from models.base import ValidationFailed, iso, load
-from models.context import Context
-from models.users import Actor
+from models.core.clock import iso
+from models.core.context import Context
+from models.core.validation import ValidationFailed, load
+from models.people.auth import authenticate
+from models.people.users import Actor
 from server.db import is_unavailable
 from server.errors import AppError, PayloadTooLarge, ServiceUnavailable, Unauthenticated
 from server.logging import request_id

@@ -24,8 +24,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from jobs.tasks import JOBS, JobSpec
-from models import jobruns
-from models.context import Context
+from models.core.context import Context
+from models.ops import jobruns
 
 log = logging.getLogger("tongxin.jobs")
 LEASE = "scheduler"

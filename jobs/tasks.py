@@ -7,8 +7,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from models import digests, housekeeping, notifications, order_notices, sla
-from models.context import Context
+from models import notifications
+from models.core.context import Context
+from models.notifications import digests
+from models.ops import housekeeping
+from models.orders import notices as order_notices
+from models.orders import sla
 
 JobFn = Callable[[Context, Any], Awaitable[dict[str, Any]]]
 

@@ -1,0 +1,1 @@
+"""The domain: one package per domain; the only code that touches collections."""

@@ -136,7 +136,7 @@ async def _seed(ctx: Any) -> int:
 
 
 async def _check_ledger(ctx: Any) -> int:
-    from models.ledger import check_ledger
+    from models.points.ledger import check_ledger
 
     problems = await check_ledger(ctx)
     for p in problems:
@@ -150,7 +150,7 @@ async def _check_ledger(ctx: Any) -> int:
 
 def _create_user(args: argparse.Namespace) -> Callable[[Any], Awaitable[int]]:
     async def run(ctx: Any) -> int:
-        from models.users import create_user
+        from models.people.users import create_user
 
         org_id = None
         if args.org:
@@ -204,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(str(config.log.level))
 
     if command == "openapi":
-        from handlers.health import build_openapi
+        from handlers.openapi import build_openapi
         from server.app import api_routes
 
         print(json.dumps(build_openapi(api_routes()), ensure_ascii=False, indent=1))

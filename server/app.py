@@ -9,12 +9,12 @@ from typing import Any
 import tornado.web
 from pymongo import AsyncMongoClient
 
-from handlers import health
 from handlers.admin import ADMIN_SETTINGS, admin_routes
-from handlers.api import auth, catalogue, job_runs, members, notifications, orders, points
+from handlers.api import notifications, ops, orders, people, points
 from handlers.base import NotFoundHandler, log_request
-from models.context import Context
-from models.indexes import ensure_indexes
+from handlers.openapi import build_openapi
+from models.core.context import Context
+from models.ops.indexes import ensure_indexes
 from server.config import Config
 from server.db import database, make_client
 from server.wechat import WeChatGateway
@@ -22,14 +22,11 @@ from server.wechat import WeChatGateway
 
 def api_routes() -> list[Any]:
     return [
-        *health.default_handlers,
-        *auth.default_handlers,
-        *catalogue.default_handlers,
-        *members.default_handlers,
+        *ops.default_handlers,
+        *people.default_handlers,
         *orders.default_handlers,
         *points.default_handlers,
         *notifications.default_handlers,
-        *job_runs.default_handlers,
     ]
 
 
@@ -74,7 +71,7 @@ def make_app(
         ctx=ctx,
         wechat=wechat,
         lifecycle=lifecycle or Lifecycle(),
-        openapi=health.build_openapi(routes),
+        openapi=build_openapi(routes),
         default_handler_class=NotFoundHandler,
         log_function=log_request,
         cookie_secret=str(ctx.config.auth.cookie_secret),

@@ -9,9 +9,11 @@ import random
 from datetime import timedelta
 from typing import Any
 
-from models import catalogue, orders, orgs
-from models.context import Context
-from models.users import Actor, create_user
+from models import orders
+from models.core.context import Context
+from models.orders import catalogue
+from models.people import orgs
+from models.people.users import Actor, create_user
 
 DEMO_PASSWORD = "tongxin-demo-2026"
 

@@ -9,21 +9,25 @@ import io
 import json
 import logging
 import os
+import subprocess
+import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 import tornado.httpclient
 from bson import ObjectId
 
-from models.context import Context
+from models.core.context import Context
 from server.app import Service, build_service
-from server.config import Config, load_config
+from server.config import ROOT, Config, load_config
 from server.embedded import EmbeddedMongo, free_port
 from server.logging import JsonFormatter
 from tests.fakes.wechat import FakeWeChat
+from tests.live import LiveServer, staff_world
 
 LOG_STREAM = io.StringIO()
 
@@ -190,3 +194,50 @@ def world(io_loop: Any, ctx: Context) -> Any:
     from tests.world import build_world
 
     return io_loop.run_sync(lambda: build_world(ctx))
+
+
+@pytest.fixture
+def live(config: Config, mongo_uri: str) -> Iterator[LiveServer]:
+    """The app on its own thread and port, for admin tests driven by a browser or requests."""
+    server = LiveServer(config, mongo_uri)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def staff(live: LiveServer) -> Any:
+    return live.run(staff_world(live.ctx))
+
+
+class Clock:
+    def __init__(self, start: datetime):
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def move(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock(ctx: Any) -> Clock:
+    clock = Clock(datetime.now(UTC).replace(microsecond=0))
+    ctx.clock = clock
+    return clock
+
+
+def cli(config, mongo_uri, *args):
+    env = {
+        **os.environ,
+        "TONGXIN_MONGO_URI": mongo_uri,
+        "TONGXIN_MONGO_DATABASE": config.mongo.database,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "server", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )

@@ -8,9 +8,11 @@ from typing import Any
 
 from bson import ObjectId
 
-from models import catalogue, orders, orgs
-from models.context import Context
-from models.users import Actor, create_user
+from models import orders
+from models.core.context import Context
+from models.orders import catalogue
+from models.people import orgs
+from models.people.users import Actor, create_user
 
 HERE = {"type": "Point", "coordinates": [116.40, 39.90]}
 
@@ -135,3 +137,10 @@ async def build_world(ctx: Context) -> World:
     await person("sec_a", "secretary", "A", name="阳光社区书记")  # the parent node of A1/A2
     await person("admin", "admin", "street", name="街道管理员")
     return w
+
+
+async def place(world: Any) -> ObjectId:
+    body = world.order_body()
+    data = {**body, "category_id": world.category["_id"], "org_id": world.orgs["A1"]["_id"]}
+    order, _ = await orders.place_order(world.ctx, world.actor("owner"), data)
+    return order["_id"]

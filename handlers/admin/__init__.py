@@ -6,7 +6,7 @@ from typing import Any
 
 import tornado.web
 
-from handlers.admin import audit, auth, catalogue, dashboard, members, orders, points
+from handlers.admin import ops, orders, people, points
 from handlers.admin.base import STATIC, AdminNotFound
 
 
@@ -19,13 +19,10 @@ class StaticHandler(tornado.web.StaticFileHandler):
 def admin_routes() -> list[Any]:
     return [
         tornado.web.url(r"/admin/static/(.*)", StaticHandler, {"path": str(STATIC)}),
-        *auth.default_handlers,
-        *dashboard.default_handlers,
+        *people.default_handlers,
+        *ops.default_handlers,
         *orders.default_handlers,
-        *members.default_handlers,
         *points.default_handlers,
-        *catalogue.default_handlers,
-        *audit.default_handlers,
         tornado.web.url(r"/admin/.*", AdminNotFound),
     ]
 

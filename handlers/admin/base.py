@@ -22,12 +22,12 @@ from bson import ObjectId
 from marshmallow import Schema
 
 from handlers.base import app_error_for, dumps, log_unexpected
-from models import admin_auth, orgs
-from models.base import load, parse_id
-from models.context import Context
-from models.ledger import BEIJING
-from models.orders import STATUS_NAMES
-from models.users import Actor
+from models.core.clock import BEIJING
+from models.core.context import Context
+from models.core.validation import load, parse_id
+from models.orders.states import STATUS_NAMES
+from models.people import admin_auth, orgs
+from models.people.users import Actor
 from server.errors import NotFound, PayloadTooLarge, Unauthenticated
 from server.logging import mask_phone, request_id
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from handlers.admin.base import AdminHandler, admin_route, oid
-from models import adjustments, audit, directory, orgs, roster, stats
-from models.admin_schemas import NoteForm, ReasonForm
-from models.ledger import BEIJING
+from models.core.clock import BEIJING
+from models.core.forms import NoteForm, ReasonForm
+from models.ops import audit, stats
+from models.people import directory, orgs, roster
+from models.points import adjustments
 from server.errors import AppError
 
 SOURCE_NAMES = {"order": "服务工单", "adjustment": "人工调整", "activity": "志愿活动"}

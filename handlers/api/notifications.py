@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 from handlers.base import BaseHandler, endpoint, route
-from models import notification_schemas as schemas
 from models import notifications
-from models.base import page
+from models.core.validation import page
+from models.notifications.schemas import (
+    InboxQuery,
+    NotificationList,
+    QuotaList,
+    ReadOut,
+    ReadRequest,
+    SubscriptionsRequest,
+    UnreadCountOut,
+)
 
 
 class InboxHandler(BaseHandler):
     @endpoint(
         summary="我的消息（未读在前）",
-        query=schemas.InboxQuery,
-        response=schemas.NotificationList,
+        query=InboxQuery,
+        response=NotificationList,
         tag="notifications",
     )
     async def get(self) -> None:
@@ -27,7 +35,7 @@ class InboxHandler(BaseHandler):
 
 
 class UnreadCountHandler(BaseHandler):
-    @endpoint(summary="未读消息数", response=schemas.UnreadCountOut, tag="notifications")
+    @endpoint(summary="未读消息数", response=UnreadCountOut, tag="notifications")
     async def get(self) -> None:
         assert self.actor is not None
         self.write_json({"count": await notifications.unread_count(self.ctx, self.actor.id)})
@@ -36,8 +44,8 @@ class UnreadCountHandler(BaseHandler):
 class ReadHandler(BaseHandler):
     @endpoint(
         summary="标记消息为已读（ids 或 all）",
-        body=schemas.ReadRequest,
-        response=schemas.ReadOut,
+        body=ReadRequest,
+        response=ReadOut,
         tag="notifications",
     )
     async def post(self) -> None:
@@ -52,7 +60,7 @@ class ReadHandler(BaseHandler):
 class SubscriptionsHandler(BaseHandler):
     @endpoint(
         summary="可订阅的消息模板及剩余可发送次数",
-        response=schemas.QuotaList,
+        response=QuotaList,
         tag="notifications",
     )
     async def get(self) -> None:
@@ -61,8 +69,8 @@ class SubscriptionsHandler(BaseHandler):
 
     @endpoint(
         summary="上报用户同意的订阅消息模板（每次同意可发送一条）",
-        body=schemas.SubscriptionsRequest,
-        response=schemas.QuotaList,
+        body=SubscriptionsRequest,
+        response=QuotaList,
         idempotency_key=True,
         tag="notifications",
     )

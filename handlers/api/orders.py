@@ -9,12 +9,32 @@ from bson import ObjectId
 from marshmallow import Schema
 
 from handlers.base import BaseHandler, endpoint, route
-from models import orders, schemas
-from models.base import page, parse_id
-from models.context import Context
-from models.users import Actor
+from models import orders
+from models.core.context import Context
+from models.core.schemas import EmptyRequest, OptionalReasonRequest, ReasonRequest
+from models.core.validation import PageQuery, page, parse_id
+from models.orders import catalogue
+from models.orders.schemas import (
+    CategoryList,
+    CompleteRequest,
+    ConfirmRequest,
+    DispatchRequest,
+    OrderList,
+    OrderOut,
+    OrderQuery,
+    PlaceOrderRequest,
+    RecommendationList,
+)
+from models.people.users import Actor
 
 STAFF = ("secretary", "admin")
+
+
+class CategoriesHandler(BaseHandler):
+    @endpoint(summary="服务项目", response=CategoryList, auth=False, tag="orgs")
+    async def get(self) -> None:
+        cats = await catalogue.active_categories(self.ctx)
+        self.write_json({"items": [catalogue.category_json(c) for c in cats.values()]})
 
 
 class OrderHandlerBase(BaseHandler):
@@ -29,8 +49,8 @@ class OrderHandlerBase(BaseHandler):
 class OrdersHandler(OrderHandlerBase):
     @endpoint(
         summary="群众点单",
-        body=schemas.PlaceOrderRequest,
-        response=schemas.OrderOut,
+        body=PlaceOrderRequest,
+        response=OrderOut,
         status=201,
         idempotency_key=True,
         tag="orders",
@@ -44,8 +64,8 @@ class OrdersHandler(OrderHandlerBase):
 
     @endpoint(
         summary="工单列表（按调用者可见范围）",
-        query=schemas.OrderQuery,
-        response=schemas.OrderList,
+        query=OrderQuery,
+        response=OrderList,
         tag="orders",
     )
     async def get(self) -> None:
@@ -65,7 +85,7 @@ class OrdersHandler(OrderHandlerBase):
 
 
 class OrderHandler(OrderHandlerBase):
-    @endpoint(summary="工单详情（含时间线）", response=schemas.OrderOut, tag="orders")
+    @endpoint(summary="工单详情（含时间线）", response=OrderOut, tag="orders")
     async def get(self, id: str) -> None:
         assert self.actor is not None
         self.write_order(await orders.get_visible(self.ctx, self.actor, self.order_id(id)))
@@ -80,7 +100,7 @@ def transition_handler(
     """One thin POST handler per state-machine transition: parse, call, serialise."""
 
     class TransitionHandler(OrderHandlerBase):
-        @endpoint(summary=summary, body=body, response=schemas.OrderOut, roles=roles, tag="orders")
+        @endpoint(summary=summary, body=body, response=OrderOut, roles=roles, tag="orders")
         async def post(self, id: str) -> None:
             assert self.actor is not None
             self.write_order(await service(self.ctx, self.actor, self.order_id(id), self.data))
@@ -97,37 +117,27 @@ def _no_body(fn: Callable[..., Awaitable[dict[str, Any]]]) -> Transition:
 
 
 TRANSITIONS: dict[str, type[OrderHandlerBase]] = {
-    "dispatch": transition_handler(
-        "组织派单", schemas.DispatchRequest, orders.dispatch_order, STAFF
-    ),
+    "dispatch": transition_handler("组织派单", DispatchRequest, orders.dispatch_order, STAFF),
     "accept": transition_handler(
-        "队员接单", schemas.EmptyRequest, _no_body(orders.accept_order), ("member",)
+        "队员接单", EmptyRequest, _no_body(orders.accept_order), ("member",)
     ),
     "decline": transition_handler(
-        "队员退回工单", schemas.ReasonRequest, _reason(orders.decline_order), ("member",)
+        "队员退回工单", ReasonRequest, _reason(orders.decline_order), ("member",)
     ),
     "start": transition_handler(
-        "开始服务（签到）", schemas.EmptyRequest, _no_body(orders.start_order), ("member",)
+        "开始服务（签到）", EmptyRequest, _no_body(orders.start_order), ("member",)
     ),
-    "complete": transition_handler(
-        "服务完成", schemas.CompleteRequest, orders.complete_order, ("member",)
-    ),
+    "complete": transition_handler("服务完成", CompleteRequest, orders.complete_order, ("member",)),
     "confirm": transition_handler(
-        "群众确认并评价（发放积分）", schemas.ConfirmRequest, orders.confirm_order
+        "群众确认并评价（发放积分）", ConfirmRequest, orders.confirm_order
     ),
-    "cancel": transition_handler(
-        "取消工单", schemas.OptionalReasonRequest, _reason(orders.cancel_order)
-    ),
-    "reject": transition_handler(
-        "驳回工单", schemas.ReasonRequest, _reason(orders.reject_order), STAFF
-    ),
+    "cancel": transition_handler("取消工单", OptionalReasonRequest, _reason(orders.cancel_order)),
+    "reject": transition_handler("驳回工单", ReasonRequest, _reason(orders.reject_order), STAFF),
 }
 
 
 class RecommendationsHandler(OrderHandlerBase):
-    @endpoint(
-        summary="推荐队员（附理由）", response=schemas.RecommendationList, roles=STAFF, tag="orders"
-    )
+    @endpoint(summary="推荐队员（附理由）", response=RecommendationList, roles=STAFF, tag="orders")
     async def get(self, id: str) -> None:
         assert self.actor is not None
         items = await orders.recommend_volunteers(self.ctx, self.actor, self.order_id(id))
@@ -137,8 +147,8 @@ class RecommendationsHandler(OrderHandlerBase):
 class TaskHallHandler(OrderHandlerBase):
     @endpoint(
         summary="任务大厅（队员可接的工单）",
-        query=schemas.PageQuery,
-        response=schemas.OrderList,
+        query=PageQuery,
+        response=OrderList,
         roles=("member",),
         tag="orders",
     )
@@ -152,6 +162,7 @@ class TaskHallHandler(OrderHandlerBase):
 
 
 default_handlers = [
+    route("/service-categories", CategoriesHandler),
     route("/orders", OrdersHandler),
     route("/orders/{id}", OrderHandler),
     *(route(f"/orders/{{id}}/{name}", handler) for name, handler in TRANSITIONS.items()),

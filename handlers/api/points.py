@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 from handlers.base import BaseHandler, endpoint, route
-from models import ledger, schemas
-from models.base import page
+from models.core.validation import page
+from models.points import ledger
+from models.points.schemas import (
+    LeaderboardOut,
+    LeaderboardQuery,
+    LedgerList,
+    LedgerQuery,
+    PointsOut,
+)
 from server.errors import ValidationFailed
 
 
 class MyPointsHandler(BaseHandler):
-    @endpoint(summary="我的积分、时长与支部排名", response=schemas.PointsOut, tag="points")
+    @endpoint(summary="我的积分、时长与支部排名", response=PointsOut, tag="points")
     async def get(self) -> None:
         assert self.actor is not None
         self.write_json(await ledger.points_summary(self.ctx, self.actor))
 
 
 class MyLedgerHandler(BaseHandler):
-    @endpoint(
-        summary="我的积分明细", query=schemas.LedgerQuery, response=schemas.LedgerList, tag="points"
-    )
+    @endpoint(summary="我的积分明细", query=LedgerQuery, response=LedgerList, tag="points")
     async def get(self) -> None:
         assert self.actor is not None
         a = self.args
@@ -33,8 +38,8 @@ class MyLedgerHandler(BaseHandler):
 class LeaderboardHandler(BaseHandler):
     @endpoint(
         summary="积分排行榜（党员之星）",
-        query=schemas.LeaderboardQuery,
-        response=schemas.LeaderboardOut,
+        query=LeaderboardQuery,
+        response=LeaderboardOut,
         tag="points",
     )
     async def get(self) -> None:

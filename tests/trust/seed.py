@@ -3,7 +3,7 @@
 One order is driven through the real transitions (place → dispatch → accept → start →
 complete); every other order is a copy of that document with its own id, resident and
 volunteer swapped in everywhere they occur (fields and timeline events alike), so the
-copies have exactly the shape models/orders.py produces, without 5 service calls each.
+copies have exactly the shape models/orders/machine.py produces, without 5 service calls each.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 from bson import ObjectId
 
-from models.context import Context
+from models.core.context import Context
 from tests.world import World
 
 

@@ -30,10 +30,13 @@ import tornado.web
 import yaml
 from bson import ObjectId
 
-from models import adjustments, auth, jobruns, members, notifications, orders
-from models.users import Actor, create_user
+from models import notifications, orders
+from models.ops import jobruns
+from models.people import auth, registrations
+from models.people.users import Actor, create_user
+from models.points import adjustments
 from server.config import Config
-from tests.admin.live import PASSWORD, AdminClient, LiveServer, staff_world
+from tests.live import PASSWORD, AdminClient, LiveServer, staff_world
 from tests.trust.figures import record
 
 SPEC: dict[str, Any] = yaml.safe_load(
@@ -155,7 +158,7 @@ class ApiMatrix:
         if kind == "registration":
             applicant = await self.fresh_user("resident")
             phone = f"1370000{next(self.serial):04d}"
-            reg = await members.register(
+            reg = await registrations.register(
                 ctx,
                 Actor.from_user(applicant),
                 {
@@ -471,7 +474,7 @@ class AdminMatrix:
                 create_user(ctx, role="resident", name="申请人", openid=f"trust-{uuid.uuid4().hex}")
             )
             reg = run(
-                members.register(
+                registrations.register(
                     ctx,
                     Actor.from_user(applicant),
                     {

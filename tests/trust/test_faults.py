@@ -37,8 +37,9 @@ import tornado.httpclient
 import tornado.iostream
 from pymongo.errors import PyMongoError
 
-from models import adjustments, ledger, orders
-from models.users import create_user
+from models import orders
+from models.people.users import create_user
+from models.points import adjustments, ledger
 from server.db import is_unavailable
 from server.embedded import free_port
 from server.errors import Conflict

@@ -38,8 +38,9 @@ from urllib.parse import quote
 import pytest
 import tornado.simple_httpclient
 
-from models import members, notifications
-from models.users import Actor, create_user
+from models import notifications
+from models.people import registrations
+from models.people.users import Actor, create_user
 from server.app import Service, build_service
 from tests.trust import hostile
 from tests.trust.figures import record
@@ -172,7 +173,7 @@ class Harness:
             user = await create_user(
                 self.ctx, role="resident", name=f"申请人{n}", openid=f"applicant-{n}"
             )
-            reg = await members.register(
+            reg = await registrations.register(
                 self.ctx,
                 Actor.from_user(user),
                 {

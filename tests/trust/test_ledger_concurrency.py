@@ -8,7 +8,7 @@ import random
 import pytest
 from bson import ObjectId
 
-from models import ledger
+from models.points import ledger
 from tests.trust.figures import record
 
 

@@ -39,10 +39,11 @@ from hypothesis.stateful import (
 )
 from pymongo import AsyncMongoClient
 
-from models import adjustments, ledger, orders
-from models.context import Context
-from models.indexes import ensure_indexes
-from models.users import Actor
+from models import orders
+from models.core.context import Context
+from models.ops.indexes import ensure_indexes
+from models.people.users import Actor
+from models.points import adjustments, ledger
 from server.config import Config
 from server.db import make_client
 from server.errors import Conflict, Forbidden

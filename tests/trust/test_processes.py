@@ -27,7 +27,7 @@ import tornado.httpclient
 import tornado.iostream
 
 from models import orders
-from models.users import create_user
+from models.people.users import create_user
 from server.embedded import free_port
 from tests.conftest import Api
 from tests.trust.figures import record

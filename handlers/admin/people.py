@@ -1,0 +1,314 @@
+"""Admin sign-in and the member directory: registrations, profiles, roster import and export."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from handlers.admin.base import COOKIE_PATH, SESSION_COOKIE, AdminHandler, admin_route, oid
+from models.core.clock import BEIJING
+from models.core.forms import EmptyForm, ReasonForm
+from models.ops import audit
+from models.people import admin_auth, directory, orgs, registrations, roster
+from models.people.forms import LoginForm
+from models.people.users import PARTY_STATUSES
+from models.points import adjustments
+from models.points.forms import AdjustForm, ReverseForm
+from server.errors import AppError, ValidationFailed
+
+
+def _safe_next(value: str) -> str:
+    """Only local admin paths: never an open redirect."""
+    if value.startswith("/admin") and not value.startswith("//") and "\\" not in value:
+        return value
+    return "/admin/"
+
+
+class LoginHandler(AdminHandler):
+    public = True
+
+    async def get(self) -> None:
+        if self.actor is not None:
+            self.redirect(_safe_next(self.query("next", "/admin/")))
+            return
+        self.render("login.html", error=None, username="", next=self.query("next", "/admin/"))
+
+    async def post(self) -> None:
+        username = self.get_body_argument("username", "")[:64]
+        next_url = self.get_body_argument("next", "/admin/")[:300]
+        try:
+            data = self.form(LoginForm)
+            token, _ = await admin_auth.sign_in(
+                self.ctx, data["username"], data["password"], ip=self.client_ip
+            )
+        except AppError as exc:
+            message = exc.message
+            if exc.fields and exc.code == "validation_failed":
+                message = "请输入用户名和密码"
+            self.set_status(exc.status)
+            self.render("login.html", error=message, username=username, next=next_url)
+            return
+        self.set_signed_cookie(
+            SESSION_COOKIE,
+            token,
+            expires_days=None,
+            httponly=True,
+            samesite="Strict",
+            path=COOKIE_PATH,
+        )
+        self.redirect(_safe_next(data["next"]))
+
+
+class LogoutHandler(AdminHandler):
+    public = True
+
+    async def post(self) -> None:
+        if self.session_token:
+            await admin_auth.sign_out(self.ctx, self.session_token, self.actor, ip=self.client_ip)
+        self.clear_cookie(SESSION_COOKIE, path=COOKIE_PATH)
+        self.redirect("/admin/login?msg=已退出登录")
+
+
+PAGE = 50
+
+
+class RegistrationsHandler(AdminHandler):
+    nav = "registrations"
+
+    async def get(self) -> None:
+        assert self.actor is not None
+        org = await self.scoped_org(self.query("org"))
+        rows = await directory.pending_registrations(self.ctx, org["_id"])
+        self.render(
+            "registrations.html",
+            org=org,
+            nodes=await directory.subtree(self.ctx, self.actor),
+            items=rows,
+        )
+
+
+class ApproveRegistrationHandler(AdminHandler):
+    async def post(self, id: str) -> None:
+        assert self.actor is not None
+        self.form(EmptyForm)
+        reg = await registrations.approve(self.ctx, self.actor, oid(id, "申请"))
+        await audit.record(
+            self.ctx,
+            self.actor,
+            "registration.approve",
+            org_path=reg["org_path"],
+            target_type="registration",
+            target_id=reg["_id"],
+            target_label=f"{reg['name']}（{reg['org_name']}）",
+            before={"status": "pending"},
+            after={"status": "approved", "party_status": reg["party_status"]},
+            ip=self.client_ip,
+        )
+        self.write_json({"ok": True, "message": f"已通过 {reg['name']} 的申请"})
+
+
+class RejectRegistrationHandler(AdminHandler):
+    async def post(self, id: str) -> None:
+        assert self.actor is not None
+        data = self.form(ReasonForm)
+        reg = await registrations.reject(self.ctx, self.actor, oid(id, "申请"), data["reason"])
+        await audit.record(
+            self.ctx,
+            self.actor,
+            "registration.reject",
+            org_path=reg["org_path"],
+            target_type="registration",
+            target_id=reg["_id"],
+            target_label=f"{reg['name']}（{reg['org_name']}）",
+            reason=data["reason"],
+            before={"status": "pending"},
+            after={"status": "rejected"},
+            ip=self.client_ip,
+        )
+        self.write_json({"ok": True, "message": f"已驳回 {reg['name']} 的申请"})
+
+
+async def member_filters(h: AdminHandler) -> tuple[dict[str, Any], dict[str, str]]:
+    org = await h.scoped_org(h.query("org"))
+    party = h.query("party_status")
+    if party and party not in PARTY_STATUSES:
+        raise ValidationFailed(fields={"party_status": "政治面貌无效"})
+    f = {"q": h.query("q")[:40], "party_status": party, "skill": h.query("skill")[:20]}
+    return org, f
+
+
+class MembersHandler(AdminHandler):
+    nav = "members"
+
+    async def get(self) -> None:
+        assert self.actor is not None
+        org, f = await member_filters(self)
+        offset = self.int_query("offset")
+        rows, total = await directory.search_members(
+            self.ctx, org["_id"], offset=offset, limit=PAGE, **f
+        )
+        self.render(
+            "members.html",
+            org=org,
+            nodes=await directory.subtree(self.ctx, self.actor),
+            f=f,
+            items=rows,
+            total=total,
+            offset=offset,
+            page_size=PAGE,
+            tree=await orgs.all_orgs(self.ctx),
+            party_statuses=PARTY_STATUSES,
+            skills=await directory.skills_in_use(self.ctx),
+        )
+
+
+class MembersExportHandler(AdminHandler):
+    async def get(self) -> None:
+        assert self.actor is not None
+        org, f = await member_filters(self)
+        rows = await directory.all_members(self.ctx, directory.member_query(org["_id"], **f))
+        tree = await orgs.all_orgs(self.ctx)
+        content = roster.workbook_bytes(
+            "队员名单", roster.MEMBER_HEADERS, roster.members_rows(rows, tree)
+        )
+        await audit.record(
+            self.ctx,
+            self.actor,
+            "member.export",
+            org_path=org["path"],
+            target_type="org",
+            target_id=org["_id"],
+            target_label=org["name"],
+            reason=f"导出 {len(rows)} 名队员",
+            after={"filters": f, "count": len(rows)},
+            ip=self.client_ip,
+        )
+        stamp = self.ctx.now().astimezone(BEIJING).strftime("%Y%m%d")
+        self.send_file(content, f"队员名单-{org['name']}-{stamp}.xlsx")
+
+
+class ImportHandler(AdminHandler):
+    nav = "members"
+    accepts_upload = True
+
+    async def get(self) -> None:
+        self.render("import.html", result=None, error=None)
+
+    async def post(self) -> None:
+        assert self.actor is not None
+        files = self.request.files.get("file") or []
+        if set(self.request.body_arguments) - {"_xsrf"}:
+            self.set_status(400)
+            self.render("import.html", result=None, error="不允许的字段")
+            return
+        if not files:
+            self.set_status(400)
+            self.render("import.html", result=None, error="请选择要导入的 Excel 文件")
+            return
+        upload = files[0]
+        try:
+            result = await roster.import_roster(
+                self.ctx, self.actor, upload["body"], upload.get("filename", ""), self.client_ip
+            )
+        except ValidationFailed as exc:
+            self.set_status(400)
+            self.render("import.html", result=None, error=exc.message)
+            return
+        if result.get("errors"):
+            self.set_status(422)
+        self.render("import.html", result=result, error=None)
+
+
+class TemplateHandler(AdminHandler):
+    async def get(self) -> None:
+        self.send_file(roster.template_bytes(), "队员名册导入模板.xlsx")
+
+
+class MemberHandler(AdminHandler):
+    nav = "members"
+
+    async def get(self, id: str) -> None:
+        await self.show(id)
+
+    async def show(
+        self, id: str, errors: dict[str, str] | None = None, form: dict[str, Any] | None = None
+    ) -> None:
+        assert self.actor is not None
+        member = await directory.get_member(self.ctx, self.actor, oid(id, "队员"))
+        if errors:
+            self.set_status(400)
+        count = member.get("rating_count", 0)
+        self.render(
+            "member.html",
+            m=member,
+            org_name=await orgs.org_name(self.ctx, member.get("org_id")),
+            rating=(member.get("rating_sum", 0) / count) if count else None,
+            orders=await directory.member_orders(self.ctx, member["_id"]),
+            entries=await directory.member_entries(self.ctx, member["_id"]),
+            pending=await self.ctx.db.point_adjustments.find(
+                {"member_id": member["_id"], "status": adjustments.PENDING}
+            ).to_list(50),
+            threshold=adjustments.threshold(self.ctx),
+            errors=errors or {},
+            form=form or {},
+        )
+
+
+class AdjustHandler(MemberHandler):
+    """人工调整积分 (or reverse one entry): applied now, or queued for a second admin."""
+
+    async def get(self, id: str, action: str) -> None:  # type: ignore[override]
+        """The action URL opened directly (it used to answer 500): the member's page."""
+        await self.show(id)
+
+    async def post(self, id: str, action: str) -> None:
+        assert self.actor is not None
+        member_id = oid(id, "队员")
+        raw = {k: self.get_body_argument(k, "") for k in ("kind", "delta", "reason")}
+        try:
+            if action == "reverse":
+                data = self.form(ReverseForm)
+                adj = await adjustments.request_adjustment(
+                    self.ctx,
+                    self.actor,
+                    member_id,
+                    kind="points",
+                    delta=0,
+                    reason=data["reason"],
+                    reverses=data["entry_id"],
+                    ip=self.client_ip,
+                )
+            else:
+                data = self.form(AdjustForm)
+                adj = await adjustments.request_adjustment(
+                    self.ctx,
+                    self.actor,
+                    member_id,
+                    kind=data["kind"],
+                    delta=data["delta"],
+                    reason=data["reason"],
+                    ip=self.client_ip,
+                )
+        except ValidationFailed as exc:
+            await self.show(id, errors=exc.fields or {"body": exc.message}, form=raw)
+            return
+        if adj["status"] == adjustments.PENDING:
+            msg = "调整数额超过审批阈值，已提交，等待另一位管理员审批"
+        else:
+            msg = "积分调整已生效"
+        self.redirect(f"/admin/members/{id}?msg={quote(msg)}")
+
+
+default_handlers = [
+    admin_route("/login", LoginHandler),
+    admin_route("/logout", LogoutHandler),
+    admin_route("/registrations", RegistrationsHandler),
+    admin_route("/registrations/{id}/approve", ApproveRegistrationHandler),
+    admin_route("/registrations/{id}/reject", RejectRegistrationHandler),
+    admin_route("/members", MembersHandler),
+    admin_route("/members/export", MembersExportHandler),
+    admin_route("/members/import", ImportHandler),
+    admin_route("/members/template", TemplateHandler),
+    admin_route("/members/{id}", MemberHandler),
+    admin_route("/members/{id}/(?P<action>adjust|reverse)", AdjustHandler),
+]

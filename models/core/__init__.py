@@ -1,0 +1,1 @@
+"""Shared core of every domain: the context, validation, the clock and the unit of work."""

@@ -1,0 +1,163 @@
+"""The in-app inbox every part of the service writes to; `notify_many()` is the one way
+to tell a person something. Each notice has a deterministic `key` (unique index), so
+writing it again changes nothing; a WeChat delivery is queued when its template is set.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from bson import ObjectId
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+
+from models.core.context import Context
+from models.notifications.subscribe import template_data, template_id
+
+log = logging.getLogger("tongxin.notifications")
+
+
+@dataclass
+class Notice:
+    user_id: ObjectId
+    key: str
+    kind: str
+    title: str
+    body: str
+    template: str | None = None  # "order" | "todo" | None (in-app only)
+    order_id: ObjectId | None = None
+    push: dict[str, Any] = field(default_factory=dict)  # subject, status, remark, time
+
+
+def _retention(ctx: Context, now: datetime) -> datetime:
+    return now + timedelta(days=float(ctx.config.notifications.retention_days))
+
+
+async def _insert_ignoring_duplicates(collection: Any, docs: list[dict[str, Any]]) -> int:
+    """Insert what is new; documents whose key exists already are skipped. Returns new count."""
+    if not docs:
+        return 0
+    try:
+        result = await collection.insert_many(docs, ordered=False)
+        return len(result.inserted_ids)
+    except BulkWriteError as exc:
+        errors = exc.details.get("writeErrors", [])
+        if any(e.get("code") != 11000 for e in errors):
+            raise
+        return len(docs) - len(errors)
+    except DuplicateKeyError:
+        return 0
+
+
+async def notify_many(ctx: Context, notices: Iterable[Notice]) -> int:
+    """Write each notice to its user's inbox (once per key) and queue its WeChat delivery."""
+    notices = list({n.key: n for n in notices}.values())
+    if not notices:
+        return 0
+    now = ctx.now()
+    expires = _retention(ctx, now)
+    docs = [
+        {
+            "_id": ObjectId(),
+            "key": n.key,
+            "user_id": n.user_id,
+            "kind": n.kind,
+            "title": n.title,
+            "body": n.body,
+            "order_id": n.order_id,
+            "read": False,
+            "read_at": None,
+            "created_at": now,
+            "expires_at": expires,
+        }
+        for n in notices
+    ]
+    created = await _insert_ignoring_duplicates(ctx.db.notifications, docs)
+    pushed = [n for n in notices if template_id(ctx, n.template)]
+    if pushed:
+        users = {
+            u["_id"]: u.get("openid")
+            async for u in ctx.db.users.find(
+                {"_id": {"$in": list({n.user_id for n in pushed})}}, {"openid": 1}
+            )
+        }
+        deliveries = []
+        for n in pushed:
+            openid = users.get(n.user_id)
+            if not openid or n.template is None:
+                continue
+            deliveries.append(
+                {
+                    "_id": ObjectId(),
+                    "key": n.key,
+                    "user_id": n.user_id,
+                    "openid": openid,
+                    "template": n.template,
+                    "template_id": template_id(ctx, n.template),
+                    "data": template_data(ctx, n.template, n.push),
+                    "page": _deep_link(ctx, n),
+                    "status": "pending",
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "log": [],
+                    "created_at": now,
+                    "expires_at": expires,
+                }
+            )
+        await _insert_ignoring_duplicates(ctx.db.subscribe_deliveries, deliveries)
+    return created
+
+
+async def notify(ctx: Context, notice: Notice) -> bool:
+    return await notify_many(ctx, [notice]) == 1
+
+
+async def list_inbox(
+    ctx: Context, user_id: ObjectId, *, unread_only: bool, offset: int, limit: int
+) -> list[dict[str, Any]]:
+    """Unread first, newest first within each group."""
+    query: dict[str, Any] = {"user_id": user_id}
+    if unread_only:
+        query["read"] = False
+    cursor = ctx.db.notifications.find(query).sort([("read", 1), ("created_at", -1), ("_id", -1)])
+    return await cursor.skip(offset).limit(limit + 1).to_list(limit + 1)
+
+
+async def unread_count(ctx: Context, user_id: ObjectId) -> int:
+    return await ctx.db.notifications.count_documents({"user_id": user_id, "read": False})
+
+
+async def mark_read(
+    ctx: Context, user_id: ObjectId, ids: list[ObjectId] | None, everything: bool
+) -> int:
+    """Only the caller's own notifications change; ids of others' are silently ignored."""
+    query: dict[str, Any] = {"user_id": user_id, "read": False}
+    if not everything:
+        query["_id"] = {"$in": ids or []}
+    result = await ctx.db.notifications.update_many(
+        query, {"$set": {"read": True, "read_at": ctx.now()}}
+    )
+    return result.modified_count
+
+
+def notification_json(doc: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": str(doc["_id"]),
+        "kind": doc["kind"],
+        "title": doc["title"],
+        "body": doc["body"],
+        "order_id": str(doc["order_id"]) if doc.get("order_id") else None,
+        "read": bool(doc.get("read")),
+        "read_at": doc.get("read_at"),
+        "created_at": doc["created_at"],
+    }
+
+
+def _deep_link(ctx: Context, notice: Notice) -> str | None:
+    """Tapping the WeChat message opens the order it is about, else the inbox."""
+    if notice.order_id is not None:
+        return f"{ctx.config.subscribe.order_page}?id={notice.order_id}"
+    return str(ctx.config.subscribe.page) or None

@@ -1,0 +1,76 @@
+"""Wire schemas of the inbox and subscribe-message quotas."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validates_schema
+
+from models.core.validation import (
+    Bool,
+    List,
+    ObjectIdField,
+    PageQuery,
+    StrictSchema,
+    Text,
+)
+from models.core.validation import Length as Len
+
+
+class InboxQuery(PageQuery):
+    unread = Bool(load_default=False, metadata={"description": "只看未读"})
+
+
+class ReadRequest(StrictSchema):
+    ids = List(ObjectIdField(required=True), validate=Len(min=1, max=100))
+    all = Bool(load_default=False, metadata={"description": "全部标为已读"})
+
+    @validates_schema
+    def one_of(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if bool(data.get("ids")) == bool(data.get("all")):
+            raise ValidationError("请提供 ids 或 all（二选一）", "ids")
+
+
+class SubscriptionsRequest(StrictSchema):
+    template_ids = List(
+        Text(64, required=True, min_len=1),
+        required=True,
+        validate=Len(min=1, max=10),
+        metadata={"description": "用户在 wx.requestSubscribeMessage 中同意（accept）的模板 id"},
+    )
+
+
+class NotificationOut(Schema):
+    id = fields.String(required=True)
+    kind = fields.String(required=True)
+    title = fields.String(required=True)
+    body = fields.String()
+    order_id = fields.String(allow_none=True)
+    read = fields.Boolean()
+    read_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class NotificationList(Schema):
+    items = fields.List(fields.Nested(NotificationOut))
+    next_offset = fields.Integer(allow_none=True)
+
+
+class UnreadCountOut(Schema):
+    count = fields.Integer(required=True)
+
+
+class ReadOut(Schema):
+    updated = fields.Integer(required=True)
+    unread = fields.Integer(required=True)
+
+
+class QuotaOut(Schema):
+    template = fields.String(required=True)
+    template_name = fields.String()
+    template_id = fields.String(required=True)
+    remaining = fields.Integer(required=True)
+
+
+class QuotaList(Schema):
+    items = fields.List(fields.Nested(QuotaOut))

@@ -1,0 +1,1 @@
+"""Running the service: audit log, statistics, job runs, housekeeping, indexes and checks."""

@@ -1,0 +1,45 @@
+"""What the dispatch and catalogue forms of the admin pages accept."""
+
+from __future__ import annotations
+
+from marshmallow.validate import Regexp
+
+from models.core.forms import FormInt
+from models.core.validation import (
+    AwareDateTime,
+    Bool,
+    Float,
+    List,
+    ObjectIdField,
+    Range,
+    Str,
+    StrictSchema,
+    Text,
+)
+from models.core.validation import Length as Len
+
+
+class DispatchForm(StrictSchema):
+    volunteer_ids = List(ObjectIdField(required=True), load_default=list, validate=Len(max=10))
+    to_hall = Bool(load_default=False)
+    due_at = AwareDateTime()
+    note = Text(200, load_default="")
+
+
+class CategoryForm(StrictSchema):
+    name = Text(40, required=True)
+    description = Text(200, load_default="")
+    skills = Text(200, load_default="")
+    base_points = FormInt(required=True, validate=Range(min=0, max=1000))
+    service_hours = Float(required=True, validate=Range(min=0, max=100))
+    sla_hours = FormInt(required=True, validate=Range(min=1, max=24 * 30))
+    active = Bool(load_default=False)
+
+
+class NewCategoryForm(CategoryForm):
+    code = Str(
+        required=True,
+        validate=Regexp(
+            r"^[a-z][a-z0-9_-]{1,31}$", error="编码应为 2 到 32 位小写字母、数字、- 或 _"
+        ),
+    )

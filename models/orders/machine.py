@@ -1,0 +1,410 @@
+"""The order state machine (群众点单 → 组织下单 → 队员接单): one function per transition.
+
+Each reads the order, checks role and scope, then applies a conditional update on the
+state and version it read, pushing the timeline event in the same write: of two racing
+actors exactly one wins, the other gets a 409.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import timedelta
+from typing import Any
+
+from bson import ObjectId
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.errors import DuplicateKeyError
+
+from models.core.context import Context
+from models.orders import catalogue
+from models.orders.states import (
+    ACCEPTED,
+    CANCELLED,
+    CLOSED,
+    COMPLETED,
+    DISPATCHED,
+    IN_SERVICE,
+    OPEN_FOR_ASSIGNEE,
+    REJECTED,
+    STATUS_NAMES,
+    SUBMITTED,
+)
+from models.orders.visibility import _eligible, can_view, get_visible
+from models.people import orgs
+from models.people.users import SYSTEM, Actor
+from server.errors import Conflict, Forbidden, NotFound, Unprocessable, ValidationFailed
+
+
+def _event(
+    ctx: Context, actor: Actor, action: str, frm: str | None, to: str, note: str = ""
+) -> dict[str, Any]:
+    return {
+        "at": ctx.now(),
+        "action": action,
+        "from": frm,
+        "to": to,
+        "actor_id": actor.id,
+        "actor_name": actor.name,
+        "actor_role": actor.role,
+        "note": note,
+    }
+
+
+async def _apply(
+    ctx: Context,
+    order: dict[str, Any],
+    actor: Actor,
+    action: str,
+    to: str,
+    *,
+    set_fields: dict[str, Any] | None = None,
+    extra_update: dict[str, Any] | None = None,
+    note: str = "",
+    session: AsyncClientSession | None = None,
+    event_extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Move `order` from the state it was read in to `to`, or 409 if someone got there first.
+
+    `event_extra` is stored on the timeline event (never shown): the notifier reads it.
+    """
+    frm = order["status"]
+    event = {**_event(ctx, actor, action, frm, to, note), **(event_extra or {})}
+    fields = {"status": to, "updated_at": event["at"], **(set_fields or {})}
+    update: dict[str, Any] = {"$set": fields, "$push": {"timeline": event}}
+    for op, value in (extra_update or {}).items():
+        update.setdefault(op, {}).update(value)
+    result = await ctx.db.orders.update_one(
+        {"_id": order["_id"], "status": frm, "version": order.get("version", 0)},
+        {**update, "$inc": {**update.get("$inc", {}), "version": 1}},
+        session=session,
+    )
+    if result.modified_count != 1:
+        raise Conflict("工单状态已变化，请刷新后重试", code="order_state_changed")
+    merged = {**order, **fields, "version": order.get("version", 0) + 1}
+    merged["timeline"] = [*order.get("timeline", []), event]
+    return merged
+
+
+def _need(order: dict[str, Any], *statuses: str) -> None:
+    if order["status"] not in statuses:
+        raise Conflict(
+            f"工单当前状态为「{STATUS_NAMES[order['status']]}」，不能执行此操作",
+            code="invalid_transition",
+        )
+
+
+def _request_hash(data: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+async def place_order(
+    ctx: Context, actor: Actor, data: dict[str, Any], idempotency_key: str | None = None
+) -> tuple[dict[str, Any], bool]:
+    """群众点单. Returns (order, created); a retried Idempotency-Key returns the first order."""
+    category = await catalogue.get_category(ctx, data["category_id"])
+    org = await orgs.get_org(ctx, data["org_id"])
+    if org["type"] not in ("community", "branch"):
+        raise ValidationFailed(fields={"org_id": "请选择社区或支部"})
+    now = ctx.now()
+    order_id = ObjectId()
+    event = _event(ctx, actor, "submit", None, SUBMITTED)
+    doc: dict[str, Any] = {
+        "_id": order_id,
+        "status": SUBMITTED,
+        "version": 0,
+        "resident_id": actor.id,
+        "category_id": category["_id"],
+        "category_name": category["name"],
+        "skills": category["skills"],
+        "points": category["base_points"],
+        "hours": category["service_hours"],
+        "sla_hours": category["sla_hours"],
+        "org_id": org["_id"],
+        "org_name": org["name"],
+        "org_path": org["path"],
+        "description": data["description"],
+        "address": data["address"],
+        "location": data.get("location"),
+        "contact_name": data.get("contact_name") or actor.name,
+        "contact_phone": data.get("contact_phone") or actor.doc.get("phone"),
+        "wanted_at": data.get("wanted_at"),
+        "photos": data.get("photos", []),
+        "candidates": [],
+        "eligible": [],
+        "declined_by": [],
+        "decline_count": 0,
+        "timeline": [event],
+        "created_at": now,
+        "updated_at": now,
+    }
+    if idempotency_key:
+        doc["idempotency_key"] = idempotency_key
+        doc["request_hash"] = _request_hash(data)
+    try:
+        await ctx.db.orders.insert_one(doc)
+    except DuplicateKeyError:
+        if not idempotency_key:
+            raise
+        first = await ctx.db.orders.find_one(
+            {"resident_id": actor.id, "idempotency_key": idempotency_key}
+        )
+        if first is None:  # pragma: no cover - the key's order cannot vanish
+            raise
+        if first.get("request_hash") != doc["request_hash"]:
+            raise Unprocessable(
+                "同一个 Idempotency-Key 不能用于不同的请求", code="idempotency_key_reused"
+            ) from None
+        return first, False
+    return doc, True
+
+
+async def dispatch_order(
+    ctx: Context, actor: Actor, order_id: ObjectId, data: dict[str, Any]
+) -> dict[str, Any]:
+    """组织下单: to named volunteers, or to the task hall of a scope, with a due time."""
+    order = await get_visible(ctx, actor, order_id)
+    if not actor.manages(order["org_path"]):
+        raise Forbidden("只有本组织的管理员可以派单")
+    _need(order, SUBMITTED)
+    volunteer_ids: list[ObjectId] = list(dict.fromkeys(data.get("volunteer_ids") or []))
+    to_hall = bool(data.get("to_hall"))
+    if not volunteer_ids and not to_hall:
+        raise ValidationFailed(
+            "请选择队员或发布到任务大厅", fields={"volunteer_ids": "请至少选择一名队员"}
+        )
+    due_at = data.get("due_at") or ctx.now() + timedelta(hours=order.get("sla_hours") or 48)
+    if due_at <= ctx.now():
+        raise ValidationFailed(fields={"due_at": "完成时限必须晚于当前时间"})
+    eligible: list[ObjectId] = list(volunteer_ids)
+    hall_org_id = None
+    if to_hall:
+        hall_org_id = data.get("hall_org_id") or order["org_id"]
+        hall_org = await orgs.get_org(ctx, hall_org_id)
+        if not actor.manages(hall_org["path"]):
+            raise ValidationFailed(fields={"hall_org_id": "只能发布到本组织范围内的任务大厅"})
+        eligible.append(hall_org_id)
+    names = []
+    if volunteer_ids:
+        found = await ctx.db.users.find(
+            {"_id": {"$in": volunteer_ids}, "role": "member", "deleted_at": None},
+            {"name": 1, "org_path": 1},
+        ).to_list(None)
+        ok = {u["_id"]: u for u in found if actor.org_id in u.get("org_path", [])}
+        if len(ok) != len(volunteer_ids):
+            raise ValidationFailed(fields={"volunteer_ids": "队员不存在或不在本组织范围内"})
+        names = [ok[v].get("name") or "" for v in volunteer_ids]
+    note = data.get("note") or ""
+    summary = "发布到任务大厅" if to_hall else "指派给 " + "、".join(names)
+    if volunteer_ids and to_hall:
+        summary = "指派给 " + "、".join(names) + "，并发布到任务大厅"
+    return await _apply(
+        ctx,
+        order,
+        actor,
+        "dispatch",
+        DISPATCHED,
+        set_fields={
+            "candidates": volunteer_ids,
+            "hall_org_id": hall_org_id,
+            "eligible": eligible,
+            "due_at": due_at,
+            "dispatched_at": ctx.now(),
+            "dispatcher_id": actor.id,
+        },
+        note=f"{summary}{'；' + note if note else ''}",
+        event_extra={"candidates": volunteer_ids, "hall_org_id": hall_org_id},
+    )
+
+
+async def accept_order(ctx: Context, actor: Actor, order_id: ObjectId) -> dict[str, Any]:
+    """队员接单: exactly one volunteer wins; a member at the open-order limit is refused."""
+    if not actor.is_member:
+        raise Forbidden("只有队员可以接单")
+    order = await ctx.db.orders.find_one({"_id": order_id})
+    if order is None or not (_eligible(order, actor) or can_view(order, actor)):
+        raise NotFound("找不到该工单", code="order_not_found")
+    if order["status"] != DISPATCHED:
+        if order["status"] in (*OPEN_FOR_ASSIGNEE, CLOSED) and order.get("assignee_id"):
+            raise Conflict("该工单已被其他队员接单", code="order_taken")
+        _need(order, DISPATCHED)
+    if not _eligible(order, actor):
+        raise NotFound("找不到该工单", code="order_not_found")
+    limit = int(ctx.config.orders.max_open_per_member)
+    took = await ctx.db.users.update_one(
+        {"_id": actor.id, "open_orders": {"$lt": limit}}, {"$inc": {"open_orders": 1}}
+    )
+    if took.modified_count != 1:
+        raise Conflict(f"您已有 {limit} 个在办工单，请先完成后再接单", code="too_many_open_orders")
+    try:
+        return await _apply(
+            ctx,
+            order,
+            actor,
+            "accept",
+            ACCEPTED,
+            set_fields={
+                "assignee_id": actor.id,
+                "assignee_name": actor.name,
+                "assignee_org_path": list(actor.org_path),
+                "accepted_at": ctx.now(),
+            },
+        )
+    except Conflict:
+        await ctx.db.users.update_one({"_id": actor.id}, {"$inc": {"open_orders": -1}})
+        raise Conflict("该工单已被其他队员接单或已变化", code="order_taken") from None
+
+
+async def decline_order(
+    ctx: Context, actor: Actor, order_id: ObjectId, reason: str
+) -> dict[str, Any]:
+    """退回: a named candidate declines, or the assignee gives the order back.
+
+    Too many declines send the order back to `submitted` with the parent node in charge.
+    """
+    order = await get_visible(ctx, actor, order_id)
+    assignee = order.get("assignee_id") == actor.id and order["status"] == ACCEPTED
+    candidate = order["status"] == DISPATCHED and actor.id in order.get("candidates", [])
+    if not (assignee or candidate):
+        _need(order, ACCEPTED if order.get("assignee_id") == actor.id else DISPATCHED)
+        raise Forbidden("只有被指派的队员可以退回工单")
+    declines = order.get("decline_count", 0) + 1
+    candidates = [c for c in order.get("candidates", []) if c != actor.id]
+    eligible = [e for e in order.get("eligible", []) if e != actor.id]
+    common = {
+        "candidates": candidates,
+        "eligible": eligible,
+        "decline_count": declines,
+        "assignee_id": None,
+        "assignee_name": None,
+    }
+    extra = {"$addToSet": {"declined_by": actor.id}}
+    if assignee:
+        extra["$addToSet"]["past_assignees"] = actor.id
+    escalate = declines >= int(ctx.config.orders.escalate_after_declines)
+    if escalate or not eligible:
+        parent = order["org_path"][-2] if len(order["org_path"]) > 1 else order["org_id"]
+        target = order.get("escalated_to") or order["org_id"]
+        if escalate:
+            target = parent
+        updated = await _apply(
+            ctx,
+            order,
+            actor,
+            "decline",
+            SUBMITTED,
+            set_fields={**common, "eligible": [], "candidates": [], "escalated_to": target},
+            extra_update=extra,
+            note=reason
+            + (
+                f"；已退回 {declines} 次，上报{await orgs.org_name(ctx, target)}重新派单"
+                if escalate
+                else "；无可接单队员，待重新派单"
+            ),
+            event_extra={"org_id": target, "escalated": escalate},
+        )
+    else:
+        updated = await _apply(
+            ctx,
+            order,
+            actor,
+            "decline",
+            DISPATCHED,
+            set_fields=common,
+            extra_update=extra,
+            note=reason,
+        )
+    if assignee:
+        await ctx.db.users.update_one({"_id": actor.id}, {"$inc": {"open_orders": -1}})
+    return updated
+
+
+async def start_order(ctx: Context, actor: Actor, order_id: ObjectId) -> dict[str, Any]:
+    order = await get_visible(ctx, actor, order_id)
+    if order.get("assignee_id") != actor.id:
+        raise Forbidden("只有接单队员可以开始服务")
+    _need(order, ACCEPTED)
+    return await _apply(
+        ctx, order, actor, "start", IN_SERVICE, set_fields={"started_at": ctx.now()}
+    )
+
+
+async def complete_order(
+    ctx: Context, actor: Actor, order_id: ObjectId, data: dict[str, Any]
+) -> dict[str, Any]:
+    order = await get_visible(ctx, actor, order_id)
+    if order.get("assignee_id") != actor.id:
+        raise Forbidden("只有接单队员可以完成服务")
+    _need(order, IN_SERVICE)
+    updated = await _apply(
+        ctx,
+        order,
+        actor,
+        "complete",
+        COMPLETED,
+        set_fields={
+            "completed_at": ctx.now(),
+            "completion_note": data["note"],
+            "completion_photos": data.get("photos", []),
+        },
+        note=data["note"],
+    )
+    await ctx.db.users.update_one(
+        {"_id": actor.id}, {"$inc": {"open_orders": -1}, "$set": {"last_served_at": ctx.now()}}
+    )
+    return updated
+
+
+async def escalate_order(ctx: Context, order: dict[str, Any], note: str) -> dict[str, Any] | None:
+    """SLA: a submitted order nobody dispatched goes up to the parent of the node in charge.
+
+    A self-transition (submitted → submitted) so it is conditional on the version read and
+    leaves a timeline event; None when the node in charge is already the top of the path.
+    """
+    _need(order, SUBMITTED)
+    path = list(order["org_path"])
+    current = order.get("escalated_to") or order["org_id"]
+    index = path.index(current) if current in path else len(path) - 1
+    if index == 0:
+        return None
+    target = path[index - 1]
+    return await _apply(
+        ctx,
+        order,
+        SYSTEM,
+        "escalate",
+        SUBMITTED,
+        set_fields={"escalated_to": target},
+        note=f"{note}，上报{await orgs.org_name(ctx, target)}",
+        event_extra={"org_id": target, "escalated": True},
+    )
+
+
+async def cancel_order(
+    ctx: Context, actor: Actor, order_id: ObjectId, reason: str
+) -> dict[str, Any]:
+    order = await get_visible(ctx, actor, order_id)
+    if order["resident_id"] != actor.id and not actor.manages(order["org_path"]):
+        raise Forbidden("只有下单群众或组织管理员可以取消")
+    _need(order, SUBMITTED, DISPATCHED)
+    return await _apply(
+        ctx,
+        order,
+        actor,
+        "cancel",
+        CANCELLED,
+        set_fields={"cancelled_at": ctx.now(), "eligible": []},
+        note=reason,
+    )
+
+
+async def reject_order(
+    ctx: Context, actor: Actor, order_id: ObjectId, reason: str
+) -> dict[str, Any]:
+    order = await get_visible(ctx, actor, order_id)
+    if not actor.manages(order["org_path"]):
+        raise Forbidden("只有组织管理员可以驳回")
+    _need(order, SUBMITTED)
+    return await _apply(
+        ctx, order, actor, "reject", REJECTED, set_fields={"rejected_at": ctx.now()}, note=reason
+    )

@@ -1,0 +1,148 @@
+"""Wire schemas of orders: what each endpoint accepts (strict) and answers (OpenAPI)."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+
+from models.core.schemas import Phone, Photos
+from models.core.validation import (
+    AwareDateTime,
+    Bool,
+    GeoPointSchema,
+    Int,
+    List,
+    Nested,
+    ObjectIdField,
+    OneOf,
+    PageQuery,
+    Range,
+    Str,
+    StrictSchema,
+    Text,
+)
+from models.core.validation import Length as Len
+from models.orders.states import STATUSES
+
+
+class PlaceOrderRequest(StrictSchema):
+    category_id = ObjectIdField(required=True)
+    org_id = ObjectIdField(required=True, metadata={"description": "服务地址所在社区或支部"})
+    description = Text(1000, required=True)
+    address = Text(200, required=True)
+    location = Nested(GeoPointSchema)
+    contact_name = Text(40)
+    contact_phone = Phone()
+    wanted_at = AwareDateTime()
+    photos = Photos()
+
+
+class OrderQuery(PageQuery):
+    status = Str(validate=OneOf(STATUSES))
+    scope = Str(validate=OneOf(["mine", "assigned", "org"]))
+
+
+class DispatchRequest(StrictSchema):
+    volunteer_ids = List(ObjectIdField(required=True), load_default=list, validate=Len(max=10))
+    to_hall = Bool(load_default=False)
+    hall_org_id = ObjectIdField()
+    due_at = AwareDateTime()
+    note = Text(200, load_default="")
+
+
+class CompleteRequest(StrictSchema):
+    note = Text(1000, required=True)
+    photos = Photos()
+
+
+class ConfirmRequest(StrictSchema):
+    rating = Int(required=True, validate=Range(min=1, max=5))
+    comment = Text(500, load_default="")
+
+
+class CategoryOut(Schema):
+    id = fields.String(required=True)
+    code = fields.String()
+    name = fields.String()
+    description = fields.String()
+    skills = fields.List(fields.String())
+    base_points = fields.Integer()
+    service_hours = fields.Float()
+    sla_hours = fields.Integer()
+
+
+class CategoryList(Schema):
+    items = fields.List(fields.Nested(CategoryOut))
+
+
+class TimelineEventOut(Schema):
+    at = fields.DateTime()
+    action = fields.String()
+    action_name = fields.String()
+    from_ = fields.String(data_key="from", allow_none=True)
+    to = fields.String()
+    actor_name = fields.String()
+    actor_role = fields.String(allow_none=True)
+    note = fields.String()
+
+
+class GeoPointOut(Schema):
+    type = fields.String()
+    coordinates = fields.List(fields.Float())
+
+
+class OrderOut(Schema):
+    id = fields.String(required=True)
+    status = fields.String(required=True)
+    status_name = fields.String()
+    category_id = fields.String()
+    category_name = fields.String()
+    org_id = fields.String()
+    org_name = fields.String(allow_none=True)
+    description = fields.String()
+    address = fields.String()
+    location = fields.Nested(GeoPointOut, allow_none=True)
+    contact_name = fields.String()
+    contact_phone = fields.String(allow_none=True)
+    wanted_at = fields.DateTime(allow_none=True)
+    resident_id = fields.String()
+    assignee_id = fields.String(allow_none=True)
+    assignee_name = fields.String(allow_none=True)
+    candidate_ids = fields.List(fields.String())
+    hall_org_id = fields.String(allow_none=True)
+    due_at = fields.DateTime(allow_none=True)
+    points = fields.Float()
+    hours = fields.Float()
+    rating = fields.Integer(allow_none=True)
+    comment = fields.String(allow_none=True)
+    completion_note = fields.String(allow_none=True)
+    photos = fields.List(fields.String())
+    completion_photos = fields.List(fields.String())
+    decline_count = fields.Integer()
+    escalated_to_org_id = fields.String(allow_none=True)
+    distance_km = fields.Float(allow_none=True)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    actions = fields.List(fields.String())
+    timeline = fields.List(fields.Nested(TimelineEventOut))
+
+
+class OrderList(Schema):
+    items = fields.List(fields.Nested(OrderOut))
+    next_offset = fields.Integer(allow_none=True)
+
+
+class RecommendedMember(Schema):
+    id = fields.String()
+    name = fields.String()
+    skills = fields.List(fields.String())
+    org_name = fields.String(allow_none=True)
+
+
+class Recommendation(Schema):
+    member = fields.Nested(RecommendedMember)
+    score = fields.Float()
+    reasons = fields.List(fields.String())
+
+
+class RecommendationList(Schema):
+    items = fields.List(fields.Nested(Recommendation))

@@ -1,0 +1,229 @@
+"""Order SLAs: nothing waits silently. Run by the `sla` job; every step happens once.
+
+Stages, per category (config `sla.*`, overridden by a category's own `sla` sub-document):
+- submitted, not dispatched for `dispatch_remind_hours` → remind the staff in charge;
+  for `dispatch_escalate_hours` → escalate to the parent node (a timeline transition,
+  at most `max_escalations` levels; the notifier tells the new node's staff);
+- dispatched, not accepted for `accept_remind_hours` → remind the candidate volunteers;
+  for `accept_escalate_hours` → remind the staff in charge;
+- accepted / in service past `due_at` + `due_grace_hours` → remind the volunteer;
+- completed, not confirmed for `confirm_remind_days` → remind the resident; for
+  `confirm_auto_close_days` → close automatically and award the points (the same
+  transaction as a confirmation, so exactly once).
+
+A stage belongs to a round: the order's version when it entered its state (a decline or an
+escalation starts a new round). Each reminder's notice key is order + round + stage +
+recipient, so it is written once whatever runs twice; `sla_done` on the order only saves
+the work of trying again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from bson import ObjectId
+
+from models import orders
+from models.core.clock import tz
+from models.core.context import Context
+from models.notifications.inbox import Notice, notify_many
+from models.orders.notices import in_charge, path_to, staff_in_charge, volunteers_for
+from models.points.ledger import AlreadyRecorded
+from server.errors import Conflict
+
+KEYS = (
+    "dispatch_remind_hours",
+    "dispatch_escalate_hours",
+    "max_escalations",
+    "accept_remind_hours",
+    "accept_escalate_hours",
+    "due_grace_hours",
+    "confirm_remind_days",
+    "confirm_auto_close_days",
+)
+PROJECTION = {"timeline": 0, "description": 0, "photos": 0, "completion_photos": 0}
+
+
+async def category_slas(ctx: Context) -> dict[ObjectId, dict[str, float]]:
+    base = {k: float(getattr(ctx.config.sla, k)) for k in KEYS}
+    out: dict[ObjectId, dict[str, float]] = {}
+    async for cat in ctx.db.service_categories.find({}, {"sla": 1}):
+        own = {k: float(v) for k, v in (cat.get("sla") or {}).items() if k in KEYS}
+        out[cat["_id"]] = {**base, **own}
+    out[ObjectId("0" * 24)] = base
+    return out
+
+
+def _sla(slas: dict[ObjectId, dict[str, float]], order: dict[str, Any]) -> dict[str, float]:
+    return slas.get(order["category_id"]) or slas[ObjectId("0" * 24)]
+
+
+def _push(order: dict[str, Any], remark: str, when: datetime | None) -> dict[str, Any]:
+    return {
+        "subject": order["category_name"],
+        "status": orders.STATUS_NAMES[order["status"]],
+        "remark": remark,
+        "time": when,
+    }
+
+
+class _Run:
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+        self.now = ctx.now()
+        self.counts: dict[str, int] = {}
+
+    def count(self, name: str, n: int = 1) -> None:
+        if n:
+            self.counts[name] = self.counts.get(name, 0) + n
+
+    async def remind(
+        self,
+        order: dict[str, Any],
+        stage: str,
+        who: list[ObjectId],
+        title: str,
+        body: str,
+        when: datetime | None,
+    ) -> None:
+        """Once per order, round and stage: the key makes a second run a no-op."""
+        mark = f"v{order.get('version', 0)}:{stage}"
+        if stage.startswith("due:"):
+            mark = stage
+        if mark in order.get("sla_done", []):
+            return
+        notices = [
+            Notice(
+                user_id=user,
+                key=f"sla:{order['_id']}:{mark}:{user}",
+                kind=f"reminder_{stage.split(':')[0]}",
+                title=title,
+                body=body,
+                template="todo",
+                order_id=order["_id"],
+                push=_push(order, title, when),
+            )
+            for user in who
+        ]
+        self.count(f"{stage.split(':')[0]}_reminders", await notify_many(self.ctx, notices))
+        await self.ctx.db.orders.update_one(
+            {"_id": order["_id"]}, {"$addToSet": {"sla_done": mark}}
+        )
+
+
+def _hours(td: timedelta) -> float:
+    return td.total_seconds() / 3600
+
+
+async def run_sla(ctx: Context) -> dict[str, int]:
+    run = _Run(ctx)
+    slas = await category_slas(ctx)
+    now = run.now
+    low = {k: min(s[k] for s in slas.values()) for k in KEYS}
+
+    # submitted, not dispatched
+    cutoff = now - timedelta(
+        hours=min(low["dispatch_remind_hours"], low["dispatch_escalate_hours"])
+    )
+    async for order in ctx.db.orders.find(
+        {"status": orders.SUBMITTED, "updated_at": {"$lte": cutoff}}, PROJECTION
+    ):
+        sla = _sla(slas, order)
+        age = _hours(now - order["updated_at"])
+        path = list(order["org_path"])
+        levels = path.index(order["org_id"]) - path.index(in_charge(order))
+        if age >= sla["dispatch_escalate_hours"] and levels < sla["max_escalations"]:
+            try:
+                moved = await orders.escalate_order(
+                    ctx, order, f"超过 {sla['dispatch_escalate_hours']:g} 小时未派单"
+                )
+            except Conflict:
+                continue  # changed meanwhile: the next run sees the new state
+            if moved is not None:
+                run.count("escalated")
+                continue
+        if age >= sla["dispatch_remind_hours"]:
+            staff = await staff_in_charge(ctx, path_to(order, in_charge(order)))
+            await run.remind(
+                order,
+                "dispatch",
+                staff,
+                "工单待派单，请尽快处理",
+                f"「{order['category_name']}」工单已等待 {int(age)} 小时未派单",
+                order["updated_at"],
+            )
+
+    # dispatched, not accepted
+    cutoff = now - timedelta(hours=min(low["accept_remind_hours"], low["accept_escalate_hours"]))
+    async for order in ctx.db.orders.find(
+        {"status": orders.DISPATCHED, "updated_at": {"$lte": cutoff}}, PROJECTION
+    ):
+        sla = _sla(slas, order)
+        age = _hours(now - order["updated_at"])
+        if age >= sla["accept_remind_hours"]:
+            volunteers = await volunteers_for(ctx, order, {})
+            await run.remind(
+                order,
+                "accept",
+                volunteers,
+                "有工单等待接单",
+                f"「{order['category_name']}」{order['address']}，已派单 {int(age)} 小时无人接单",
+                order.get("due_at"),
+            )
+        if age >= sla["accept_escalate_hours"]:
+            staff = await staff_in_charge(ctx, path_to(order, in_charge(order)))
+            await run.remind(
+                order,
+                "unaccepted",
+                staff,
+                "派出的工单无人接单",
+                f"「{order['category_name']}」工单派出 {int(age)} 小时仍无人接单，请改派",
+                order.get("dispatched_at"),
+            )
+
+    # accepted / in service, past the due time
+    cutoff = now - timedelta(hours=low["due_grace_hours"])
+    async for order in ctx.db.orders.find(
+        {"status": {"$in": [orders.ACCEPTED, orders.IN_SERVICE]}, "due_at": {"$lte": cutoff}},
+        PROJECTION,
+    ):
+        sla = _sla(slas, order)
+        due = order["due_at"]
+        if now < due + timedelta(hours=sla["due_grace_hours"]) or not order.get("assignee_id"):
+            continue
+        await run.remind(
+            order,
+            f"due:{order['assignee_id']}:{int(due.timestamp())}",
+            [order["assignee_id"]],
+            "工单已超过完成时限",
+            f"「{order['category_name']}」工单应在 {due.astimezone(tz(ctx)):%m月%d日 %H:%M} 前完成",
+            due,
+        )
+
+    # completed, not confirmed
+    cutoff = now - timedelta(days=min(low["confirm_remind_days"], low["confirm_auto_close_days"]))
+    async for order in ctx.db.orders.find(
+        {"status": orders.COMPLETED, "updated_at": {"$lte": cutoff}}, PROJECTION
+    ):
+        sla = _sla(slas, order)
+        since = order.get("completed_at") or order["updated_at"]
+        days = (now - since).total_seconds() / 86400
+        if days >= sla["confirm_auto_close_days"]:
+            try:
+                await orders.auto_close_order(ctx, order, sla["confirm_auto_close_days"])
+                run.count("auto_closed")
+            except (Conflict, AlreadyRecorded):
+                pass  # confirmed or closed meanwhile: exactly one close wins
+            continue
+        if days >= sla["confirm_remind_days"]:
+            await run.remind(
+                order,
+                "confirm",
+                [order["resident_id"]],
+                "请确认服务是否完成",
+                f"「{order['category_name']}」服务已完成，请确认并评价；"
+                f"{sla['confirm_auto_close_days']:g} 天后将自动确认",
+                since,
+            )
+    return run.counts

@@ -1,0 +1,181 @@
+"""Who sees which order, which actions they may take, the lists, and the order as JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bson import ObjectId
+
+from models.core.context import Context
+from models.core.geo import distance_km
+from models.orders.states import (
+    ACCEPTED,
+    ACTION_NAMES,
+    COMPLETED,
+    DISPATCHED,
+    EXCLUDE_TIMELINE,
+    IN_SERVICE,
+    OPEN_FOR_ASSIGNEE,
+    STATUS_NAMES,
+    SUBMITTED,
+)
+from models.people.users import Actor
+from server.errors import Forbidden, NotFound, ValidationFailed
+from server.logging import mask_phone
+
+
+def can_view(order: dict[str, Any], actor: Actor) -> bool:
+    if order["resident_id"] == actor.id:
+        return True
+    if actor.manages(order["org_path"]):
+        return True
+    if actor.is_member:
+        if order.get("assignee_id") == actor.id or actor.id in order.get("past_assignees", []):
+            return True
+        if order["status"] == DISPATCHED and _eligible(order, actor):
+            return True
+    return False
+
+
+def _eligible(order: dict[str, Any], actor: Actor) -> bool:
+    if actor.id in order.get("declined_by", []):
+        return False
+    eligible = set(order.get("eligible", []))
+    return actor.id in eligible or bool(eligible.intersection(actor.org_path))
+
+
+def allowed_actions(order: dict[str, Any], actor: Actor) -> list[str]:
+    """The transitions this caller may perform now: the client shows exactly these buttons."""
+    status = order["status"]
+    owner = order["resident_id"] == actor.id
+    manager = actor.manages(order["org_path"])
+    assignee = order.get("assignee_id") == actor.id
+    actions = []
+    if status == SUBMITTED and manager:
+        actions += ["dispatch", "reject"]
+    if status in (SUBMITTED, DISPATCHED) and (owner or manager):
+        actions.append("cancel")
+    if status == DISPATCHED and actor.is_member and _eligible(order, actor):
+        actions.append("accept")
+        if actor.id in order.get("candidates", []):
+            actions.append("decline")
+    if status == ACCEPTED and assignee:
+        actions += ["start", "decline"]
+    if status == IN_SERVICE and assignee:
+        actions.append("complete")
+    if status == COMPLETED and owner:
+        actions.append("confirm")
+    return actions
+
+
+async def get_visible(
+    ctx: Context, actor: Actor, order_id: ObjectId, *, timeline: bool = True
+) -> dict[str, Any]:
+    """The order if the caller may see it; otherwise 404, never confirming it exists."""
+    projection = None if timeline else EXCLUDE_TIMELINE
+    order = await ctx.db.orders.find_one({"_id": order_id}, projection)
+    if order is None or not can_view(order, actor):
+        raise NotFound("找不到该工单", code="order_not_found")
+    return order
+
+
+async def list_orders(
+    ctx: Context, actor: Actor, *, scope: str | None, status: str | None, offset: int, limit: int
+) -> list[dict[str, Any]]:
+    scope = scope or ("org" if actor.is_staff else "assigned" if actor.is_member else "mine")
+    query: dict[str, Any]
+    if scope == "mine":
+        query = {"resident_id": actor.id}
+    elif scope == "assigned":
+        if not actor.is_member:
+            raise Forbidden("只有队员可以查看承接的工单")
+        query = {"assignee_id": actor.id}
+    elif scope == "org":
+        if not actor.is_staff:
+            raise Forbidden("只有组织管理员可以查看组织内的工单")
+        query = {"org_path": actor.org_id}
+    else:
+        raise ValidationFailed(fields={"scope": "取值必须是 mine、assigned、org 之一"})
+    if status:
+        query["status"] = status
+    cursor = ctx.db.orders.find(query, EXCLUDE_TIMELINE).sort([("created_at", -1), ("_id", -1)])
+    return await cursor.skip(offset).limit(limit + 1).to_list(limit + 1)
+
+
+async def task_hall(ctx: Context, actor: Actor, offset: int, limit: int) -> list[dict[str, Any]]:
+    """队员的任务大厅: dispatched orders this member may take, nearest first when located."""
+    if not actor.is_member:
+        raise Forbidden("只有队员可以进入任务大厅")
+    query = {
+        "status": DISPATCHED,
+        "eligible": {"$in": [actor.id, *actor.org_path]},
+        "declined_by": {"$ne": actor.id},
+    }
+    cursor = ctx.db.orders.find(query, EXCLUDE_TIMELINE).sort([("dispatched_at", -1), ("_id", -1)])
+    items = await cursor.skip(offset).limit(limit + 1).to_list(limit + 1)
+    home = (actor.doc.get("home_location") or {}).get("coordinates")
+    for item in items:
+        where = (item.get("location") or {}).get("coordinates")
+        item["distance_km"] = round(distance_km(home, where), 2) if home and where else None
+    return items
+
+
+def order_json(
+    ctx: Context, order: dict[str, Any], actor: Actor, *, names: dict[ObjectId, str] | None = None
+) -> dict[str, Any]:
+    assignee = order.get("assignee_id")
+    sees_phone = order["resident_id"] == actor.id or (
+        assignee == actor.id and order["status"] in OPEN_FOR_ASSIGNEE
+    )
+    out: dict[str, Any] = {
+        "id": str(order["_id"]),
+        "status": order["status"],
+        "status_name": STATUS_NAMES[order["status"]],
+        "category_id": str(order["category_id"]),
+        "category_name": order["category_name"],
+        "org_id": str(order["org_id"]),
+        "org_name": order.get("org_name"),
+        "description": order["description"],
+        "address": order["address"],
+        "location": order.get("location"),
+        "contact_name": order.get("contact_name") or "",
+        "contact_phone": order.get("contact_phone")
+        if sees_phone
+        else mask_phone(order.get("contact_phone")),
+        "wanted_at": order.get("wanted_at"),
+        "resident_id": str(order["resident_id"]),
+        "assignee_id": str(assignee) if assignee else None,
+        "assignee_name": order.get("assignee_name"),
+        "candidate_ids": [str(x) for x in order.get("candidates", [])],
+        "hall_org_id": str(order["hall_org_id"]) if order.get("hall_org_id") else None,
+        "due_at": order.get("due_at"),
+        "points": order["points"],
+        "hours": order["hours"],
+        "rating": order.get("rating"),
+        "comment": order.get("comment"),
+        "completion_note": order.get("completion_note"),
+        "photos": order.get("photos", []),
+        "completion_photos": order.get("completion_photos", []),
+        "decline_count": order.get("decline_count", 0),
+        "escalated_to_org_id": str(order["escalated_to"]) if order.get("escalated_to") else None,
+        "created_at": order["created_at"],
+        "updated_at": order["updated_at"],
+        "actions": allowed_actions(order, actor),
+    }
+    if "distance_km" in order:
+        out["distance_km"] = order["distance_km"]
+    if "timeline" in order:
+        out["timeline"] = [
+            {
+                "at": e["at"],
+                "action": e["action"],
+                "action_name": ACTION_NAMES.get(e["action"], e["action"]),
+                "from": e.get("from"),
+                "to": e["to"],
+                "actor_name": e.get("actor_name") or "",
+                "actor_role": e.get("actor_role"),
+                "note": e.get("note") or "",
+            }
+            for e in order["timeline"]
+        ]
+    return out

@@ -1,0 +1,1 @@
+"""People and the organisation tree: users, orgs, registrations, roster, sign-in, privacy."""

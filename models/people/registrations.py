@@ -1,0 +1,148 @@
+"""Member registration (队员注册): a logged-in user asks to join a branch; its secretary
+(or anyone above) approves or rejects. Approval is what makes a user a member.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bson import ObjectId
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.errors import DuplicateKeyError
+
+from models.core.context import Context
+from models.people import orgs
+from models.people.users import Actor
+from models.points import ledger
+from server.errors import Conflict, Forbidden, NotFound, ValidationFailed
+
+PENDING = "pending"
+APPROVED = "approved"
+REJECTED = "rejected"
+
+
+async def register(ctx: Context, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
+    if actor.is_staff:
+        raise Conflict("管理员账号不能注册为队员", code="staff_cannot_register")
+    org = await orgs.get_org(ctx, data["org_id"])
+    if org["type"] != "branch":
+        raise ValidationFailed(fields={"org_id": "请选择一个党支部"})
+    if actor.is_member and actor.org_id == org["_id"]:
+        raise Conflict("您已是该支部的队员", code="already_member")
+    now = ctx.now()
+    doc = {
+        "_id": ObjectId(),
+        "user_id": actor.id,
+        "org_id": org["_id"],
+        "org_name": org["name"],
+        "org_path": org["path"],
+        "name": data["name"],
+        "party_status": data["party_status"],
+        "skills": data.get("skills", []),
+        "phone": data.get("phone"),
+        "home_location": data.get("home_location"),
+        "status": PENDING,
+        "reason": None,
+        "created_at": now,
+        "decided_at": None,
+        "decided_by": None,
+    }
+    try:
+        await ctx.db.member_registrations.insert_one(doc)
+    except DuplicateKeyError:
+        raise Conflict("您已有一份待审核的申请", code="registration_pending") from None
+    return doc
+
+
+async def list_registrations(
+    ctx: Context, actor: Actor, status: str | None, offset: int, limit: int
+) -> list[dict[str, Any]]:
+    """Secretaries see their subtree; anyone else sees their own applications."""
+    query: dict[str, Any] = {"org_path": actor.org_id} if actor.is_staff else {"user_id": actor.id}
+    if status:
+        query["status"] = status
+    cursor = ctx.db.member_registrations.find(query).sort([("created_at", 1), ("_id", 1)])
+    return await cursor.skip(offset).limit(limit + 1).to_list(limit + 1)
+
+
+async def _get_managed(ctx: Context, actor: Actor, reg_id: ObjectId) -> dict[str, Any]:
+    reg = await ctx.db.member_registrations.find_one({"_id": reg_id})
+    if reg is None or not (actor.manages(reg["org_path"]) or reg["user_id"] == actor.id):
+        raise NotFound("找不到该申请", code="registration_not_found")
+    if not actor.manages(reg["org_path"]):
+        raise Forbidden("只有该支部或上级组织的管理员可以审核")
+    if reg["status"] != PENDING:
+        raise Conflict("该申请已审核", code="registration_decided")
+    return reg
+
+
+async def approve(ctx: Context, actor: Actor, reg_id: ObjectId) -> dict[str, Any]:
+    reg = await _get_managed(ctx, actor, reg_id)
+    now = ctx.now()
+    decided = {"status": APPROVED, "decided_at": now, "decided_by": actor.id}
+
+    async def work(session: AsyncClientSession) -> None:
+        done = await ctx.db.member_registrations.update_one(
+            {"_id": reg["_id"], "status": PENDING}, {"$set": decided}, session=session
+        )
+        if done.modified_count != 1:
+            raise Conflict("该申请已审核", code="registration_decided")
+        member = {
+            "role": "member",
+            "org_id": reg["org_id"],
+            "org_path": reg["org_path"],
+            "name": reg["name"],
+            "party_status": reg["party_status"],
+            "skills": reg["skills"],
+            "joined_at": now,
+            "updated_at": now,
+        }
+        if reg.get("phone"):
+            member["phone"] = reg["phone"]
+        if reg.get("home_location"):
+            member["home_location"] = reg["home_location"]
+        moved = await ctx.db.users.update_one(
+            {"_id": reg["user_id"], "role": {"$in": ["resident", "member"]}, "deleted_at": None},
+            {"$set": member},
+            session=session,
+        )
+        if moved.matched_count != 1:
+            raise Conflict("申请人账号已不可用", code="applicant_unavailable")
+
+    await ledger.in_transaction(ctx, work)
+    return {**reg, **decided}
+
+
+async def reject(ctx: Context, actor: Actor, reg_id: ObjectId, reason: str) -> dict[str, Any]:
+    reg = await _get_managed(ctx, actor, reg_id)
+    decided = {
+        "status": REJECTED,
+        "reason": reason,
+        "decided_at": ctx.now(),
+        "decided_by": actor.id,
+    }
+    done = await ctx.db.member_registrations.update_one(
+        {"_id": reg["_id"], "status": PENDING}, {"$set": decided}
+    )
+    if done.modified_count != 1:
+        raise Conflict("该申请已审核", code="registration_decided")
+    return {**reg, **decided}
+
+
+def registration_json(reg: dict[str, Any], actor: Actor) -> dict[str, Any]:
+    from server.logging import mask_phone
+
+    return {
+        "id": str(reg["_id"]),
+        "user_id": str(reg["user_id"]),
+        "org_id": str(reg["org_id"]),
+        "org_name": reg["org_name"],
+        "name": reg["name"],
+        "party_status": reg["party_status"],
+        "skills": reg["skills"],
+        "phone": reg.get("phone") if reg["user_id"] == actor.id else mask_phone(reg.get("phone")),
+        "status": reg["status"],
+        "reason": reg.get("reason"),
+        "created_at": reg["created_at"],
+        "decided_at": reg.get("decided_at"),
+    }

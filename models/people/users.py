@@ -1,0 +1,155 @@
+"""People: residents (群众), members (队员), secretaries (支部书记) and committee admins.
+
+A user's `role` and `org_*` are only ever set by the server (registration approval,
+`create-user`), never taken from a request body.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from bson import ObjectId
+from pymongo.errors import DuplicateKeyError
+
+from models.core.context import Context
+from models.people import orgs
+from server.errors import Conflict, NotFound, ValidationFailed
+from server.logging import mask_phone
+
+ROLES = ("resident", "member", "secretary", "admin")
+STAFF_ROLES = ("secretary", "admin")
+PARTY_STATUSES = ("入党申请人", "积极分子", "发展对象", "预备党员", "正式党员")
+
+_hasher = PasswordHasher()
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting, as loaded once per request."""
+
+    id: ObjectId
+    role: str
+    name: str = ""
+    org_id: ObjectId | None = None
+    org_path: tuple[ObjectId, ...] = field(default_factory=tuple)
+    doc: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def is_member(self) -> bool:
+        return self.role == "member"
+
+    def manages(self, path: list[ObjectId] | tuple[ObjectId, ...] | None) -> bool:
+        """A secretary or admin acts on anything whose org path passes through their node."""
+        return self.is_staff and self.org_id is not None and self.org_id in (path or ())
+
+    @classmethod
+    def from_user(cls, user: dict[str, Any]) -> Actor:
+        return cls(
+            id=user["_id"],
+            role=user["role"],
+            name=user.get("name") or "",
+            org_id=user.get("org_id"),
+            org_path=tuple(user.get("org_path") or ()),
+            doc=user,
+        )
+
+
+# The actor of time-driven transitions (jobs): not a user, never authenticates.
+SYSTEM = Actor(id=ObjectId("000000000000000000000001"), role="system", name="系统")
+
+
+def new_user_doc(ctx: Context, role: str = "resident", **fields: Any) -> dict[str, Any]:
+    now = ctx.now()
+    return {
+        "_id": ObjectId(),
+        "role": role,
+        "name": "",
+        "phone": None,
+        "org_id": None,
+        "org_path": [],
+        "skills": [],
+        "party_status": None,
+        "home_location": None,
+        "points_balance": 0,
+        "hours_balance": 0.0,
+        "open_orders": 0,
+        "last_served_at": None,
+        "rating_sum": 0,
+        "rating_count": 0,
+        "created_at": now,
+        "updated_at": now,
+        **fields,
+    }
+
+
+async def create_user(
+    ctx: Context,
+    *,
+    role: str,
+    name: str,
+    org_id: ObjectId | None = None,
+    openid: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    if role not in ROLES:
+        raise ValidationFailed(fields={"role": "角色无效"})
+    if not openid and not username:
+        raise ValidationFailed(fields={"openid": "openid 与用户名至少填一个"})
+    if username and not password:
+        raise ValidationFailed(fields={"password": "设置用户名时必须设置密码"})
+    if role != "resident" and org_id is None:
+        raise ValidationFailed(fields={"org_id": "该角色必须属于一个组织"})
+    org_path: list[ObjectId] = []
+    if org_id is not None:
+        org_path = list((await orgs.get_org(ctx, org_id))["path"])
+    doc = new_user_doc(ctx, role=role, name=name, org_id=org_id, org_path=org_path, **extra)
+    if openid:
+        doc["openid"] = openid
+    if username:
+        doc["username"] = username
+        doc["password_hash"] = _hasher.hash(password or "")
+    try:
+        await ctx.db.users.insert_one(doc)
+    except DuplicateKeyError:
+        raise Conflict("该 openid 或用户名已被使用", code="user_exists") from None
+    return doc
+
+
+def verify_password(user: dict[str, Any], password: str) -> bool:
+    try:
+        return bool(user.get("password_hash")) and _hasher.verify(user["password_hash"], password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+async def get_user(ctx: Context, user_id: ObjectId) -> dict[str, Any]:
+    user = await ctx.db.users.find_one({"_id": user_id, "deleted_at": None})
+    if user is None:
+        raise NotFound("找不到该用户", code="user_not_found")
+    return user
+
+
+async def user_json(ctx: Context, user: dict[str, Any], *, full_phone: bool = False) -> dict:
+    phone = user.get("phone")
+    return {
+        "id": str(user["_id"]),
+        "role": user["role"],
+        "name": user.get("name") or "",
+        "phone": phone if full_phone else mask_phone(phone),
+        "has_phone": bool(phone),
+        "org_id": str(user["org_id"]) if user.get("org_id") else None,
+        "org_name": await orgs.org_name(ctx, user.get("org_id")),
+        "party_status": user.get("party_status"),
+        "skills": user.get("skills") or [],
+        "points_balance": user.get("points_balance", 0),
+        "hours_balance": user.get("hours_balance", 0.0),
+    }

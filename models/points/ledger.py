@@ -1,0 +1,292 @@
+"""Points ledger (志愿服务积分): the book of record. Balances are a cache of its sums.
+
+Entries are append-only. Each carries an idempotency key with a unique index, and is
+written in the same transaction as the member's balance cache, so an award is exactly-once
+under retries and races and `balance == sum(entries)` always holds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+from bson import ObjectId
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
+
+from models.core.clock import BEIJING
+from models.core.context import Context
+from models.people import orgs
+from models.people.users import Actor
+from server.db import is_unavailable
+from server.errors import Conflict, NotFound, ValidationFailed
+
+KINDS = ("points", "hours")
+BALANCE_FIELD = {"points": "points_balance", "hours": "hours_balance"}
+T = TypeVar("T")
+TRANSACTION_RETRY_SECONDS = 120.0  # write conflicts: as long as the driver would retry
+
+
+class AlreadyRecorded(Conflict):
+    code = "already_recorded"
+    message = "该积分已记录，不会重复发放"
+
+
+@dataclass
+class LedgerEntry:
+    member_id: ObjectId
+    kind: str
+    delta: float
+    reason: str
+    source_type: str
+    source_id: Any
+    idempotency_key: str
+    rule: str = ""
+    actor_id: ObjectId | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_doc(self, now: datetime, org_path: list[ObjectId]) -> dict[str, Any]:
+        if self.kind not in KINDS:
+            raise ValidationFailed(fields={"kind": "积分类型无效"})
+        return {
+            "_id": ObjectId(),
+            "member_id": self.member_id,
+            "kind": self.kind,
+            "delta": self.delta,
+            "reason": self.reason,
+            "source": {"type": self.source_type, "id": self.source_id},
+            "rule": self.rule,
+            "actor_id": self.actor_id,
+            "idempotency_key": self.idempotency_key,
+            "org_path": org_path,
+            "created_at": now,
+            **self.extra,
+        }
+
+
+async def in_transaction(ctx: Context, work: Callable[[AsyncClientSession], Awaitable[T]]) -> T:
+    """Run `work` in a transaction, retried on transient conflicts, never on an outage.
+
+    The driver's `with_transaction` also retries network errors, and a commit whose answer
+    was lost, for up to 120 s: a request in flight when the database went away hung instead
+    of answering 503. Here a write conflict is retried (with backoff, as the driver does);
+    an unreachable database, or a commit whose outcome is unknown, is raised at once (503);
+    the client's retry is safe, every write in a transaction being conditional or keyed.
+    `work` may still run twice (a conflict reported after a commit that landed): see
+    orders.close_and_award.
+    """
+    started = time.monotonic()
+    attempt = 0
+    async with ctx.db.client.start_session() as session:
+        while True:
+            attempt += 1
+            await session.start_transaction()
+            try:
+                result = await work(session)
+            except BaseException as exc:
+                if session.in_transaction:
+                    await session.abort_transaction()
+                if not _retry_transaction(exc, started):
+                    raise
+            else:
+                try:
+                    await session.commit_transaction()
+                    return result
+                except PyMongoError as exc:
+                    if not _retry_transaction(exc, started):
+                        raise
+            await asyncio.sleep(random.random() * min(0.005 * 1.5**attempt, 0.5))
+
+
+def _retry_transaction(exc: BaseException, started: float) -> bool:
+    return (
+        isinstance(exc, PyMongoError)
+        and exc.has_error_label("TransientTransactionError")
+        and not is_unavailable(exc)
+        and time.monotonic() - started < TRANSACTION_RETRY_SECONDS
+    )
+
+
+async def append(
+    ctx: Context,
+    session: AsyncClientSession,
+    entries: list[LedgerEntry],
+    *,
+    org_path: list[ObjectId],
+    also_inc: dict[str, Any] | None = None,
+    also_set: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """Write entries for ONE member and move their balance cache, inside `session`'s txn.
+
+    A repeated idempotency key raises AlreadyRecorded (the transaction aborts); a spend
+    that would make a balance negative raises Conflict.
+    """
+    if not entries:
+        return []
+    member_id = entries[0].member_id
+    if any(e.member_id != member_id for e in entries):
+        raise ValueError("append() takes the entries of one member")
+    now = ctx.now()
+    docs = [e.to_doc(now, org_path) for e in entries]
+    try:
+        await ctx.db.ledger_entries.insert_many(docs, session=session)
+    except DuplicateKeyError:
+        raise AlreadyRecorded() from None
+    except BulkWriteError as exc:
+        if any(e.get("code") == 11000 for e in exc.details.get("writeErrors", [])):
+            raise AlreadyRecorded() from None
+        raise
+    ctx.failpoint("ledger.after_entries")
+    inc: dict[str, Any] = dict(also_inc or {})
+    filt: dict[str, Any] = {"_id": member_id}
+    for entry in entries:
+        field_name = BALANCE_FIELD[entry.kind]
+        inc[field_name] = inc.get(field_name, 0) + entry.delta
+    for field_name, delta in inc.items():
+        if field_name in BALANCE_FIELD.values() and delta < 0:
+            filt[field_name] = {"$gte": -delta}
+    update: dict[str, Any] = {"$inc": inc}
+    if also_set:
+        update["$set"] = also_set
+    result = await ctx.db.users.update_one(filt, update, session=session)
+    if result.matched_count != 1:
+        raise Conflict("余额不足，无法扣减", code="insufficient_balance")
+    return docs
+
+
+async def check_ledger(ctx: Context) -> list[dict[str, Any]]:
+    """Every member whose cached balance differs from the sum of their entries."""
+    sums: dict[ObjectId, dict[str, float]] = {}
+    pipeline = [{"$group": {"_id": {"m": "$member_id", "k": "$kind"}, "total": {"$sum": "$delta"}}}]
+    async for row in await ctx.db.ledger_entries.aggregate(pipeline):
+        sums.setdefault(row["_id"]["m"], {})[row["_id"]["k"]] = row["total"]
+    problems: list[dict[str, Any]] = []
+    projection = {"name": 1, "points_balance": 1, "hours_balance": 1}
+    query = {"$or": [{"points_balance": {"$ne": 0}}, {"hours_balance": {"$ne": 0}}]}
+    seen: set[ObjectId] = set()
+    async for user in ctx.db.users.find(query, projection):
+        seen.add(user["_id"])
+        _compare(user, sums.get(user["_id"], {}), problems)
+    missing = [m for m in sums if m not in seen]
+    if missing:
+        async for user in ctx.db.users.find({"_id": {"$in": missing}}, projection):
+            seen.add(user["_id"])
+            _compare(user, sums[user["_id"]], problems)
+        for member_id in missing:
+            if member_id not in seen:
+                problems.append({"member_id": member_id, "name": None, "problem": "no such user"})
+    return problems
+
+
+def _compare(user: dict[str, Any], sums: dict[str, float], problems: list[dict[str, Any]]) -> None:
+    for kind, field_name in BALANCE_FIELD.items():
+        cached = user.get(field_name) or 0
+        total = sums.get(kind, 0)
+        if abs(cached - total) > 1e-6:
+            problems.append(
+                {
+                    "member_id": user["_id"],
+                    "name": user.get("name"),
+                    "kind": kind,
+                    "balance": cached,
+                    "sum_of_entries": total,
+                }
+            )
+
+
+def entry_json(doc: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": str(doc["_id"]),
+        "kind": doc["kind"],
+        "delta": doc["delta"],
+        "reason": doc["reason"],
+        "source": {"type": doc["source"]["type"], "id": str(doc["source"]["id"])},
+        "created_at": doc["created_at"],
+    }
+
+
+async def list_entries(
+    ctx: Context, member_id: ObjectId, kind: str | None, offset: int, limit: int
+) -> list[dict[str, Any]]:
+    query: dict[str, Any] = {"member_id": member_id}
+    if kind:
+        query["kind"] = kind
+    cursor = ctx.db.ledger_entries.find(query).sort([("created_at", -1), ("_id", -1)])
+    return await cursor.skip(offset).limit(limit + 1).to_list(limit + 1)
+
+
+async def points_summary(ctx: Context, actor: Actor) -> dict[str, Any]:
+    """Balances and rank among the members of the same branch (by spendable points)."""
+    user = actor.doc
+    points = user.get("points_balance", 0)
+    rank = rank_total = None
+    if actor.org_id is not None and actor.is_member:
+        base = {"org_id": actor.org_id, "role": "member", "deleted_at": None}
+        rank = 1 + await ctx.db.users.count_documents({**base, "points_balance": {"$gt": points}})
+        rank_total = await ctx.db.users.count_documents(base)
+    return {
+        "points_balance": points,
+        "hours_balance": user.get("hours_balance", 0.0),
+        "rank": rank,
+        "rank_total": rank_total,
+        "org_id": str(actor.org_id) if actor.org_id else None,
+        "org_name": await orgs.org_name(ctx, actor.org_id),
+    }
+
+
+def period_start(now: datetime, period: str) -> datetime | None:
+    local = now.astimezone(BEIJING)
+    if period == "month":
+        return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    if period == "year":
+        return local.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
+    return None
+
+
+async def leaderboard(
+    ctx: Context, org_id: ObjectId, period: str, limit: int = 50
+) -> list[dict[str, Any]]:
+    """党员之星: points earned in the period by members under `org_id`, best first."""
+    await orgs.get_org(ctx, org_id)
+    match: dict[str, Any] = {"kind": "points", "org_path": org_id, "delta": {"$gt": 0}}
+    since = period_start(ctx.now(), period)
+    if since is not None:
+        match["created_at"] = {"$gte": since}
+    pipeline: list[dict[str, Any]] = [
+        {"$match": match},
+        {"$group": {"_id": "$member_id", "points": {"$sum": "$delta"}}},
+        {"$sort": {"points": -1, "_id": 1}},
+        {"$limit": limit},
+    ]
+    rows = await (await ctx.db.ledger_entries.aggregate(pipeline)).to_list(limit)
+    users = {
+        u["_id"]: u
+        async for u in ctx.db.users.find(
+            {"_id": {"$in": [r["_id"] for r in rows]}}, {"name": 1, "org_id": 1}
+        )
+    }
+    out = []
+    for rank, row in enumerate(rows, start=1):
+        user = users.get(row["_id"], {})
+        out.append(
+            {
+                "rank": rank,
+                "member_id": str(row["_id"]),
+                "name": user.get("name") or "已注销用户",
+                "org_name": await orgs.org_name(ctx, user.get("org_id")),
+                "points": row["points"],
+            }
+        )
+    return out
+
+
+async def get_entry(ctx: Context, entry_id: ObjectId) -> dict[str, Any]:
+    doc = await ctx.db.ledger_entries.find_one({"_id": entry_id})
+    if doc is None:
+        raise NotFound("找不到该积分记录")
+    return doc

@@ -1,0 +1,64 @@
+"""Wire schemas of points, the ledger and the leaderboard."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+
+from models.core.validation import (
+    ObjectIdField,
+    OneOf,
+    PageQuery,
+    Str,
+    StrictSchema,
+)
+
+
+class LedgerQuery(PageQuery):
+    kind = Str(validate=OneOf(["points", "hours"]))
+
+
+class LeaderboardQuery(StrictSchema):
+    org_id = ObjectIdField()
+    period = Str(load_default="month", validate=OneOf(["month", "year", "all"]))
+
+
+class PointsOut(Schema):
+    points_balance = fields.Float()
+    hours_balance = fields.Float()
+    rank = fields.Integer(allow_none=True)
+    rank_total = fields.Integer(allow_none=True)
+    org_id = fields.String(allow_none=True)
+    org_name = fields.String(allow_none=True)
+
+
+class LedgerSource(Schema):
+    type = fields.String()
+    id = fields.String()
+
+
+class LedgerEntryOut(Schema):
+    id = fields.String()
+    kind = fields.String()
+    delta = fields.Float()
+    reason = fields.String()
+    source = fields.Nested(LedgerSource)
+    created_at = fields.DateTime()
+
+
+class LedgerList(Schema):
+    items = fields.List(fields.Nested(LedgerEntryOut))
+    next_offset = fields.Integer(allow_none=True)
+
+
+class LeaderboardRow(Schema):
+    rank = fields.Integer()
+    member_id = fields.String()
+    name = fields.String()
+    org_name = fields.String(allow_none=True)
+    points = fields.Float()
+
+
+class LeaderboardOut(Schema):
+    period = fields.String()
+    org_id = fields.String()
+    items = fields.List(fields.Nested(LeaderboardRow))

@@ -1,0 +1,1 @@
+"""The benchmarks run end to end in their quick mode."""

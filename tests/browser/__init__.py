@@ -1,0 +1,1 @@
+"""The admin pages in headless Chromium, as a secretary uses them."""

@@ -1,0 +1,1 @@
+"""Validation every request passes: strict schemas, hostile keys, Unicode."""

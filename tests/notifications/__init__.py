@@ -1,0 +1,1 @@
+"""Notifications: inbox, subscribe-message quotas, field limits, retries."""

@@ -1,0 +1,1 @@
+"""Running the service: the scheduler, its lease and runs, dashboard rollups."""

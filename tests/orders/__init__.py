@@ -1,0 +1,1 @@
+"""Orders: the loop end to end, permissions per transition, races, round trips, SLAs."""

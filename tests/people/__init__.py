@@ -1,0 +1,1 @@
+"""People: privacy (export, erasure), admin sign-in, lock-out, scope and xsrf."""

@@ -1,0 +1,1 @@
+"""The ledger: exactly-once awards, balances, adjustments and reversals."""

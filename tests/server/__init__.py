@@ -1,0 +1,1 @@
+"""The process: configuration, masking, outages, shutdown, the WeChat token."""
