@@ -37,6 +37,7 @@ import tornado.httpserver  # noqa: E402
 import tornado.web  # noqa: E402
 from bson import ObjectId  # noqa: E402
 
+from models.core import clock  # noqa: E402
 from models.core.context import Context  # noqa: E402
 from models.ops import stats  # noqa: E402
 from models.orders import catalogue  # noqa: E402
@@ -360,7 +361,7 @@ async def run_one(
             (
                 "dashboard 90 days",
                 "/admin/?from="
-                + ((ctx.now() - timedelta(days=89)).astimezone(stats.BEIJING).date().isoformat()),
+                + ((ctx.now() - timedelta(days=89)).astimezone(clock.BEIJING).date().isoformat()),
             ),
             ("dispatch board", "/admin/dispatch"),
             ("registrations", "/admin/registrations"),

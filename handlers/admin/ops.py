@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from handlers.admin.base import AdminHandler, admin_route
 from models import orders
+from models.core import clock
 from models.ops import audit, stats
 from models.people import directory
 from server.errors import ValidationFailed
@@ -49,8 +50,8 @@ class AuditHandler(AdminHandler):
         if action and action not in audit.ACTION_NAMES:
             raise ValidationFailed(fields={"action": "操作类型无效"})
         first, last = self.date_range(default_days=30)
-        since, _ = stats.day_bounds(first)
-        _, until = stats.day_bounds(last)
+        since, _ = clock.day_bounds(first)
+        _, until = clock.day_bounds(last)
         offset = self.int_query("offset")
         who = self.query("who")[:40]
         rows = await audit.search(

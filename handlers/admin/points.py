@@ -5,9 +5,10 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from handlers.admin.base import AdminHandler, admin_route, oid
+from models.core import clock
 from models.core.clock import BEIJING
 from models.core.forms import NoteForm, ReasonForm
-from models.ops import audit, stats
+from models.ops import audit
 from models.people import directory, orgs, roster
 from models.points import adjustments
 from server.errors import AppError
@@ -67,8 +68,8 @@ class LedgerExportHandler(AdminHandler):
         assert self.actor is not None
         org = await self.scoped_org(self.query("org"))
         first, last = self.date_range()
-        since, _ = stats.day_bounds(first)
-        _, until = stats.day_bounds(last)
+        since, _ = clock.day_bounds(first)
+        _, until = clock.day_bounds(last)
         rows = await adjustments.ledger_rows(self.ctx, org["_id"], since, until)
         tree = await orgs.all_orgs(self.ctx)
         ids = list(

@@ -7,6 +7,7 @@ from typing import Any
 from bson import ObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
 
+from models.core import uow
 from models.core.context import Context
 from models.orders.machine import _apply, _need
 from models.orders.states import CLOSED, COMPLETED
@@ -83,7 +84,7 @@ async def close_and_award(
         return closed
 
     try:
-        return await ledger.in_transaction(ctx, work)
+        return await uow.in_transaction(ctx, work)
     except Conflict:
         landed = await ctx.db.orders.find_one({"_id": order["_id"]})
         if (

@@ -10,10 +10,10 @@ from bson import ObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
+from models.core import uow
 from models.core.context import Context
 from models.people import orgs
 from models.people.users import Actor
-from models.points import ledger
 from server.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 PENDING = "pending"
@@ -109,7 +109,7 @@ async def approve(ctx: Context, actor: Actor, reg_id: ObjectId) -> dict[str, Any
         if moved.matched_count != 1:
             raise Conflict("申请人账号已不可用", code="applicant_unavailable")
 
-    await ledger.in_transaction(ctx, work)
+    await uow.in_transaction(ctx, work)
     return {**reg, **decided}
 
 

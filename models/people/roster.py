@@ -19,13 +19,13 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils.exceptions import InvalidFileException
 from pymongo.asynchronous.client_session import AsyncClientSession
 
+from models.core import uow
 from models.core.clock import local_time
 from models.core.context import Context
 from models.core.validation import OneOf, Str, StrictSchema, Text, load
 from models.ops import audit
 from models.people import orgs
 from models.people.users import PARTY_STATUSES, Actor, new_user_doc
-from models.points import ledger
 from server.errors import ValidationFailed
 
 MAX_ROWS = 5000
@@ -196,7 +196,7 @@ async def import_roster(
         for start in range(0, len(docs), 500):
             await ctx.db.users.insert_many(docs[start : start + 500], session=session)
 
-    await ledger.in_transaction(ctx, work)
+    await uow.in_transaction(ctx, work)
     await audit.record(
         ctx,
         actor,

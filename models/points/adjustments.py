@@ -17,6 +17,7 @@ from bson import ObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
+from models.core import uow
 from models.core.context import Context
 from models.ops import audit
 from models.people.users import Actor
@@ -133,7 +134,7 @@ async def request_adjustment(
         return applied
 
     try:
-        applied = await ledger.in_transaction(ctx, work)
+        applied = await uow.in_transaction(ctx, work)
     except Conflict:
         # a re-run after a lost commit answer finds this call's own request stored
         landed = await ctx.db.point_adjustments.find_one({"_id": doc["_id"], "status": APPLIED})
@@ -223,7 +224,7 @@ async def approve(
         return {**adj, **decided, "entry_id": entries[0]["_id"]}
 
     try:
-        result = await ledger.in_transaction(ctx, work)
+        result = await uow.in_transaction(ctx, work)
     except Conflict:
         # a re-run after a lost commit answer finds the adjustment applied by this very call
         landed = await ctx.db.point_adjustments.find_one(

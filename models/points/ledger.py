@@ -7,29 +7,22 @@ under retries and races and `balance == sum(entries)` always holds.
 
 from __future__ import annotations
 
-import asyncio
-import random
-import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from bson import ObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
-from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from models.core.clock import BEIJING
 from models.core.context import Context
 from models.people import orgs
 from models.people.users import Actor
-from server.db import is_unavailable
 from server.errors import Conflict, NotFound, ValidationFailed
 
 KINDS = ("points", "hours")
 BALANCE_FIELD = {"points": "points_balance", "hours": "hours_balance"}
-T = TypeVar("T")
-TRANSACTION_RETRY_SECONDS = 120.0  # write conflicts: as long as the driver would retry
 
 
 class AlreadyRecorded(Conflict):
@@ -67,49 +60,6 @@ class LedgerEntry:
             "created_at": now,
             **self.extra,
         }
-
-
-async def in_transaction(ctx: Context, work: Callable[[AsyncClientSession], Awaitable[T]]) -> T:
-    """Run `work` in a transaction, retried on transient conflicts, never on an outage.
-
-    The driver's `with_transaction` also retries network errors, and a commit whose answer
-    was lost, for up to 120 s: a request in flight when the database went away hung instead
-    of answering 503. Here a write conflict is retried (with backoff, as the driver does);
-    an unreachable database, or a commit whose outcome is unknown, is raised at once (503);
-    the client's retry is safe, every write in a transaction being conditional or keyed.
-    `work` may still run twice (a conflict reported after a commit that landed): see
-    orders.close_and_award.
-    """
-    started = time.monotonic()
-    attempt = 0
-    async with ctx.db.client.start_session() as session:
-        while True:
-            attempt += 1
-            await session.start_transaction()
-            try:
-                result = await work(session)
-            except BaseException as exc:
-                if session.in_transaction:
-                    await session.abort_transaction()
-                if not _retry_transaction(exc, started):
-                    raise
-            else:
-                try:
-                    await session.commit_transaction()
-                    return result
-                except PyMongoError as exc:
-                    if not _retry_transaction(exc, started):
-                        raise
-            await asyncio.sleep(random.random() * min(0.005 * 1.5**attempt, 0.5))
-
-
-def _retry_transaction(exc: BaseException, started: float) -> bool:
-    return (
-        isinstance(exc, PyMongoError)
-        and exc.has_error_label("TransientTransactionError")
-        and not is_unavailable(exc)
-        and time.monotonic() - started < TRANSACTION_RETRY_SECONDS
-    )
 
 
 async def append(

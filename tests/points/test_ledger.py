@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from models import orders
+from models.core import uow
 from models.points import ledger
 
 
@@ -48,7 +49,7 @@ async def test_award_is_exactly_once_even_if_the_order_step_is_bypassed(world, c
         return await ledger.append(ctx, session, entries, org_path=order["assignee_org_path"])
 
     outcomes = await asyncio.gather(
-        *(ledger.in_transaction(ctx, award) for _ in range(10)), return_exceptions=True
+        *(uow.in_transaction(ctx, award) for _ in range(10)), return_exceptions=True
     )
     wins = [o for o in outcomes if not isinstance(o, Exception)]
     assert len(wins) == 1, outcomes
@@ -86,6 +87,6 @@ async def test_spending_never_goes_negative(world, ctx):
         idempotency_key="spend-1",
     )
     with pytest.raises(Exception) as info:
-        await ledger.in_transaction(ctx, lambda s: ledger.append(ctx, s, [spend], org_path=[]))
+        await uow.in_transaction(ctx, lambda s: ledger.append(ctx, s, [spend], org_path=[]))
     assert getattr(info.value, "code", "") == "insufficient_balance"
     assert await ctx.db.ledger_entries.count_documents({"member_id": member}) == 0

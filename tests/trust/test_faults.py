@@ -38,6 +38,7 @@ import tornado.iostream
 from pymongo.errors import PyMongoError
 
 from models import orders
+from models.core import uow
 from models.people.users import create_user
 from models.points import adjustments, ledger
 from server.db import is_unavailable
@@ -73,7 +74,7 @@ async def test_transaction_gives_up_fast_when_the_database_is_away(own_db, outag
 
     started = time.monotonic()
     with pytest.raises(PyMongoError) as caught:
-        await ledger.in_transaction(ctx, work)
+        await uow.in_transaction(ctx, work)
     elapsed = time.monotonic() - started
     assert is_unavailable(caught.value), repr(caught.value)  # → 503
     assert elapsed < 3 * int(ctx.config.mongo.timeout_ms) / 1000 + 1, elapsed
@@ -85,13 +86,13 @@ async def test_lost_commit_answer_is_success_not_conflict(world, ctx, monkeypatc
     transaction; if the first commit did land, the re-run finds its own work done. That
     was answered 409 (order_state_changed / adjustment_decided / already_reversed) for a
     request that had succeeded. Replays every transaction once to prove it no longer is."""
-    real = ledger.in_transaction
+    real = uow.in_transaction
 
     async def replayed(ctx_: Any, work: Any) -> Any:
         await real(ctx_, work)  # commits; its answer "never arrives"
         return await real(ctx_, work)  # the driver's re-run
 
-    monkeypatch.setattr(ledger, "in_transaction", replayed)
+    monkeypatch.setattr(uow, "in_transaction", replayed)
     order_id = await world.order_in("completed")
     closed = await orders.confirm_order(ctx, world.actor("owner"), order_id, {"rating": 5})
     assert closed["status"] == "closed"

@@ -8,6 +8,7 @@ import random
 import pytest
 from bson import ObjectId
 
+from models.core import uow
 from models.points import ledger
 from tests.trust.figures import record
 
@@ -35,7 +36,7 @@ async def test_thousand_concurrent_awards_over_hundred_keys(world, ctx):
             await ledger.append(ctx, session, [entry], org_path=paths[member])
 
         try:
-            await ledger.in_transaction(ctx, work)
+            await uow.in_transaction(ctx, work)
             return "awarded"
         except ledger.AlreadyRecorded:
             return "already"

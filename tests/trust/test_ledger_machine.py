@@ -40,6 +40,7 @@ from hypothesis.stateful import (
 from pymongo import AsyncMongoClient
 
 from models import orders
+from models.core import uow
 from models.core.context import Context
 from models.ops.indexes import ensure_indexes
 from models.people.users import Actor
@@ -145,7 +146,7 @@ class LedgerMachine(RuleBasedStateMachine):
         async def work(session: Any) -> list[dict[str, Any]]:
             return await ledger.append(self.ctx, session, [entry], org_path=self.path)
 
-        return await ledger.in_transaction(self.ctx, work)
+        return await uow.in_transaction(self.ctx, work)
 
     def secretary(self) -> Actor:
         return self.world.actor("sec_a1")
