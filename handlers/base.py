@@ -25,7 +25,13 @@ from models.core.validation import ValidationFailed, load
 from models.people.auth import authenticate
 from models.people.users import Actor
 from server.db import is_unavailable
-from server.errors import AppError, PayloadTooLarge, ServiceUnavailable, Unauthenticated
+from server.errors import (
+    AppError,
+    Forbidden,
+    PayloadTooLarge,
+    ServiceUnavailable,
+    Unauthenticated,
+)
 from server.logging import request_id
 
 log = logging.getLogger("tongxin.http")
@@ -89,7 +95,7 @@ class Endpoint:
     response: type[Schema] | None = None
     status: int = 200
     auth: bool = True
-    roles: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()  # enforced: any other role gets 403 before the service runs
     idempotency_key: bool = False
     tag: str = ""
 
@@ -102,6 +108,8 @@ def endpoint(**meta: Any) -> Callable[[F], F]:
         async def wrapper(self: BaseHandler, *args: Any, **kwargs: Any) -> Any:
             if spec.auth and self.actor is None:
                 raise Unauthenticated()
+            if spec.roles and (self.actor is None or self.actor.role not in spec.roles):
+                raise Forbidden("您的身份不能执行此操作", code="role_not_allowed")
             if spec.query is not None:
                 self.args = self.load_query(spec.query)
             if spec.body is not None:
@@ -123,6 +131,13 @@ class BaseHandler(tornado.web.RequestHandler):
     @property
     def ctx(self) -> Context:
         return self.settings["ctx"]
+
+    @property
+    def me(self) -> Actor:
+        """The signed-in caller; endpoints with `auth=True` never run without one."""
+        if self.actor is None:
+            raise Unauthenticated()
+        return self.actor
 
     def set_default_headers(self) -> None:
         self.set_header("Content-Type", "application/json; charset=UTF-8")

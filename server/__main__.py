@@ -1,4 +1,4 @@
-"""`python -m server <command>`: serve (default), seed-demo, create-user, check-ledger, openapi."""
+"""`python -m server <command>`: serve (default), seed-demo, create-user, check, openapi, jobs."""
 
 from __future__ import annotations
 
@@ -135,17 +135,29 @@ async def _seed(ctx: Any) -> int:
     return 0
 
 
-async def _check_ledger(ctx: Any) -> int:
-    from models.points.ledger import check_ledger
+def _check(only: str | None = None, repair: bool = False) -> Callable[[Any], Awaitable[int]]:
+    async def run(ctx: Any) -> int:
+        from models.ops import checks
 
-    problems = await check_ledger(ctx)
-    for p in problems:
-        print(json.dumps(p, ensure_ascii=False, default=str))
-    if problems:
-        print(f"{len(problems)} balance(s) differ from their ledger", file=sys.stderr)
-        return 1
-    print("ledger ok: every balance equals the sum of its entries")
-    return 0
+        drift = 0
+        for outcome in await checks.run_checks(ctx, repair=repair):
+            if only and outcome.check.name != only:
+                continue
+            for p in outcome.problems:
+                print(
+                    json.dumps({"check": outcome.check.name, **p}, ensure_ascii=False, default=str)
+                )
+            left = len(outcome.problems) - outcome.repaired
+            drift += left
+            status = "ok" if not outcome.problems else f"{len(outcome.problems)} problem(s)"
+            fixed = f", {outcome.repaired} repaired" if outcome.repaired else ""
+            print(f"{outcome.check.name}: {status}{fixed} ({outcome.check.what})")
+        if drift:
+            print(f"{drift} problem(s) left", file=sys.stderr)
+            return 1
+        return 0
+
+    return run
 
 
 def _create_user(args: argparse.Namespace) -> Callable[[Any], Awaitable[int]]:
@@ -195,7 +207,9 @@ def main(argv: list[str] | None = None) -> int:
     p_user.add_argument("--username")
     p_user.add_argument("--password", help="or TONGXIN_NEW_PASSWORD, or asked for")
     p_user.add_argument("--name")
-    sub.add_parser("check-ledger", help="list members whose balance != sum of entries")
+    p_check = sub.add_parser("check", help="every cache against its book of record")
+    p_check.add_argument("--repair", action="store_true", help="fix counters (never the ledger)")
+    sub.add_parser("check-ledger", help="the ledger check alone (balance == sum of entries)")
     sub.add_parser("openapi", help="print the OpenAPI document")
     sub.add_parser("jobs", help="run the job scheduler only (reminders, notifications, cleanup)")
     args = parser.parse_args(argv)
@@ -219,8 +233,10 @@ def main(argv: list[str] | None = None) -> int:
                 return 0
             if command == "seed-demo":
                 return asyncio.run(_with_ctx(config, uri, _seed))
+            if command == "check":
+                return asyncio.run(_with_ctx(config, uri, _check(repair=args.repair)))
             if command == "check-ledger":
-                return asyncio.run(_with_ctx(config, uri, _check_ledger))
+                return asyncio.run(_with_ctx(config, uri, _check(only="ledger")))
             if command == "create-user":
                 return asyncio.run(_with_ctx(config, uri, _create_user(args)))
     except AppError as exc:

@@ -94,6 +94,13 @@ class AdminHandler(tornado.web.RequestHandler):
     def client_ip(self) -> str:
         return self.request.remote_ip or ""
 
+    @property
+    def me(self) -> Actor:
+        """The signed-in staff member; every non-public page runs only with one."""
+        if self.actor is None:
+            raise Unauthenticated("请先登录管理后台")
+        return self.actor
+
     async def prepare(self) -> None:
         rid = self.request.headers.get("X-Request-Id", "")
         self.request_id = rid if re.fullmatch(r"[\w\-]{8,64}", rid) else uuid.uuid4().hex
@@ -127,10 +134,12 @@ class AdminHandler(tornado.web.RequestHandler):
 
     async def scoped_org(self, value: str | ObjectId | None) -> dict[str, Any]:
         """The node named in a filter if the actor manages it (default: their own node)."""
-        assert self.actor is not None and self.actor.org_id is not None
-        org_id = self.actor.org_id if not value else parse_id(str(value), "组织")
+        me = self.me
+        if me.org_id is None:
+            raise NotFound("找不到该组织", code="org_not_found")
+        org_id = me.org_id if not value else parse_id(str(value), "组织")
         org = await orgs.get_org(self.ctx, org_id)
-        if not self.actor.manages(org["path"]):
+        if not me.manages(org["path"]):
             raise NotFound("找不到该组织", code="org_not_found")
         return org
 

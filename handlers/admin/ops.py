@@ -14,7 +14,6 @@ class DashboardHandler(AdminHandler):
     nav = "dashboard"
 
     async def get(self) -> None:
-        assert self.actor is not None
         org = await self.scoped_org(self.query("org"))
         first, last = self.date_range()
         data = await stats.dashboard(self.ctx, org, first, last)
@@ -22,7 +21,7 @@ class DashboardHandler(AdminHandler):
         self.render(
             "dashboard.html",
             org=org,
-            nodes=await directory.subtree(self.ctx, self.actor),
+            nodes=await directory.subtree(self.ctx, self.me),
             first=first,
             last=last,
             d=data,
@@ -44,7 +43,6 @@ class AuditHandler(AdminHandler):
     nav = "audit"
 
     async def get(self) -> None:
-        assert self.actor is not None
         org = await self.scoped_org(self.query("org"))
         action = self.query("action")
         if action and action not in audit.ACTION_NAMES:
@@ -56,7 +54,7 @@ class AuditHandler(AdminHandler):
         who = self.query("who")[:40]
         rows = await audit.search(
             self.ctx,
-            self.actor,
+            self.me,
             org_id=org["_id"],
             action=action or None,
             actor_name=who or None,
@@ -68,7 +66,7 @@ class AuditHandler(AdminHandler):
         self.render(
             "audit.html",
             org=org,
-            nodes=await directory.subtree(self.ctx, self.actor),
+            nodes=await directory.subtree(self.ctx, self.me),
             items=rows[:PAGE],
             has_more=len(rows) > PAGE,
             offset=offset,

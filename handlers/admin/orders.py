@@ -26,7 +26,6 @@ class BoardHandler(AdminHandler):
     nav = "board"
 
     async def get(self) -> None:
-        assert self.actor is not None
         org = await self.scoped_org(self.query("org"))
         offset = self.int_query("offset")
         rows = (
@@ -44,8 +43,8 @@ class BoardHandler(AdminHandler):
         self.render(
             "board.html",
             org=org,
-            nodes=await directory.subtree(self.ctx, self.actor),
-            items=[orders.order_json(self.ctx, o, self.actor) for o in result["items"]],
+            nodes=await directory.subtree(self.ctx, self.me),
+            items=[orders.order_json(self.ctx, o, self.me) for o in result["items"]],
             next_offset=result["next_offset"],
             offset=offset,
             now=self.ctx.now(),
@@ -54,19 +53,17 @@ class BoardHandler(AdminHandler):
 
 class RecommendHandler(AdminHandler):
     async def get(self, id: str) -> None:
-        assert self.actor is not None
-        items = await orders.recommend_volunteers(self.ctx, self.actor, oid(id, "工单"), limit=8)
+        items = await orders.recommend_volunteers(self.ctx, self.me, oid(id, "工单"), limit=8)
         self.write_json({"items": items})
 
 
 class DispatchHandler(AdminHandler):
     async def post(self, id: str) -> None:
-        assert self.actor is not None
         data = self.form(DispatchForm, multi=("volunteer_ids",))
-        order = await orders.dispatch_order(self.ctx, self.actor, oid(id, "工单"), data)
+        order = await orders.dispatch_order(self.ctx, self.me, oid(id, "工单"), data)
         await audit.record(
             self.ctx,
-            self.actor,
+            self.me,
             "order.dispatch",
             org_path=order["org_path"],
             target_type="order",
@@ -92,12 +89,11 @@ class DispatchHandler(AdminHandler):
 
 class RejectHandler(AdminHandler):
     async def post(self, id: str) -> None:
-        assert self.actor is not None
         data = self.form(ReasonForm)
-        order = await orders.reject_order(self.ctx, self.actor, oid(id, "工单"), data["reason"])
+        order = await orders.reject_order(self.ctx, self.me, oid(id, "工单"), data["reason"])
         await audit.record(
             self.ctx,
-            self.actor,
+            self.me,
             "order.reject",
             org_path=order["org_path"],
             target_type="order",
@@ -115,15 +111,12 @@ class OrderDetailHandler(AdminHandler):
     nav = "board"
 
     async def get(self, id: str) -> None:
-        assert self.actor is not None
-        order = await orders.get_visible(self.ctx, self.actor, oid(id, "工单"))
-        if not self.actor.manages(order["org_path"]):
+        order = await orders.get_visible(self.ctx, self.me, oid(id, "工单"))
+        if not self.me.manages(order["org_path"]):
             from server.errors import NotFound
 
             raise NotFound("找不到该工单", code="order_not_found")
-        self.render(
-            "order.html", o=orders.order_json(self.ctx, order, self.actor), now=self.ctx.now()
-        )
+        self.render("order.html", o=orders.order_json(self.ctx, order, self.me), now=self.ctx.now())
 
 
 LABELS = {
@@ -172,7 +165,6 @@ class CatalogueHandler(AdminHandler):
         )
 
     async def post(self) -> None:
-        assert self.actor is not None
         raw = {k: self.get_body_argument(k, "") for k in self.request.body_arguments}
         try:
             data = self.form(NewCategoryForm)
@@ -183,9 +175,9 @@ class CatalogueHandler(AdminHandler):
             return
         await audit.record(
             self.ctx,
-            self.actor,
+            self.me,
             "catalogue.create",
-            org_path=self.actor.org_path,
+            org_path=self.me.org_path,
             target_type="category",
             target_id=cat["_id"],
             target_label=cat["name"],
@@ -203,7 +195,6 @@ class CategoryHandler(CatalogueHandler):
         await self.show()
 
     async def post(self, id: str) -> None:  # type: ignore[override]
-        assert self.actor is not None
         raw = {k: self.get_body_argument(k, "") for k in self.request.body_arguments}
         try:
             data = self.form(CategoryForm)
@@ -216,9 +207,9 @@ class CategoryHandler(CatalogueHandler):
             return
         await audit.record(
             self.ctx,
-            self.actor,
+            self.me,
             "catalogue.update",
-            org_path=self.actor.org_path,
+            org_path=self.me.org_path,
             target_type="category",
             target_id=before["_id"],
             target_label=after["name"],

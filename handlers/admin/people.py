@@ -76,25 +76,23 @@ class RegistrationsHandler(AdminHandler):
     nav = "registrations"
 
     async def get(self) -> None:
-        assert self.actor is not None
         org = await self.scoped_org(self.query("org"))
         rows = await directory.pending_registrations(self.ctx, org["_id"])
         self.render(
             "registrations.html",
             org=org,
-            nodes=await directory.subtree(self.ctx, self.actor),
+            nodes=await directory.subtree(self.ctx, self.me),
             items=rows,
         )
 
 
 class ApproveRegistrationHandler(AdminHandler):
     async def post(self, id: str) -> None:
-        assert self.actor is not None
         self.form(EmptyForm)
-        reg = await registrations.approve(self.ctx, self.actor, oid(id, "申请"))
+        reg = await registrations.approve(self.ctx, self.me, oid(id, "申请"))
         await audit.record(
             self.ctx,
-            self.actor,
+            self.me,
             "registration.approve",
             org_path=reg["org_path"],
             target_type="registration",
@@ -109,12 +107,11 @@ class ApproveRegistrationHandler(AdminHandler):
 
 class RejectRegistrationHandler(AdminHandler):
     async def post(self, id: str) -> None:
-        assert self.actor is not None
         data = self.form(ReasonForm)
-        reg = await registrations.reject(self.ctx, self.actor, oid(id, "申请"), data["reason"])
+        reg = await registrations.reject(self.ctx, self.me, oid(id, "申请"), data["reason"])
         await audit.record(
             self.ctx,
-            self.actor,
+            self.me,
             "registration.reject",
             org_path=reg["org_path"],
             target_type="registration",
@@ -141,7 +138,6 @@ class MembersHandler(AdminHandler):
     nav = "members"
 
     async def get(self) -> None:
-        assert self.actor is not None
         org, f = await member_filters(self)
         offset = self.int_query("offset")
         rows, total = await directory.search_members(
@@ -150,7 +146,7 @@ class MembersHandler(AdminHandler):
         self.render(
             "members.html",
             org=org,
-            nodes=await directory.subtree(self.ctx, self.actor),
+            nodes=await directory.subtree(self.ctx, self.me),
             f=f,
             items=rows,
             total=total,
@@ -164,7 +160,6 @@ class MembersHandler(AdminHandler):
 
 class MembersExportHandler(AdminHandler):
     async def get(self) -> None:
-        assert self.actor is not None
         org, f = await member_filters(self)
         rows = await directory.all_members(self.ctx, directory.member_query(org["_id"], **f))
         tree = await orgs.all_orgs(self.ctx)
@@ -173,7 +168,7 @@ class MembersExportHandler(AdminHandler):
         )
         await audit.record(
             self.ctx,
-            self.actor,
+            self.me,
             "member.export",
             org_path=org["path"],
             target_type="org",
@@ -195,7 +190,6 @@ class ImportHandler(AdminHandler):
         self.render("import.html", result=None, error=None)
 
     async def post(self) -> None:
-        assert self.actor is not None
         files = self.request.files.get("file") or []
         if set(self.request.body_arguments) - {"_xsrf"}:
             self.set_status(400)
@@ -208,7 +202,7 @@ class ImportHandler(AdminHandler):
         upload = files[0]
         try:
             result = await roster.import_roster(
-                self.ctx, self.actor, upload["body"], upload.get("filename", ""), self.client_ip
+                self.ctx, self.me, upload["body"], upload.get("filename", ""), self.client_ip
             )
         except ValidationFailed as exc:
             self.set_status(400)
@@ -233,8 +227,7 @@ class MemberHandler(AdminHandler):
     async def show(
         self, id: str, errors: dict[str, str] | None = None, form: dict[str, Any] | None = None
     ) -> None:
-        assert self.actor is not None
-        member = await directory.get_member(self.ctx, self.actor, oid(id, "队员"))
+        member = await directory.get_member(self.ctx, self.me, oid(id, "队员"))
         if errors:
             self.set_status(400)
         count = member.get("rating_count", 0)
@@ -262,7 +255,6 @@ class AdjustHandler(MemberHandler):
         await self.show(id)
 
     async def post(self, id: str, action: str) -> None:
-        assert self.actor is not None
         member_id = oid(id, "队员")
         raw = {k: self.get_body_argument(k, "") for k in ("kind", "delta", "reason")}
         try:
@@ -270,7 +262,7 @@ class AdjustHandler(MemberHandler):
                 data = self.form(ReverseForm)
                 adj = await adjustments.request_adjustment(
                     self.ctx,
-                    self.actor,
+                    self.me,
                     member_id,
                     kind="points",
                     delta=0,
@@ -282,7 +274,7 @@ class AdjustHandler(MemberHandler):
                 data = self.form(AdjustForm)
                 adj = await adjustments.request_adjustment(
                     self.ctx,
-                    self.actor,
+                    self.me,
                     member_id,
                     kind=data["kind"],
                     delta=data["delta"],

@@ -20,13 +20,12 @@ class PointsHandler(AdminHandler):
     nav = "points"
 
     async def get(self) -> None:
-        assert self.actor is not None
         org = await self.scoped_org(self.query("org"))
         today = self.ctx.now().astimezone(BEIJING).date()
         self.render(
             "points.html",
             org=org,
-            nodes=await directory.subtree(self.ctx, self.actor),
+            nodes=await directory.subtree(self.ctx, self.me),
             pending=await adjustments.queue(self.ctx, org["_id"]),
             applied=await adjustments.queue(self.ctx, org["_id"], adjustments.APPLIED, 20),
             rejected=await adjustments.queue(self.ctx, org["_id"], adjustments.REJECTED, 10),
@@ -40,18 +39,17 @@ class PointsHandler(AdminHandler):
 
 class DecideHandler(AdminHandler):
     async def post(self, id: str, decision: str) -> None:
-        assert self.actor is not None
         try:
             if decision == "approve":
                 note = self.form(NoteForm)["note"]
                 await adjustments.approve(
-                    self.ctx, self.actor, oid(id, "调整申请"), note, ip=self.client_ip
+                    self.ctx, self.me, oid(id, "调整申请"), note, ip=self.client_ip
                 )
                 msg = "已审批通过，积分已入账"
             else:
                 data = self.form(ReasonForm)
                 await adjustments.reject(
-                    self.ctx, self.actor, oid(id, "调整申请"), data["reason"], ip=self.client_ip
+                    self.ctx, self.me, oid(id, "调整申请"), data["reason"], ip=self.client_ip
                 )
                 msg = "已驳回该调整申请"
         except AppError as exc:
@@ -65,7 +63,6 @@ class DecideHandler(AdminHandler):
 
 class LedgerExportHandler(AdminHandler):
     async def get(self) -> None:
-        assert self.actor is not None
         org = await self.scoped_org(self.query("org"))
         first, last = self.date_range()
         since, _ = clock.day_bounds(first)
@@ -96,7 +93,7 @@ class LedgerExportHandler(AdminHandler):
         content = roster.workbook_bytes("积分台账", roster.LEDGER_HEADERS, table)
         await audit.record(
             self.ctx,
-            self.actor,
+            self.me,
             "points.export",
             org_path=org["path"],
             target_type="org",

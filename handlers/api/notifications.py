@@ -24,10 +24,9 @@ class InboxHandler(BaseHandler):
         tag="notifications",
     )
     async def get(self) -> None:
-        assert self.actor is not None
         a = self.args
         rows = await notifications.list_inbox(
-            self.ctx, self.actor.id, unread_only=a["unread"], offset=a["offset"], limit=a["limit"]
+            self.ctx, self.me.id, unread_only=a["unread"], offset=a["offset"], limit=a["limit"]
         )
         result = page(rows, a["offset"], a["limit"])
         result["items"] = [notifications.notification_json(n) for n in result["items"]]
@@ -37,8 +36,7 @@ class InboxHandler(BaseHandler):
 class UnreadCountHandler(BaseHandler):
     @endpoint(summary="未读消息数", response=UnreadCountOut, tag="notifications")
     async def get(self) -> None:
-        assert self.actor is not None
-        self.write_json({"count": await notifications.unread_count(self.ctx, self.actor.id)})
+        self.write_json({"count": await notifications.unread_count(self.ctx, self.me.id)})
 
 
 class ReadHandler(BaseHandler):
@@ -49,11 +47,10 @@ class ReadHandler(BaseHandler):
         tag="notifications",
     )
     async def post(self) -> None:
-        assert self.actor is not None
         updated = await notifications.mark_read(
-            self.ctx, self.actor.id, self.data.get("ids"), bool(self.data.get("all"))
+            self.ctx, self.me.id, self.data.get("ids"), bool(self.data.get("all"))
         )
-        unread = await notifications.unread_count(self.ctx, self.actor.id)
+        unread = await notifications.unread_count(self.ctx, self.me.id)
         self.write_json({"updated": updated, "unread": unread})
 
 
@@ -64,8 +61,7 @@ class SubscriptionsHandler(BaseHandler):
         tag="notifications",
     )
     async def get(self) -> None:
-        assert self.actor is not None
-        self.write_json({"items": await notifications.quotas(self.ctx, self.actor.id)})
+        self.write_json({"items": await notifications.quotas(self.ctx, self.me.id)})
 
     @endpoint(
         summary="上报用户同意的订阅消息模板（每次同意可发送一条）",
@@ -75,9 +71,8 @@ class SubscriptionsHandler(BaseHandler):
         tag="notifications",
     )
     async def post(self) -> None:
-        assert self.actor is not None
         items = await notifications.report_subscriptions(
-            self.ctx, self.actor.id, self.data["template_ids"], self.idempotency_key()
+            self.ctx, self.me.id, self.data["template_ids"], self.idempotency_key()
         )
         self.write_json({"items": items})
 

@@ -44,8 +44,7 @@ class JobRunsHandler(BaseHandler):
         tag="jobs",
     )
     async def get(self) -> None:
-        assert self.actor is not None
-        if not self.actor.is_staff:
+        if not self.me.is_staff:
             raise Forbidden("只有组织管理员可以查看定时任务记录")
         a = self.args
         rows = await jobruns.list_runs(

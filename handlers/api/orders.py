@@ -42,8 +42,7 @@ class OrderHandlerBase(BaseHandler):
         return parse_id(id, "工单")
 
     def write_order(self, order: dict[str, Any], status: int = 200) -> None:
-        assert self.actor is not None
-        self.write_json(orders.order_json(self.ctx, order, self.actor), status)
+        self.write_json(orders.order_json(self.ctx, order, self.me), status)
 
 
 class OrdersHandler(OrderHandlerBase):
@@ -56,9 +55,8 @@ class OrdersHandler(OrderHandlerBase):
         tag="orders",
     )
     async def post(self) -> None:
-        assert self.actor is not None
         order, created = await orders.place_order(
-            self.ctx, self.actor, self.data, self.idempotency_key()
+            self.ctx, self.me, self.data, self.idempotency_key()
         )
         self.write_order(order, 201 if created else 200)
 
@@ -69,26 +67,24 @@ class OrdersHandler(OrderHandlerBase):
         tag="orders",
     )
     async def get(self) -> None:
-        assert self.actor is not None
         a = self.args
         rows = await orders.list_orders(
             self.ctx,
-            self.actor,
+            self.me,
             scope=a.get("scope"),
             status=a.get("status"),
             offset=a["offset"],
             limit=a["limit"],
         )
         result = page(rows, a["offset"], a["limit"])
-        result["items"] = [orders.order_json(self.ctx, o, self.actor) for o in result["items"]]
+        result["items"] = [orders.order_json(self.ctx, o, self.me) for o in result["items"]]
         self.write_json(result)
 
 
 class OrderHandler(OrderHandlerBase):
     @endpoint(summary="工单详情（含时间线）", response=OrderOut, tag="orders")
     async def get(self, id: str) -> None:
-        assert self.actor is not None
-        self.write_order(await orders.get_visible(self.ctx, self.actor, self.order_id(id)))
+        self.write_order(await orders.get_visible(self.ctx, self.me, self.order_id(id)))
 
 
 Transition = Callable[[Context, Actor, ObjectId, dict[str, Any]], Awaitable[dict[str, Any]]]
@@ -102,8 +98,7 @@ def transition_handler(
     class TransitionHandler(OrderHandlerBase):
         @endpoint(summary=summary, body=body, response=OrderOut, roles=roles, tag="orders")
         async def post(self, id: str) -> None:
-            assert self.actor is not None
-            self.write_order(await service(self.ctx, self.actor, self.order_id(id), self.data))
+            self.write_order(await service(self.ctx, self.me, self.order_id(id), self.data))
 
     return TransitionHandler
 
@@ -139,8 +134,7 @@ TRANSITIONS: dict[str, type[OrderHandlerBase]] = {
 class RecommendationsHandler(OrderHandlerBase):
     @endpoint(summary="推荐队员（附理由）", response=RecommendationList, roles=STAFF, tag="orders")
     async def get(self, id: str) -> None:
-        assert self.actor is not None
-        items = await orders.recommend_volunteers(self.ctx, self.actor, self.order_id(id))
+        items = await orders.recommend_volunteers(self.ctx, self.me, self.order_id(id))
         self.write_json({"items": items})
 
 
@@ -153,11 +147,10 @@ class TaskHallHandler(OrderHandlerBase):
         tag="orders",
     )
     async def get(self) -> None:
-        assert self.actor is not None
         a = self.args
-        rows = await orders.task_hall(self.ctx, self.actor, a["offset"], a["limit"])
+        rows = await orders.task_hall(self.ctx, self.me, a["offset"], a["limit"])
         result = page(rows, a["offset"], a["limit"])
-        result["items"] = [orders.order_json(self.ctx, o, self.actor) for o in result["items"]]
+        result["items"] = [orders.order_json(self.ctx, o, self.me) for o in result["items"]]
         self.write_json(result)
 
 

@@ -57,8 +57,7 @@ class LogoutHandler(BaseHandler):
 class MeHandler(BaseHandler):
     @endpoint(summary="当前用户", response=UserOut, tag="auth")
     async def get(self) -> None:
-        assert self.actor is not None
-        self.write_json(await users.user_json(self.ctx, self.actor.doc, full_phone=True))
+        self.write_json(await users.user_json(self.ctx, self.me.doc, full_phone=True))
 
     @endpoint(
         summary="注销账号：删除个人信息，保留匿名的积分与工单记录",
@@ -66,16 +65,14 @@ class MeHandler(BaseHandler):
         tag="auth",
     )
     async def delete(self) -> None:
-        assert self.actor is not None
-        self.write_json(await privacy.erase_me(self.ctx, self.actor))
+        self.write_json(await privacy.erase_me(self.ctx, self.me))
 
 
 class MyDataExportHandler(BaseHandler):
     @endpoint(summary="导出我的全部数据（JSON）", response=ExportOut, tag="auth")
     async def get(self) -> None:
-        assert self.actor is not None
         self.set_header("Content-Disposition", 'attachment; filename="tongxin-my-data.json"')
-        self.write_json(await privacy.export_my_data(self.ctx, self.actor))
+        self.write_json(await privacy.export_my_data(self.ctx, self.me))
 
 
 class MyPhoneHandler(BaseHandler):
@@ -86,10 +83,7 @@ class MyPhoneHandler(BaseHandler):
         tag="auth",
     )
     async def post(self) -> None:
-        assert self.actor is not None
-        user = await auth.bind_phone(
-            self.ctx, self.settings["wechat"], self.actor, self.data["code"]
-        )
+        user = await auth.bind_phone(self.ctx, self.settings["wechat"], self.me, self.data["code"])
         self.write_json(await users.user_json(self.ctx, user, full_phone=True))
 
 
@@ -102,9 +96,8 @@ class RegistrationsHandler(BaseHandler):
         tag="members",
     )
     async def post(self) -> None:
-        assert self.actor is not None
-        reg = await registrations.register(self.ctx, self.actor, self.data)
-        self.write_json(registrations.registration_json(reg, self.actor), 201)
+        reg = await registrations.register(self.ctx, self.me, self.data)
+        self.write_json(registrations.registration_json(reg, self.me), 201)
 
     @endpoint(
         summary="队员申请列表（管理员看本组织，其他人看自己的）",
@@ -113,13 +106,12 @@ class RegistrationsHandler(BaseHandler):
         tag="members",
     )
     async def get(self) -> None:
-        assert self.actor is not None
         a = self.args
         rows = await registrations.list_registrations(
-            self.ctx, self.actor, a.get("status"), a["offset"], a["limit"]
+            self.ctx, self.me, a.get("status"), a["offset"], a["limit"]
         )
         result = page(rows, a["offset"], a["limit"])
-        result["items"] = [registrations.registration_json(r, self.actor) for r in result["items"]]
+        result["items"] = [registrations.registration_json(r, self.me) for r in result["items"]]
         self.write_json(result)
 
 
@@ -132,9 +124,8 @@ class ApproveRegistrationHandler(BaseHandler):
         tag="members",
     )
     async def post(self, id: str) -> None:
-        assert self.actor is not None
-        reg = await registrations.approve(self.ctx, self.actor, parse_id(id, "申请"))
-        self.write_json(registrations.registration_json(reg, self.actor))
+        reg = await registrations.approve(self.ctx, self.me, parse_id(id, "申请"))
+        self.write_json(registrations.registration_json(reg, self.me))
 
 
 class RejectRegistrationHandler(BaseHandler):
@@ -146,11 +137,10 @@ class RejectRegistrationHandler(BaseHandler):
         tag="members",
     )
     async def post(self, id: str) -> None:
-        assert self.actor is not None
         reg = await registrations.reject(
-            self.ctx, self.actor, parse_id(id, "申请"), self.data["reason"]
+            self.ctx, self.me, parse_id(id, "申请"), self.data["reason"]
         )
-        self.write_json(registrations.registration_json(reg, self.actor))
+        self.write_json(registrations.registration_json(reg, self.me))
 
 
 class OrgsHandler(BaseHandler):

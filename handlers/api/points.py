@@ -18,17 +18,15 @@ from server.errors import ValidationFailed
 class MyPointsHandler(BaseHandler):
     @endpoint(summary="我的积分、时长与支部排名", response=PointsOut, tag="points")
     async def get(self) -> None:
-        assert self.actor is not None
-        self.write_json(await ledger.points_summary(self.ctx, self.actor))
+        self.write_json(await ledger.points_summary(self.ctx, self.me))
 
 
 class MyLedgerHandler(BaseHandler):
     @endpoint(summary="我的积分明细", query=LedgerQuery, response=LedgerList, tag="points")
     async def get(self) -> None:
-        assert self.actor is not None
         a = self.args
         rows = await ledger.list_entries(
-            self.ctx, self.actor.id, a.get("kind"), a["offset"], a["limit"]
+            self.ctx, self.me.id, a.get("kind"), a["offset"], a["limit"]
         )
         result = page(rows, a["offset"], a["limit"])
         result["items"] = [ledger.entry_json(e) for e in result["items"]]
@@ -43,8 +41,7 @@ class LeaderboardHandler(BaseHandler):
         tag="points",
     )
     async def get(self) -> None:
-        assert self.actor is not None
-        org_id = self.args.get("org_id") or self.actor.org_id
+        org_id = self.args.get("org_id") or self.me.org_id
         if org_id is None:
             raise ValidationFailed(fields={"org_id": "请指定组织"})
         items = await ledger.leaderboard(self.ctx, org_id, self.args["period"])

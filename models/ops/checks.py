@@ -1,0 +1,55 @@
+"""Consistency checks (`python -m server check`): every cache against its book of record.
+
+Each check finds drift and says what it is; counters may be repaired (`--repair`), the
+ledger never is: a wrong balance is a bug to investigate, fixed by reversing entries.
+New domains add their check (stock, point buckets …) to `CHECKS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from models.core.context import Context
+from models.orders import workload
+from models.points import ledger
+
+Problems = list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    what: str
+    find: Callable[[Context], Awaitable[Problems]]
+    repair: Callable[[Context, Problems], Awaitable[int]] | None = None
+
+
+CHECKS: list[Check] = [
+    Check("ledger", "balance == sum(ledger entries) for every member", ledger.check_ledger),
+    Check(
+        "open_orders",
+        "open_orders == orders held (accepted or in service) for every member",
+        workload.open_order_drift,
+        workload.repair_open_orders,
+    ),
+]
+
+
+@dataclass
+class Outcome:
+    check: Check
+    problems: Problems
+    repaired: int = 0
+
+
+async def run_checks(ctx: Context, *, repair: bool = False) -> list[Outcome]:
+    outcomes = []
+    for check in CHECKS:
+        problems = await check.find(ctx)
+        outcome = Outcome(check, problems)
+        if repair and problems and check.repair is not None:
+            outcome.repaired = await check.repair(ctx, problems)
+        outcomes.append(outcome)
+    return outcomes
