@@ -32,7 +32,7 @@ from server.errors import (
     ServiceUnavailable,
     Unauthenticated,
 )
-from server.logging import request_id
+from server.logging import client_ip, request_id
 
 log = logging.getLogger("tongxin.http")
 access_log = logging.getLogger("tongxin.access")
@@ -154,6 +154,7 @@ class BaseHandler(tornado.web.RequestHandler):
         rid = self.request.headers.get("X-Request-Id", "")
         self.request_id = rid if re.fullmatch(r"[\w\-]{8,64}", rid) else uuid.uuid4().hex
         request_id.set(self.request_id)
+        client_ip.set(self.request.remote_ip)
         self.set_header("X-Request-Id", self.request_id)
         self.started = time.monotonic()
         if len(self.request.body) > int(self.ctx.config.http.max_body_bytes):

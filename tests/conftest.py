@@ -60,12 +60,40 @@ def mongo_uri() -> Iterator[str]:
             db.stop()
 
 
+SLOW_DIRS = ("trust", "browser", "bench")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The harness, the browser and the benchmarks are the slow suite; the rest runs in
+    about a minute (`pytest -m "not slow"`). Single slow tests elsewhere say so themselves."""
+    for item in items:
+        parts = item.path.relative_to(ROOT / "tests").parts
+        if parts and parts[0] in SLOW_DIRS:
+            item.add_marker(pytest.mark.slow)
+
+
+FAKES: list[FakeWeChat] = []  # the session's fake WeChat, whose secrets the log scan looks for
+
+
 @pytest.fixture(scope="session")
 def fake_wechat() -> Iterator[FakeWeChat]:
     fake = FakeWeChat()
     fake.start()
+    FAKES.append(fake)
     yield fake
     fake.stop()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Whatever ran, in whatever order: no captured log line may hold a secret, a full
+    phone number or an ID number (tests/trust/test_logs.py makes the traffic for it)."""
+    from tests.trust.test_logs import scan
+
+    found = scan([s for fake in FAKES for s in fake.state.secrets()])
+    leaks = [*found["secrets"], *found["phones"], *found["ids"]]  # type: ignore[misc]
+    if leaks:
+        print(f"\nLOG LEAK: {len(leaks)} secret/phone/ID value(s) in the logs, e.g. {leaks[:3]}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture

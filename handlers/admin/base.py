@@ -29,6 +29,7 @@ from models.orders.states import STATUS_NAMES
 from models.people import admin_auth, orgs
 from models.people.users import Actor
 from server.errors import NotFound, PayloadTooLarge, Unauthenticated
+from server.logging import client_ip as request_ip
 from server.logging import mask_phone, request_id
 
 log = logging.getLogger("tongxin.admin")
@@ -105,6 +106,7 @@ class AdminHandler(tornado.web.RequestHandler):
         rid = self.request.headers.get("X-Request-Id", "")
         self.request_id = rid if re.fullmatch(r"[\w\-]{8,64}", rid) else uuid.uuid4().hex
         request_id.set(self.request_id)
+        request_ip.set(self.client_ip)
         self.started = time.monotonic()
         limit = UPLOAD_LIMIT if self.accepts_upload else int(self.ctx.config.http.max_body_bytes)
         if len(self.request.body) > limit:

@@ -9,10 +9,9 @@ from handlers.admin.base import AdminHandler, admin_route, oid
 from models import orders
 from models.core.forms import ReasonForm
 from models.core.validation import page
-from models.ops import audit
 from models.orders import catalogue
 from models.orders.forms import CategoryForm, DispatchForm, NewCategoryForm
-from models.people import roster
+from models.people import directory
 from server.errors import AppError, NotFound, ValidationFailed
 
 PAGE = 30
@@ -28,17 +27,8 @@ class BoardHandler(AdminHandler):
     async def get(self) -> None:
         org = await self.scoped_org(self.query("org"))
         offset = self.int_query("offset")
-        rows = (
-            await self.ctx.db.orders.find(
-                {"org_path": org["_id"], "status": orders.SUBMITTED}, orders.EXCLUDE_TIMELINE
-            )
-            .sort([("created_at", 1), ("_id", 1)])
-            .skip(offset)
-            .limit(PAGE + 1)
-            .to_list(PAGE + 1)
-        )
+        rows = await orders.awaiting_dispatch(self.ctx, org["_id"], offset, PAGE)
         result = page(rows, offset, PAGE)
-        from models.people import directory
 
         self.render(
             "board.html",
@@ -61,23 +51,6 @@ class DispatchHandler(AdminHandler):
     async def post(self, id: str) -> None:
         data = self.form(DispatchForm, multi=("volunteer_ids",))
         order = await orders.dispatch_order(self.ctx, self.me, oid(id, "工单"), data)
-        await audit.record(
-            self.ctx,
-            self.me,
-            "order.dispatch",
-            org_path=order["org_path"],
-            target_type="order",
-            target_id=order["_id"],
-            target_label=_label(order),
-            reason=data.get("note", ""),
-            before={"status": orders.SUBMITTED},
-            after={
-                "status": order["status"],
-                "dispatch": order["timeline"][-1]["note"],
-                "due_at": order["due_at"],
-            },
-            ip=self.client_ip,
-        )
         self.write_json(
             {
                 "ok": True,
@@ -91,19 +64,6 @@ class RejectHandler(AdminHandler):
     async def post(self, id: str) -> None:
         data = self.form(ReasonForm)
         order = await orders.reject_order(self.ctx, self.me, oid(id, "工单"), data["reason"])
-        await audit.record(
-            self.ctx,
-            self.me,
-            "order.reject",
-            org_path=order["org_path"],
-            target_type="order",
-            target_id=order["_id"],
-            target_label=_label(order),
-            reason=data["reason"],
-            before={"status": orders.SUBMITTED},
-            after={"status": order["status"]},
-            ip=self.client_ip,
-        )
         self.write_json({"ok": True, "status": order["status"], "message": "已驳回该工单"})
 
 
@@ -130,13 +90,6 @@ LABELS = {
     "active": "启用",
     "body": "提交",
 }
-
-
-SHOWN = ("name", "description", "skills", "base_points", "service_hours", "sla_hours", "active")
-
-
-def _public(cat: dict[str, Any]) -> dict[str, Any]:
-    return {k: cat.get(k) for k in ("code", *SHOWN)}
 
 
 class CatalogueHandler(AdminHandler):
@@ -168,22 +121,11 @@ class CatalogueHandler(AdminHandler):
         raw = {k: self.get_body_argument(k, "") for k in self.request.body_arguments}
         try:
             data = self.form(NewCategoryForm)
-            data["skills"] = roster.split_skills(data["skills"])
-            cat = await catalogue.add_category(self.ctx, data)
+            data["skills"] = catalogue.parse_skills(data["skills"])
+            cat = await catalogue.add_category(self.ctx, self.me, data)
         except AppError as exc:
             await self.show(errors=exc.fields or {"body": exc.message}, form=raw, editing="new")
             return
-        await audit.record(
-            self.ctx,
-            self.me,
-            "catalogue.create",
-            org_path=self.me.org_path,
-            target_type="category",
-            target_id=cat["_id"],
-            target_label=cat["name"],
-            after=_public(cat),
-            ip=self.client_ip,
-        )
         self.redirect("/admin/catalogue?msg=" + quote(f"已新增服务项目「{cat['name']}」"))
 
 
@@ -198,25 +140,11 @@ class CategoryHandler(CatalogueHandler):
         raw = {k: self.get_body_argument(k, "") for k in self.request.body_arguments}
         try:
             data = self.form(CategoryForm)
-            data["skills"] = roster.split_skills(data["skills"])
-            if not data["skills"]:
-                raise ValidationFailed(fields={"skills": "至少填写一项技能"})
-            before, after = await catalogue.update_category(self.ctx, oid(id, "服务项目"), data)
+            data["skills"] = catalogue.parse_skills(data["skills"])
+            _, after = await catalogue.update_category(self.ctx, self.me, oid(id, "服务项目"), data)
         except ValidationFailed as exc:
             await self.show(errors=exc.fields, form=raw, editing=id)
             return
-        await audit.record(
-            self.ctx,
-            self.me,
-            "catalogue.update",
-            org_path=self.me.org_path,
-            target_type="category",
-            target_id=before["_id"],
-            target_label=after["name"],
-            before=_public(before),
-            after=_public(after),
-            ip=self.client_ip,
-        )
         self.redirect("/admin/catalogue?msg=" + quote(f"已保存「{after['name']}」"))
 
 

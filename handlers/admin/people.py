@@ -8,7 +8,6 @@ from urllib.parse import quote
 from handlers.admin.base import COOKIE_PATH, SESSION_COOKIE, AdminHandler, admin_route, oid
 from models.core.clock import BEIJING
 from models.core.forms import EmptyForm, ReasonForm
-from models.ops import audit
 from models.people import admin_auth, directory, orgs, registrations, roster
 from models.people.forms import LoginForm
 from models.people.users import PARTY_STATUSES
@@ -90,18 +89,6 @@ class ApproveRegistrationHandler(AdminHandler):
     async def post(self, id: str) -> None:
         self.form(EmptyForm)
         reg = await registrations.approve(self.ctx, self.me, oid(id, "申请"))
-        await audit.record(
-            self.ctx,
-            self.me,
-            "registration.approve",
-            org_path=reg["org_path"],
-            target_type="registration",
-            target_id=reg["_id"],
-            target_label=f"{reg['name']}（{reg['org_name']}）",
-            before={"status": "pending"},
-            after={"status": "approved", "party_status": reg["party_status"]},
-            ip=self.client_ip,
-        )
         self.write_json({"ok": True, "message": f"已通过 {reg['name']} 的申请"})
 
 
@@ -109,19 +96,6 @@ class RejectRegistrationHandler(AdminHandler):
     async def post(self, id: str) -> None:
         data = self.form(ReasonForm)
         reg = await registrations.reject(self.ctx, self.me, oid(id, "申请"), data["reason"])
-        await audit.record(
-            self.ctx,
-            self.me,
-            "registration.reject",
-            org_path=reg["org_path"],
-            target_type="registration",
-            target_id=reg["_id"],
-            target_label=f"{reg['name']}（{reg['org_name']}）",
-            reason=data["reason"],
-            before={"status": "pending"},
-            after={"status": "rejected"},
-            ip=self.client_ip,
-        )
         self.write_json({"ok": True, "message": f"已驳回 {reg['name']} 的申请"})
 
 
@@ -161,23 +135,7 @@ class MembersHandler(AdminHandler):
 class MembersExportHandler(AdminHandler):
     async def get(self) -> None:
         org, f = await member_filters(self)
-        rows = await directory.all_members(self.ctx, directory.member_query(org["_id"], **f))
-        tree = await orgs.all_orgs(self.ctx)
-        content = roster.workbook_bytes(
-            "队员名单", roster.MEMBER_HEADERS, roster.members_rows(rows, tree)
-        )
-        await audit.record(
-            self.ctx,
-            self.me,
-            "member.export",
-            org_path=org["path"],
-            target_type="org",
-            target_id=org["_id"],
-            target_label=org["name"],
-            reason=f"导出 {len(rows)} 名队员",
-            after={"filters": f, "count": len(rows)},
-            ip=self.client_ip,
-        )
+        content, _ = await roster.export_members(self.ctx, self.me, org, f)
         stamp = self.ctx.now().astimezone(BEIJING).strftime("%Y%m%d")
         self.send_file(content, f"队员名单-{org['name']}-{stamp}.xlsx")
 
@@ -238,9 +196,7 @@ class MemberHandler(AdminHandler):
             rating=(member.get("rating_sum", 0) / count) if count else None,
             orders=await directory.member_orders(self.ctx, member["_id"]),
             entries=await directory.member_entries(self.ctx, member["_id"]),
-            pending=await self.ctx.db.point_adjustments.find(
-                {"member_id": member["_id"], "status": adjustments.PENDING}
-            ).to_list(50),
+            pending=await adjustments.pending_for_member(self.ctx, member["_id"]),
             threshold=adjustments.threshold(self.ctx),
             errors=errors or {},
             form=form or {},

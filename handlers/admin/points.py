@@ -5,15 +5,11 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from handlers.admin.base import AdminHandler, admin_route, oid
-from models.core import clock
 from models.core.clock import BEIJING
 from models.core.forms import NoteForm, ReasonForm
-from models.ops import audit
-from models.people import directory, orgs, roster
-from models.points import adjustments
+from models.people import directory
+from models.points import adjustments, export
 from server.errors import AppError
-
-SOURCE_NAMES = {"order": "服务工单", "adjustment": "人工调整", "activity": "志愿活动"}
 
 
 class PointsHandler(AdminHandler):
@@ -65,43 +61,7 @@ class LedgerExportHandler(AdminHandler):
     async def get(self) -> None:
         org = await self.scoped_org(self.query("org"))
         first, last = self.date_range()
-        since, _ = clock.day_bounds(first)
-        _, until = clock.day_bounds(last)
-        rows = await adjustments.ledger_rows(self.ctx, org["_id"], since, until)
-        tree = await orgs.all_orgs(self.ctx)
-        ids = list(
-            {r["member_id"] for r in rows} | {r["actor_id"] for r in rows if r.get("actor_id")}
-        )
-        names = {
-            u["_id"]: u.get("name") or ""
-            async for u in self.ctx.db.users.find({"_id": {"$in": ids}}, {"name": 1})
-        }
-        table = [
-            [
-                roster.local_time(r["created_at"]),
-                names.get(r["member_id"], ""),
-                tree.get(r["org_path"][-1], {}).get("name", "") if r.get("org_path") else "",
-                adjustments.KIND_NAMES.get(r["kind"], r["kind"]),
-                r["delta"],
-                r["reason"],
-                SOURCE_NAMES.get(r["source"]["type"], r["source"]["type"]),
-                str(r["source"]["id"]),
-                names.get(r.get("actor_id"), "系统") if r.get("actor_id") else "系统",
-            ]
-            for r in rows
-        ]
-        content = roster.workbook_bytes("积分台账", roster.LEDGER_HEADERS, table)
-        await audit.record(
-            self.ctx,
-            self.me,
-            "points.export",
-            org_path=org["path"],
-            target_type="org",
-            target_id=org["_id"],
-            target_label=org["name"],
-            reason=f"{first} 至 {last}，{len(rows)} 条",
-            ip=self.client_ip,
-        )
+        content, _ = await export.ledger_workbook(self.ctx, self.me, org, first, last)
         self.send_file(content, f"积分台账-{org['name']}-{first}-{last}.xlsx")
 
 

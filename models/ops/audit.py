@@ -1,7 +1,11 @@
-"""Audit log (操作日志) of the admin pages: who did what, when, why, and before/after.
+"""Audit log (操作日志) of every staff action: who did what, when, why, before and after.
 
 Entries are written once and never changed. Each carries the org path of what was acted
-on, so an admin reads exactly the entries of their own subtree.
+on, so an admin reads exactly the entries of their own subtree. A staff action is audited
+by the service that performs it, whichever door (admin page or API) it came through:
+directly, inside the action's own transaction where it has one, or — for order
+transitions — from the timeline event written in the transition's own update
+(`from_order_event`, run by the outbox pass), so the hot path pays no extra round trip.
 """
 
 from __future__ import annotations
@@ -10,9 +14,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.errors import DuplicateKeyError
 
 from models.core.context import Context
 from models.people.users import Actor
+from server.logging import client_ip
 
 ACTION_NAMES = {
     "login": "登录",
@@ -21,6 +28,7 @@ ACTION_NAMES = {
     "logout": "退出登录",
     "order.dispatch": "派单",
     "order.reject": "驳回工单",
+    "order.cancel": "取消工单",
     "registration.approve": "通过队员申请",
     "registration.reject": "驳回队员申请",
     "member.import": "导入队员名册",
@@ -60,7 +68,13 @@ async def record(
     after: Any = None,
     ip: str | None = None,
     username: str | None = None,
+    session: AsyncClientSession | None = None,
 ) -> dict[str, Any]:
+    """Write one audit record; inside the caller's transaction when `session` is given.
+
+    The address defaults to the current request's (set by the handler base), so a staff
+    action is audited the same whichever door — admin page or API — it came through.
+    """
     doc = {
         "_id": ObjectId(),
         "at": ctx.now(),
@@ -74,10 +88,44 @@ async def record(
         "reason": reason,
         "before": _clean(before),
         "after": _clean(after),
-        "ip": ip,
+        "ip": ip or client_ip.get(),
     }
-    await ctx.db.audit_log.insert_one(doc)
+    await ctx.db.audit_log.insert_one(doc, session=session)
     return doc
+
+
+async def from_order_event(ctx: Context, order: dict[str, Any], index: int) -> bool:
+    """The audit record of the staff transition at `order.timeline[index]`, written once.
+
+    The event carries what the record needs (actor, time, from/to, note, the request's
+    address); its key `order:<id>:<index>` is unique, so the outbox may run it again.
+    """
+    event = order["timeline"][index]
+    doc = {
+        "_id": ObjectId(),
+        "key": f"order:{order['_id']}:{index}",
+        "at": event["at"],
+        "actor_id": event.get("actor_id"),
+        "actor_name": event.get("actor_name") or "",
+        "actor_role": event.get("actor_role"),
+        "username": None,
+        "action": event["audit"],
+        "org_path": list(order["org_path"]),
+        "target": {
+            "type": "order",
+            "id": order["_id"],
+            "label": f"{order['category_name']}｜{order['address'][:20]}",
+        },
+        "reason": _clean(event.get("note") or ""),
+        "before": {"status": event.get("from")},
+        "after": _clean({"status": event["to"], **event.get("audit_after", {})}),
+        "ip": event.get("ip"),
+    }
+    try:
+        await ctx.db.audit_log.insert_one(doc)
+    except DuplicateKeyError:
+        return False
+    return True
 
 
 async def search(

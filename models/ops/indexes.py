@@ -83,7 +83,11 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("created_at", ASC)]),  # admin: daily rollups
     ],
     # admin pages (ops/audit, points/adjustments, ops/stats, people/admin_auth)
-    "audit_log": [IndexModel([("org_path", ASC), ("at", DESC)])],
+    "audit_log": [
+        IndexModel([("org_path", ASC), ("at", DESC)]),
+        # audit records derived from order timeline events are written once per event
+        IndexModel([("key", ASC)], unique=True, partialFilterExpression={"key": {"$exists": True}}),
+    ],
     "point_adjustments": [
         IndexModel([("org_path", ASC), ("status", ASC), ("created_at", ASC)]),
         IndexModel([("member_id", ASC), ("status", ASC)]),

@@ -35,6 +35,7 @@ from models.orders.states import (
 )
 from models.orders.visibility import (
     allowed_actions,
+    awaiting_dispatch,
     can_view,
     get_visible,
     list_orders,
@@ -61,6 +62,7 @@ __all__ = [
     "accept_order",
     "allowed_actions",
     "auto_close_order",
+    "awaiting_dispatch",
     "award_entries",
     "can_view",
     "cancel_order",

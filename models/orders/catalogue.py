@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from bson import ObjectId
+from pymongo.errors import DuplicateKeyError
 
 from models.core.context import Context
-from server.errors import NotFound
+from models.ops import audit
+from models.people.users import Actor
+from server.errors import Conflict, NotFound, ValidationFailed
 
 
 async def create_category(
@@ -96,11 +100,28 @@ CATEGORY_FIELDS = (
 )
 
 
+def parse_skills(text: str) -> list[str]:
+    """Skills typed as one line (、 , ， ; ； / or spaces between them), at most 20."""
+    return [x for x in (p.strip() for p in re.split(r"[、,，;；/\s]+", text)) if x][:20]
+
+
+def _require_skills(skills: list[str]) -> None:
+    """A category nobody can be matched to is useless: at least one skill, on create and edit."""
+    if not skills:
+        raise ValidationFailed(fields={"skills": "至少填写一项技能"})
+
+
+def _public(cat: dict[str, Any]) -> dict[str, Any]:
+    return {k: cat.get(k) for k in ("code", *CATEGORY_FIELDS)}
+
+
 async def update_category(
-    ctx: Context, category_id: ObjectId, changes: dict[str, Any]
+    ctx: Context, actor: Actor, category_id: ObjectId, changes: dict[str, Any]
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Apply `changes` (only CATEGORY_FIELDS); returns (before, after). Orders already
-    placed keep the points and SLA they were placed with."""
+    """Apply `changes` (only CATEGORY_FIELDS), audited; returns (before, after). Orders
+    already placed keep the points and SLA they were placed with."""
+    if "skills" in changes:
+        _require_skills(changes["skills"])
     before = await ctx.db.service_categories.find_one({"_id": category_id})
     if before is None:
         raise NotFound("找不到该服务项目", code="category_not_found")
@@ -109,20 +130,30 @@ async def update_category(
         fields["updated_at"] = ctx.now()
         await ctx.db.service_categories.update_one({"_id": category_id}, {"$set": fields})
     invalidate(ctx)
-    return before, {**before, **fields}
+    after = {**before, **fields}
+    await audit.record(
+        ctx,
+        actor,
+        "catalogue.update",
+        org_path=actor.org_path,
+        target_type="category",
+        target_id=category_id,
+        target_label=after["name"],
+        before=_public(before),
+        after=_public(after),
+    )
+    return before, after
 
 
-async def add_category(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
-    from pymongo.errors import DuplicateKeyError
-
-    from server.errors import Conflict
-
+async def add_category(ctx: Context, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
+    """A new category from the admin catalogue page, audited."""
+    _require_skills(data.get("skills", []))
     try:
         doc = await create_category(
             ctx,
             code=data["code"],
             name=data["name"],
-            skills=data.get("skills", []),
+            skills=data["skills"],
             base_points=data["base_points"],
             service_hours=data["service_hours"],
             sla_hours=data["sla_hours"],
@@ -133,4 +164,14 @@ async def add_category(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
             "该编码已被使用", code="category_exists", fields={"code": "编码已存在"}
         ) from None
     invalidate(ctx)
+    await audit.record(
+        ctx,
+        actor,
+        "catalogue.create",
+        org_path=actor.org_path,
+        target_type="category",
+        target_id=doc["_id"],
+        target_label=doc["name"],
+        after=_public(doc),
+    )
     return doc

@@ -34,6 +34,7 @@ from models import orders
 from models.core.clock import tz
 from models.core.context import Context
 from models.notifications.inbox import Notice, notify_many
+from models.ops import audit
 from models.people.users import STAFF_ROLES
 
 STATE_ID = "notifier"
@@ -254,6 +255,8 @@ async def notify_order(ctx: Context, order: dict[str, Any]) -> int:
     notices: list[Notice] = []
     for index in range(start + 1, min(version, len(timeline) - 1) + 1):
         notices += await notices_for_event(ctx, order, index, timeline[index])
+        if timeline[index].get("audit"):
+            await audit.from_order_event(ctx, order, index)
     written = await notify_many(ctx, notices)
     await ctx.db.orders.update_one(
         {"_id": order["_id"], "notified_version": done},

@@ -179,3 +179,12 @@ def order_json(
             for e in order["timeline"]
         ]
     return out
+
+
+async def awaiting_dispatch(
+    ctx: Context, node: ObjectId, offset: int, limit: int
+) -> list[dict[str, Any]]:
+    """派单台: submitted orders under `node`, oldest first (limit+1 fetched: a next page?)."""
+    cursor = ctx.db.orders.find({"org_path": node, "status": SUBMITTED}, EXCLUDE_TIMELINE)
+    cursor = cursor.sort([("created_at", 1), ("_id", 1)])
+    return await cursor.skip(offset).limit(limit + 1).to_list(limit + 1)

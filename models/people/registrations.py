@@ -12,6 +12,7 @@ from pymongo.errors import DuplicateKeyError
 
 from models.core import uow
 from models.core.context import Context
+from models.ops import audit
 from models.people import orgs
 from models.people.users import Actor
 from server.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -108,6 +109,7 @@ async def approve(ctx: Context, actor: Actor, reg_id: ObjectId) -> dict[str, Any
         )
         if moved.matched_count != 1:
             raise Conflict("申请人账号已不可用", code="applicant_unavailable")
+        await _audit(ctx, actor, reg, "registration.approve", session=session)
 
     await uow.in_transaction(ctx, work)
     return {**reg, **decided}
@@ -121,12 +123,46 @@ async def reject(ctx: Context, actor: Actor, reg_id: ObjectId, reason: str) -> d
         "decided_at": ctx.now(),
         "decided_by": actor.id,
     }
-    done = await ctx.db.member_registrations.update_one(
-        {"_id": reg["_id"], "status": PENDING}, {"$set": decided}
-    )
-    if done.modified_count != 1:
-        raise Conflict("该申请已审核", code="registration_decided")
+
+    async def work(session: AsyncClientSession) -> None:
+        done = await ctx.db.member_registrations.update_one(
+            {"_id": reg["_id"], "status": PENDING}, {"$set": decided}, session=session
+        )
+        if done.modified_count != 1:
+            raise Conflict("该申请已审核", code="registration_decided")
+        await _audit(ctx, actor, reg, "registration.reject", reason=reason, session=session)
+
+    await uow.in_transaction(ctx, work)
     return {**reg, **decided}
+
+
+async def _audit(
+    ctx: Context,
+    actor: Actor,
+    reg: dict[str, Any],
+    action: str,
+    *,
+    reason: str = "",
+    session: AsyncClientSession,
+) -> None:
+    """A decision on an application is a staff action: audited in its own transaction."""
+    approved = action == "registration.approve"
+    after: dict[str, Any] = {"status": APPROVED if approved else REJECTED}
+    if approved:
+        after["party_status"] = reg["party_status"]
+    await audit.record(
+        ctx,
+        actor,
+        action,
+        org_path=reg["org_path"],
+        target_type="registration",
+        target_id=reg["_id"],
+        target_label=f"{reg['name']}（{reg['org_name']}）",
+        reason=reason,
+        before={"status": PENDING},
+        after=after,
+        session=session,
+    )
 
 
 def registration_json(reg: dict[str, Any], actor: Actor) -> dict[str, Any]:

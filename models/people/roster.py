@@ -13,17 +13,16 @@ from typing import Any
 
 from marshmallow import ValidationError as MarshmallowError
 from marshmallow import validates
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font, PatternFill
+from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from models.core import uow
+from models.core import excel, uow
 from models.core.clock import local_time
 from models.core.context import Context
 from models.core.validation import OneOf, Str, StrictSchema, Text, load
 from models.ops import audit
+from models.orders import catalogue
 from models.people import orgs
 from models.people.users import PARTY_STATUSES, Actor, new_user_doc
 from server.errors import ValidationFailed
@@ -62,12 +61,6 @@ def _cell_text(value: Any) -> str:
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d")
     return str(value).strip()
-
-
-def split_skills(text: str) -> list[str]:
-    import re
-
-    return [s for s in (p.strip() for p in re.split(r"[、,，;；/\s]+", text)) if s][:20]
 
 
 def read_rows(content: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
@@ -184,7 +177,7 @@ async def import_roster(
             org_id=branch["_id"],
             org_path=list(branch["path"]),
             party_status=loaded["party_status"],
-            skills=split_skills(loaded["skills"]),
+            skills=catalogue.parse_skills(loaded["skills"]),
             source="roster",
             joined_at=now,
             imported_by=actor.id,
@@ -213,37 +206,9 @@ async def import_roster(
 
 # ---------------------------------------------------------------- export
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _safe(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula is written as plain text."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-def workbook_bytes(title: str, headers: list[str], rows: list[list[Any]]) -> bytes:
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title[:31])
-    bold = Font(bold=True, color="FFFFFF")
-    fill = PatternFill("solid", fgColor="C0392B")
-    head = []
-    for h in headers:
-        cell = WriteOnlyCell(ws, value=h)
-        cell.font = bold
-        cell.fill = fill
-        head.append(cell)
-    ws.append(head)
-    for row in rows:
-        ws.append([_safe(v) for v in row])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
 
 def template_bytes() -> bytes:
-    return workbook_bytes(
+    return excel.workbook_bytes(
         "队员名册",
         [h for h, _, _ in COLUMNS],
         [["张三", "13800001111", "阳光社区第一党支部", "正式党员", "家电维修、电工"]],
@@ -283,4 +248,26 @@ MEMBER_HEADERS = [
     "平均评分",
     "加入时间",
 ]
-LEDGER_HEADERS = ["时间", "队员", "所属组织", "类型", "变动", "原因", "来源", "来源编号", "操作人"]
+
+
+async def export_members(
+    ctx: Context, actor: Actor, org: dict[str, Any], filters: dict[str, Any]
+) -> tuple[bytes, int]:
+    """The filtered member list under `org` as a workbook; an export is audited."""
+    from models.people import directory
+
+    rows = await directory.all_members(ctx, directory.member_query(org["_id"], **filters))
+    tree = await orgs.all_orgs(ctx)
+    content = excel.workbook_bytes("队员名单", MEMBER_HEADERS, members_rows(rows, tree))
+    await audit.record(
+        ctx,
+        actor,
+        "member.export",
+        org_path=org["path"],
+        target_type="org",
+        target_id=org["_id"],
+        target_label=org["name"],
+        reason=f"导出 {len(rows)} 名队员",
+        after={"filters": filters, "count": len(rows)},
+    )
+    return content, len(rows)

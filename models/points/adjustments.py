@@ -10,7 +10,6 @@ edit: the ledger is append-only.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
@@ -296,11 +295,7 @@ async def queue(
     )
 
 
-async def ledger_rows(
-    ctx: Context, node: ObjectId, since: datetime, until: datetime, limit: int = 200_000
-) -> list[dict[str, Any]]:
-    """A period's entries under `node`, oldest first, for the Excel export."""
-    cursor = ctx.db.ledger_entries.find(
-        {"org_path": node, "created_at": {"$gte": since, "$lt": until}}
-    ).sort([("created_at", 1), ("_id", 1)])
-    return await cursor.limit(limit).to_list(limit)
+async def pending_for_member(ctx: Context, member_id: ObjectId) -> list[dict[str, Any]]:
+    """Adjustments of one member waiting for a second admin (shown on the member's page)."""
+    cursor = ctx.db.point_adjustments.find({"member_id": member_id, "status": PENDING})
+    return await cursor.to_list(50)

@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import os
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -47,7 +48,8 @@ from tests.trust.figures import record
 from tests.trust.payloads import PAYLOADS, encode_json, query_pairs, urlencode
 from tests.world import HERE
 
-EXAMPLES = 100  # generated requests per operation per role
+# generated requests per operation per role; TONGXIN_HOSTILE_EXAMPLES to go deeper or faster
+EXAMPLES = int(os.environ.get("TONGXIN_HOSTILE_EXAMPLES", "100"))
 ROLES = {
     "anonymous": None,
     "resident": "owner",
