@@ -255,16 +255,32 @@ def clock(ctx: Any) -> Clock:
     return clock
 
 
-def cli(config, mongo_uri, *args):
+def server_env(
+    config: Config, mongo_uri: str, fake_wechat: FakeWeChat | None = None, **settings: Any
+) -> dict[str, str]:
+    """The environment of a `python -m server …` child on the test's own database (and the
+    fake WeChat); `settings` are config keys as TONGXIN_<SECTION>_<KEY>=value pairs."""
     env = {
         **os.environ,
         "TONGXIN_MONGO_URI": mongo_uri,
         "TONGXIN_MONGO_DATABASE": config.mongo.database,
+        "TONGXIN_LOG_LEVEL": "INFO",
     }
+    if fake_wechat is not None:
+        env.update(
+            TONGXIN_WECHAT_API_BASE=fake_wechat.base,
+            TONGXIN_WECHAT_APPID="wxtest",
+            TONGXIN_WECHAT_SECRET="test-secret",
+        )
+    env.update({f"TONGXIN_{key.upper()}": str(value) for key, value in settings.items()})
+    return env
+
+
+def cli(config: Config, mongo_uri: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "server", *args],
         cwd=ROOT,
-        env=env,
+        env=server_env(config, mongo_uri),
         capture_output=True,
         text=True,
         timeout=60,

@@ -21,8 +21,6 @@ from models.core.context import Context
 from models.notifications.inbox import Notice, notify_many
 from models.people.users import STAFF_ROLES
 
-CHUNK = 500
-
 
 def _at(text: str) -> time:
     hour, _, minute = str(text).partition(":")
@@ -99,9 +97,7 @@ async def daily_digest(ctx: Context, *, force: bool = False) -> dict[str, int]:
                 push={"subject": "今日待办", "status": "待处理", "remark": body, "time": now},
             )
         )
-    written = 0
-    for start in range(0, len(notices), CHUNK):
-        written += await notify_many(ctx, notices[start : start + CHUNK])
+    written = await notify_many(ctx, notices)
     counts = {"due": 1, "digests": written}
     await _mark(ctx, marker, counts)
     return counts
@@ -185,9 +181,7 @@ async def monthly_statement(ctx: Context, *, force: bool = False) -> dict[str, i
                 },
             )
         )
-    written = 0
-    for first in range(0, len(notices), CHUNK):
-        written += await notify_many(ctx, notices[first : first + CHUNK])
+    written = await notify_many(ctx, notices)
     counts = {"due": 1, "statements": written}
     await _mark(ctx, marker, counts)
     return counts

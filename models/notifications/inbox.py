@@ -52,11 +52,19 @@ async def _insert_ignoring_duplicates(collection: Any, docs: list[dict[str, Any]
         return 0
 
 
+CHUNK = 500  # notices per bulk write: a digest to thousands of people goes in slices
+
+
 async def notify_many(ctx: Context, notices: Iterable[Notice]) -> int:
     """Write each notice to its user's inbox (once per key) and queue its WeChat delivery."""
-    notices = list({n.key: n for n in notices}.values())
-    if not notices:
-        return 0
+    unique = list({n.key: n for n in notices}.values())
+    written = 0
+    for first in range(0, len(unique), CHUNK):
+        written += await _notify_chunk(ctx, unique[first : first + CHUNK])
+    return written
+
+
+async def _notify_chunk(ctx: Context, notices: list[Notice]) -> int:
     now = ctx.now()
     expires = _retention(ctx, now)
     docs = [

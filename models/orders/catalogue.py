@@ -37,22 +37,18 @@ async def create_category(
         "active": True,
     }
     await ctx.db.service_categories.insert_one(doc)
-    ctx.cache.pop("categories", None)
+    ctx.forget("categories")
     return doc
 
 
 async def active_categories(ctx: Context) -> dict[ObjectId, dict[str, Any]]:
     """Cached per process for 30 s: the catalogue is read on every order and rarely edited."""
-    cached = ctx.cache.get("categories")
-    now = ctx.now()
-    if cached and (now - cached[0]).total_seconds() < 30:
-        return cached[1]
-    cats = {
-        doc["_id"]: doc
-        async for doc in ctx.db.service_categories.find({"active": True}).sort("code", 1)
-    }
-    ctx.cache["categories"] = (now, cats)
-    return cats
+
+    async def load() -> dict[ObjectId, dict[str, Any]]:
+        found = ctx.db.service_categories.find({"active": True}).sort("code", 1)
+        return {doc["_id"]: doc async for doc in found}
+
+    return await ctx.cached("categories", load)
 
 
 async def get_category(ctx: Context, category_id: ObjectId) -> dict[str, Any]:
@@ -86,7 +82,7 @@ async def all_categories(ctx: Context) -> dict[ObjectId, dict[str, Any]]:
 
 def invalidate(ctx: Context) -> None:
     """Drop this process's cached catalogue; other processes refresh within 30 s."""
-    ctx.cache.pop("categories", None)
+    ctx.forget("categories")
 
 
 CATEGORY_FIELDS = (

@@ -42,19 +42,17 @@ async def create_org(
         **extra,
     }
     await ctx.db.orgs.insert_one(doc)
-    ctx.cache.pop("orgs", None)
+    ctx.forget("orgs")
     return doc
 
 
 async def all_orgs(ctx: Context) -> dict[ObjectId, dict[str, Any]]:
     """The whole tree, cached per process for a short while (it changes rarely)."""
-    cached = ctx.cache.get("orgs")
-    now = ctx.now()
-    if cached and (now - cached[0]).total_seconds() < 30:
-        return cached[1]
-    orgs = {doc["_id"]: doc async for doc in ctx.db.orgs.find({})}
-    ctx.cache["orgs"] = (now, orgs)
-    return orgs
+
+    async def load() -> dict[ObjectId, dict[str, Any]]:
+        return {doc["_id"]: doc async for doc in ctx.db.orgs.find({})}
+
+    return await ctx.cached("orgs", load)
 
 
 async def get_org(ctx: Context, org_id: ObjectId) -> dict[str, Any]:

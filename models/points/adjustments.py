@@ -196,6 +196,33 @@ async def _managed(ctx: Context, actor: Actor, adj_id: ObjectId) -> dict[str, An
     return adj
 
 
+async def _audit_decision(
+    ctx: Context,
+    actor: Actor,
+    adj: dict[str, Any],
+    action: str,
+    reason: str,
+    after: dict[str, Any],
+    ip: str | None,
+    session: AsyncClientSession | None = None,
+) -> None:
+    """The second admin's decision on a pending adjustment (approve or reject)."""
+    await audit.record(
+        ctx,
+        actor,
+        action,
+        org_path=adj["org_path"],
+        target_type="adjustment",
+        target_id=adj["_id"],
+        target_label=f"{adj['member_name']} {KIND_NAMES[adj['kind']]} {adj['delta']:+g}",
+        reason=reason,
+        before={"status": PENDING},
+        after=after,
+        ip=ip,
+        session=session,
+    )
+
+
 async def approve(
     ctx: Context, actor: Actor, adj_id: ObjectId, note: str = "", ip: str | None = None
 ) -> dict[str, Any]:
@@ -220,6 +247,10 @@ async def approve(
         await ctx.db.point_adjustments.update_one(
             {"_id": adj_id}, {"$set": {"entry_id": entries[0]["_id"]}}, session=session
         )
+        after = {"status": APPLIED, "requested_by": adj["requested_by_name"]}
+        await _audit_decision(
+            ctx, actor, adj, "points.adjust_approve", note or adj["reason"], after, ip, session
+        )
         return {**adj, **decided, "entry_id": entries[0]["_id"]}
 
     try:
@@ -232,19 +263,6 @@ async def approve(
         if landed is None:
             raise
         result = landed
-    await audit.record(
-        ctx,
-        actor,
-        "points.adjust_approve",
-        org_path=adj["org_path"],
-        target_type="adjustment",
-        target_id=adj_id,
-        target_label=f"{adj['member_name']} {KIND_NAMES[adj['kind']]} {adj['delta']:+g}",
-        reason=note or adj["reason"],
-        before={"status": PENDING},
-        after={"status": APPLIED, "requested_by": adj["requested_by_name"]},
-        ip=ip,
-    )
     return result
 
 
@@ -268,19 +286,7 @@ async def reject(
     done = await ctx.db.point_adjustments.update_one({"_id": adj_id, "status": PENDING}, update)
     if done.modified_count != 1:
         raise Conflict("该调整申请已处理", code="adjustment_decided")
-    await audit.record(
-        ctx,
-        actor,
-        "points.adjust_reject",
-        org_path=adj["org_path"],
-        target_type="adjustment",
-        target_id=adj_id,
-        target_label=f"{adj['member_name']} {KIND_NAMES[adj['kind']]} {adj['delta']:+g}",
-        reason=note,
-        before={"status": PENDING},
-        after={"status": REJECTED},
-        ip=ip,
-    )
+    await _audit_decision(ctx, actor, adj, "points.adjust_reject", note, {"status": REJECTED}, ip)
     return {**adj, **decided}
 
 

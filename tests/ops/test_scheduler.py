@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import os
 import signal
 import subprocess
 import sys
@@ -20,6 +19,7 @@ import pytest
 from jobs.scheduler import JobRunner
 from jobs.tasks import JOBS
 from server.config import ROOT
+from tests.conftest import server_env
 
 LEASE_S = 2.0
 RENEW_S = 0.3
@@ -81,18 +81,16 @@ def _started(log_path: str) -> bool:
 @pytest.mark.gen_test(timeout=60)
 async def test_two_processes_one_leader_and_takeover(ctx, service, config, mongo_uri, fake_wechat):
     env = {
-        **os.environ,
-        "TONGXIN_MONGO_URI": mongo_uri,
-        "TONGXIN_MONGO_DATABASE": config.mongo.database,
-        "TONGXIN_WECHAT_API_BASE": fake_wechat.base,
-        "TONGXIN_WECHAT_APPID": "wxtest",
-        "TONGXIN_WECHAT_SECRET": "test-secret",
-        "TONGXIN_LOG_LEVEL": "INFO",
-        "TONGXIN_JOBS_LEASE_SECONDS": str(LEASE_S),
-        "TONGXIN_JOBS_RENEW_SECONDS": str(RENEW_S),
-        "TONGXIN_JOBS_NOTIFIER_SECONDS": str(NOTIFIER_S),
-        "TONGXIN_JOBS_SLA_SECONDS": "1",
-        "TONGXIN_JOBS_DIGEST_CHECK_SECONDS": "1",
+        **server_env(
+            config,
+            mongo_uri,
+            fake_wechat,
+            jobs_lease_seconds=LEASE_S,
+            jobs_renew_seconds=RENEW_S,
+            jobs_notifier_seconds=NOTIFIER_S,
+            jobs_sla_seconds=1,
+            jobs_digest_check_seconds=1,
+        ),
         "TONGXIN_JOBS_HOUSEKEEPING_SECONDS": "1",
         "TONGXIN_JOBS_TOKEN_REFRESH_SECONDS": "1",
     }

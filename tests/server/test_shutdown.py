@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import sys
@@ -14,22 +13,13 @@ import tornado.httpclient
 
 from server.config import ROOT
 from server.embedded import free_port
-from tests.conftest import Api
+from tests.conftest import Api, server_env
 
 
 @pytest.mark.gen_test(timeout=90)
 async def test_sigterm_drains_in_flight_requests(world, ctx, config, mongo_uri, fake_wechat):
     port = free_port()
-    env = {
-        **os.environ,
-        "TONGXIN_MONGO_URI": mongo_uri,
-        "TONGXIN_MONGO_DATABASE": config.mongo.database,
-        "TONGXIN_HTTP_PORT": str(port),
-        "TONGXIN_WECHAT_API_BASE": fake_wechat.base,
-        "TONGXIN_WECHAT_APPID": "wxtest",
-        "TONGXIN_WECHAT_SECRET": "test-secret",
-        "TONGXIN_LOG_LEVEL": "WARNING",
-    }
+    env = server_env(config, mongo_uri, fake_wechat, http_port=port, log_level="WARNING")
     proc = subprocess.Popen(
         [sys.executable, "-m", "server", "serve"],
         cwd=ROOT,

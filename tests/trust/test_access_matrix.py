@@ -270,7 +270,7 @@ class ApiMatrix:
 
 
 def may_see_phone(order: dict[str, Any], user: dict[str, Any] | None) -> bool:
-    """DESIGN.md §2: the contact phone is masked to everyone but the resident and the
+    """The contact phone is masked to everyone but the resident and the
     assigned volunteer between accept and close."""
     if user is None:
         return False

@@ -44,7 +44,7 @@ from models.points import adjustments, ledger
 from server.db import is_unavailable
 from server.embedded import free_port
 from server.errors import Conflict
-from tests.conftest import Api
+from tests.conftest import Api, server_env
 from tests.trust.figures import record
 from tests.trust.procs import log_lines, spawn, stop_all, tail
 from tests.trust.seed import clone_order, insert_orders, order_template
@@ -251,17 +251,7 @@ async def test_db_outage_during_thousand_awards(api, own_db, outage_service):
 
 
 def _server_env(config, mongo_uri, fake_wechat, port: int) -> dict[str, str]:
-    return {
-        **os.environ,
-        "TONGXIN_MONGO_URI": mongo_uri,
-        "TONGXIN_MONGO_DATABASE": config.mongo.database,
-        "TONGXIN_HTTP_PORT": str(port),
-        "TONGXIN_WECHAT_API_BASE": fake_wechat.base,
-        "TONGXIN_WECHAT_APPID": "wxtest",
-        "TONGXIN_WECHAT_SECRET": "test-secret",
-        "TONGXIN_JOBS_ENABLED": "false",
-        "TONGXIN_LOG_LEVEL": "INFO",
-    }
+    return server_env(config, mongo_uri, fake_wechat, http_port=port, jobs_enabled="false")
 
 
 @pytest.mark.gen_test(timeout=90)

@@ -14,7 +14,6 @@ client alternates between the two API processes.
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import tempfile
 import time
@@ -29,7 +28,7 @@ import tornado.iostream
 from models import orders
 from models.people.users import create_user
 from server.embedded import free_port
-from tests.conftest import Api
+from tests.conftest import Api, server_env
 from tests.trust.figures import record
 from tests.trust.procs import log_lines, spawn, stop_all, tail
 
@@ -48,14 +47,7 @@ REMINDER_TITLES = {
 
 def _env(config: Any, mongo_uri: str, fake_wechat: Any, **extra: str) -> dict[str, str]:
     return {
-        **os.environ,
-        "TONGXIN_MONGO_URI": mongo_uri,
-        "TONGXIN_MONGO_DATABASE": config.mongo.database,
-        "TONGXIN_WECHAT_API_BASE": fake_wechat.base,
-        "TONGXIN_WECHAT_APPID": "wxtest",
-        "TONGXIN_WECHAT_SECRET": "test-secret",
-        "TONGXIN_LOG_LEVEL": "INFO",
-        "TONGXIN_SUBSCRIBE_TODO_TEMPLATE_ID": TODO_TEMPLATE,
+        **server_env(config, mongo_uri, fake_wechat, subscribe_todo_template_id=TODO_TEMPLATE),
         **extra,
     }
 
