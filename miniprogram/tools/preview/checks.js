@@ -1,0 +1,131 @@
+/**
+ * Layout checks, run inside the page's frame in Chromium (the function is serialised by
+ * Playwright, so it must not use anything from this module's scope).
+ * Returns a list of problems (strings); an empty list means the screen passes.
+ */
+function layoutChecks(opts) {
+  const problems = [];
+  const doc = document;
+  const win = window;
+  const MIN_TAP = opts.minTap || 44;
+  const short = (s) => String(s || '').replace(/\s+/g, ' ').trim().slice(0, 40);
+  const visible = (el) => {
+    const r = el.getBoundingClientRect();
+    if (r.width < 1 || r.height < 1) return false;
+    for (let e = el; e && e.nodeType === 1; e = e.parentElement) {
+      const cs = getComputedStyle(e);
+      if (cs.display === 'none' || cs.visibility === 'hidden' || Number(cs.opacity) === 0) return false;
+    }
+    return true;
+  };
+  const all = Array.from(doc.body.querySelectorAll('*'));
+  const ownText = (el) =>
+    Array.from(el.childNodes)
+      .filter((n) => n.nodeType === 3)
+      .map((n) => n.nodeValue)
+      .join('')
+      .trim();
+
+  // 1. words that must never reach a user
+  const texts = [doc.body.innerText].concat(opts.chromeTexts || []);
+  const RULES = [
+    [/\b[0-9a-f]{24}\b/i, 'raw id'],
+    [/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/, 'ISO timestamp'],
+    [/\b(undefined|null|NaN|Infinity)\b/, 'undefined/null/NaN'],
+    [/\[object \w+\]/, 'object printed as text'],
+    [/\b(submitted|dispatched|accepted|in_service|completed|closed|cancelled|rejected|pending|approved|resident|member|secretary|admin)\b/, 'English status or role'],
+    [/\{\{|\}\}/, 'unrendered template']
+  ];
+  texts.forEach((t) => {
+    RULES.forEach(([re, what]) => {
+      const m = re.exec(t || '');
+      if (m) {
+        const at = Math.max(0, m.index - 12);
+        problems.push(what + ' visible: "…' + short(t.slice(at, m.index + m[0].length + 12)) + '…"');
+      }
+    });
+  });
+
+  // 2. nothing hidden under a bar fixed to the bottom (scrolled to the end)
+  const bars = all.filter((el) => {
+    const cs = getComputedStyle(el);
+    if (cs.position !== 'fixed' || !visible(el)) return false;
+    const r = el.getBoundingClientRect();
+    return r.bottom >= win.innerHeight - 1 && r.height < win.innerHeight / 2;
+  });
+  const inBar = (el) => bars.some((b) => b.contains(el));
+  win.scrollTo(0, doc.documentElement.scrollHeight);
+  const leaves = all.filter((el) => visible(el) && !inBar(el) && (ownText(el) || el.hasAttribute('data-pv-tap')));
+  bars.forEach((bar) => {
+    const top = bar.getBoundingClientRect().top;
+    leaves.forEach((el) => {
+      const r = el.getBoundingClientRect();
+      if (r.bottom > top + 0.5 && r.top < win.innerHeight) {
+        problems.push('hidden under the bottom bar by ' + Math.round(r.bottom - top) + 'px: "' + short(el.innerText || el.textContent) + '"');
+      }
+    });
+  });
+  win.scrollTo(0, 0);
+
+  // 3. text that overflows its card or the screen, or leaves one character alone on a line
+  const box = (el) => {
+    for (let e = el.parentElement; e && e !== doc.body; e = e.parentElement) {
+      if (/(^|\s)[\w-]+--(card|oc|banner|bottom-bar)(\s|$)/.test(e.className || '')) return e;
+    }
+    return null;
+  };
+  all.forEach((el) => {
+    const text = ownText(el);
+    if (!text || !visible(el)) return;
+    const r = el.getBoundingClientRect();
+    const cs = getComputedStyle(el);
+    if (r.right > win.innerWidth + 0.5 || r.left < -0.5) problems.push('text off screen: "' + short(text) + '"');
+    const card = box(el);
+    if (card) {
+      const c = card.getBoundingClientRect();
+      if (r.right > c.right + 0.5 || r.left < c.left - 0.5) problems.push('text overflows its card: "' + short(text) + '"');
+    }
+    const clipped = cs.overflow !== 'visible' && cs.textOverflow !== 'ellipsis' && !/-webkit-box/.test(cs.display);
+    if (clipped && (el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 2)) problems.push('text cut off: "' + short(text) + '"');
+    // a short label (name, title, tag) wrapping with one character left on the last line
+    const full = (el.innerText || '').trim();
+    if (full.length > 1 && full.length <= 40 && el.children.length <= 3 && cs.whiteSpace !== 'nowrap') {
+      const range = doc.createRange();
+      const nodes = [];
+      const walker = doc.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+      for (let n = walker.nextNode(); n; n = walker.nextNode()) if (n.nodeValue.trim()) nodes.push(n);
+      const chars = [];
+      nodes.forEach((n) => {
+        for (let i = 0; i < n.nodeValue.length; i++) if (n.nodeValue[i].trim()) chars.push([n, i]);
+      });
+      if (chars.length > 2) {
+        const top = (c) => {
+          range.setStart(c[0], c[1]);
+          range.setEnd(c[0], c[1] + 1);
+          const rr = range.getBoundingClientRect();
+          return rr.top + rr.height / 2;
+        };
+        const last = top(chars[chars.length - 1]);
+        const prev = top(chars[chars.length - 2]);
+        if (last - prev > 4 && !el.querySelector('[data-pv-tap]')) problems.push('one character alone on the last line: "' + short(full) + '"');
+      }
+    }
+  });
+
+  // 4. tap targets at least 44 × 44 px
+  all
+    .filter((el) => el.hasAttribute('data-pv-tap') && visible(el))
+    .forEach((el) => {
+      const r = el.getBoundingClientRect();
+      if (r.height < MIN_TAP - 0.5 || r.width < MIN_TAP - 0.5) {
+        problems.push('tap target ' + Math.round(r.width) + '×' + Math.round(r.height) + 'px < ' + MIN_TAP + 'px: "' + short(el.innerText || el.textContent || el.tagName) + '"');
+      }
+    });
+
+  // 5. nothing wider than the screen
+  if (doc.documentElement.scrollWidth > win.innerWidth + 1) problems.push('page wider than the screen: ' + doc.documentElement.scrollWidth + 'px');
+
+  return Array.from(new Set(problems));
+}
+
+module.exports = { layoutChecks };

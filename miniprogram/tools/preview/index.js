@@ -1,0 +1,160 @@
+#!/usr/bin/env node
+/**
+ * `npm run preview`: renders every screen (tools/preview/screens.js) with the pages' own code,
+ * frames it at 375×812 and screenshots it in headless Chromium (Debian's /usr/bin/chromium, never a
+ * downloaded browser), runs the layout checks, and writes
+ * test-artifacts/miniprogram/<screen>.png (+ <screen>-end.png scrolled to the end when the page is
+ * taller than the screen), index.html (contact sheet) and report.json.
+ *
+ *   node tools/preview                 replay the recorded fixtures (test/fixtures/api)
+ *   node tools/preview --only a,b      just these screens
+ *   node tools/preview --record URL    run against the demo backend at URL and save what it answers
+ * Exit status 1 when a screen has a problem.
+ */
+const fs = require('fs');
+const path = require('path');
+const { renderScreen } = require('./render');
+const fixtures = require('./fixtures');
+const { frameHtml, chromeTexts, W, H } = require('./frame');
+const { layoutChecks } = require('./checks');
+const { SCREENS, ROLES } = require('./screens');
+
+const ROOT = path.resolve(__dirname, '../..');
+const DEFAULT_OUT = path.resolve(ROOT, '../test-artifacts/miniprogram');
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+function esc(s) {
+  return String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+async function launch() {
+  const { chromium } = require('playwright-core');
+  return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--font-render-hinting=none'] });
+}
+
+/** Puts a framed screen in the browser page; returns the page's own frame. */
+async function show(page, html) {
+  await page.setContent(html, { waitUntil: 'load' });
+  const handle = await page.$('#pv-page');
+  const frame = await handle.contentFrame();
+  await frame.waitForLoadState('load');
+  await frame.evaluate(() => document.fonts && document.fonts.ready);
+  return frame;
+}
+
+/**
+ * Renders, screenshots and checks `screens`. opts: {outDir, record (backend URL), fixtures
+ * ({role: fx}), browser, render (screen → rendered, for tests)}. Returns [{name, title, problems, files}].
+ */
+async function run(screens, opts) {
+  const o = opts || {};
+  const outDir = o.outDir || DEFAULT_OUT;
+  fs.mkdirSync(outDir, { recursive: true });
+  const store = o.fixtures || (o.record ? {} : fixtures.loadAll());
+  const results = [];
+  const rendered = [];
+  for (const screen of screens) {
+    const problems = [];
+    const role = ROLES[screen.role] || { openid: screen.openid || 'preview-' + screen.role };
+    const fx = store[screen.role] || (store[screen.role] = { role: screen.role, openid: role.openid, responses: {} });
+    const full = Object.assign({}, screen, { openid: role.openid });
+    let out = null;
+    try {
+      if (typeof full.query === 'function') full.query = full.query(fixtures.orders(fx));
+      const transport = o.record ? fixtures.record(fx, o.record, full) : fixtures.replay(fx, full, problems);
+      out = o.render ? await o.render(full) : await renderScreen(full, transport);
+    } catch (e) {
+      problems.push('render failed: ' + ((e && e.stack) || e).toString().split('\n').slice(0, 3).join(' | '));
+    }
+    rendered.push({ screen: full, out, problems });
+  }
+  if (o.record) Object.values(store).forEach((fx) => fixtures.save(fx));
+
+  const browser = o.browser || (await launch());
+  try {
+    const context = await browser.newContext({ viewport: { width: W, height: H }, deviceScaleFactor: 2 });
+    const page = await context.newPage();
+    for (const r of rendered) {
+      const files = [];
+      if (r.out) {
+        const frame = await show(page, frameHtml(r.screen, r.out));
+        const found = await frame.evaluate(layoutChecks, { chromeTexts: chromeTexts(r.screen, r.out), minTap: 44 });
+        r.problems.push(...found);
+        const name = r.screen.name + '.png';
+        await page.screenshot({ path: path.join(outDir, name), clip: { x: 0, y: 0, width: W, height: H } });
+        files.push(name);
+        const scrolls = await frame.evaluate(() => {
+          const max = document.documentElement.scrollHeight - window.innerHeight;
+          window.scrollTo(0, max);
+          return max > 1;
+        });
+        if (scrolls) {
+          const end = r.screen.name + '-end.png';
+          await page.screenshot({ path: path.join(outDir, end), clip: { x: 0, y: 0, width: W, height: H } });
+          files.push(end);
+        }
+      }
+      results.push({ name: r.screen.name, title: r.screen.title || r.screen.name, role: r.screen.role, page: r.screen.page, problems: r.problems, files });
+    }
+    await context.close();
+  } finally {
+    if (!o.browser) await browser.close();
+  }
+  writeSheet(outDir, results);
+  return results;
+}
+
+function writeSheet(outDir, results) {
+  const bad = results.filter((r) => r.problems.length);
+  const cards = results
+    .map((r) => {
+      const roleText = (ROLES[r.role] && ROLES[r.role].text) || r.role;
+      const imgs = r.files.map((f) => `<a href="${esc(f)}"><img src="${esc(f)}" loading="lazy" alt="${esc(f)}"></a>`).join('');
+      const probs = r.problems.length ? `<ul class="bad">${r.problems.map((p) => `<li>${esc(p)}</li>`).join('')}</ul>` : '';
+      return `<figure id="${esc(r.name)}"><figcaption><b>${esc(r.title)}</b><br><span>${esc(roleText)} · ${esc(r.page)}</span><br><code>${esc(r.name)}.png</code></figcaption><div class="shots">${imgs}</div>${probs}</figure>`;
+    })
+    .join('\n');
+  const pages = new Set(results.map((r) => r.page)).size;
+  const shots = results.reduce((n, r) => n + r.files.length, 0);
+  const html = `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>同心小程序 · 页面预览</title><style>
+body{font-family:-apple-system,"PingFang SC","Noto Sans CJK SC",sans-serif;margin:24px;background:#f0f0f2;color:#222}
+h1{font-size:20px}.sum{color:#555}.sheet{display:flex;flex-wrap:wrap;gap:20px}
+figure{margin:0;background:#fff;border-radius:8px;padding:10px;box-shadow:0 1px 4px rgba(0,0,0,.08)}
+figcaption{font-size:13px;margin-bottom:8px}figcaption span{color:#777}code{color:#999;font-size:11px}
+.shots{display:flex;gap:8px}.shots img{width:188px;border:1px solid #ddd;border-radius:6px}
+.bad{color:#c8161d;font-size:12px;max-width:390px;padding-left:16px}
+</style></head><body><h1>同心小程序 · 页面预览（375×812）</h1>
+<p class="sum">${pages} 个页面 · ${results.length} 个状态 · ${shots} 张截图 · ${bad.length ? `<b style="color:#c8161d">${bad.length} 个状态有版式问题</b>` : '版式检查全部通过'}</p>
+<div class="sheet">${cards}</div></body></html>`;
+  fs.writeFileSync(path.join(outDir, 'index.html'), html);
+  fs.writeFileSync(path.join(outDir, 'report.json'), JSON.stringify({ pages, screens: results.length, screenshots: shots, results }, null, 1));
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  const opt = (name) => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const only = opt('--only');
+  const screens = only ? SCREENS.filter((s) => only.split(',').indexOf(s.name) >= 0) : SCREENS;
+  const started = Date.now();
+  const results = await run(screens, { record: opt('--record'), outDir: opt('--out') });
+  const bad = results.filter((r) => r.problems.length);
+  bad.forEach((r) => {
+    console.log('✗ ' + r.name);
+    r.problems.forEach((p) => console.log('    ' + p));
+  });
+  const shots = results.reduce((n, r) => n + r.files.length, 0);
+  console.log(`${results.length} screens, ${shots} screenshots, ${bad.length} with problems, ${((Date.now() - started) / 1000).toFixed(1)} s → ${opt('--out') || DEFAULT_OUT}`);
+  process.exit(bad.length ? 1 : 0);
+}
+
+if (require.main === module) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(2);
+  });
+}
+
+module.exports = { run, launch, show, DEFAULT_OUT };

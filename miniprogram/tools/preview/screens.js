@@ -1,0 +1,136 @@
+/**
+ * Every page of app.json and its key states: each role, each order status, empty, loading error,
+ * logged out. A screen = {name, title, role, page, query?, fail?, storage?, actions?}.
+ * `query` may be a function of the role's recorded orders (to open an order in a given status).
+ */
+const ROLES = {
+  resident: { openid: 'demo-resident-1', text: '群众 林阿姨' },
+  resident2: { openid: 'demo-resident-2', text: '群众 郑大爷' },
+  resident3: { openid: 'demo-resident-3', text: '群众 何女士' },
+  resident4: { openid: 'demo-resident-4', text: '群众 马先生' },
+  newcomer: { openid: 'preview-newcomer', text: '新用户（无数据）' },
+  member: { openid: 'demo-member-1', text: '队员 王建国' },
+  member3: { openid: 'demo-member-3', text: '队员 张伟' },
+  member4: { openid: 'demo-member-4', text: '队员 刘芳' },
+  secretary: { openid: 'demo-secretary-1', text: '支部书记' }
+};
+
+const LOGGED_OUT = { tx_logged_out: true };
+
+function tap(key) {
+  return { currentTarget: { dataset: { key } }, target: { dataset: { key } }, detail: {} };
+}
+
+function byStatus(status) {
+  return (orders) => {
+    const o = orders.find((x) => x.status === status);
+    if (!o) throw new Error('no recorded order in status ' + status);
+    return { id: o.id };
+  };
+}
+
+const SCREENS = [
+  // 群众
+  { name: 'resident-index', title: '首页 · 群众', role: 'resident', page: 'pages/index/index' },
+  { name: 'resident-orders', title: '我的工单 · 全部', role: 'resident', page: 'pages/orders/orders' },
+  { name: 'resident-orders-closed', title: '我的工单 · 已完成', role: 'resident', page: 'pages/orders/orders', query: { status: 'closed' } },
+  { name: 'resident-order-submitted', title: '工单详情 · 待派单（群众）', role: 'resident', page: 'pages/order-detail/order-detail', query: byStatus('submitted') },
+  { name: 'resident-order-in_service', title: '工单详情 · 服务中（群众）', role: 'resident', page: 'pages/order-detail/order-detail', query: byStatus('in_service') },
+  { name: 'resident-order-closed', title: '工单详情 · 已完成（群众）', role: 'resident', page: 'pages/order-detail/order-detail', query: byStatus('closed') },
+  { name: 'resident2-orders', title: '我的工单 · 郑大爷', role: 'resident2', page: 'pages/orders/orders' },
+  { name: 'resident2-order-completed', title: '工单详情 · 待确认（确认并评价）', role: 'resident2', page: 'pages/order-detail/order-detail', query: byStatus('completed') },
+  { name: 'resident2-order-cancelled', title: '工单详情 · 已取消', role: 'resident2', page: 'pages/order-detail/order-detail', query: byStatus('cancelled') },
+  { name: 'resident3-orders', title: '我的工单 · 何女士', role: 'resident3', page: 'pages/orders/orders' },
+  { name: 'resident3-order-dispatched', title: '工单详情 · 待接单（群众）', role: 'resident3', page: 'pages/order-detail/order-detail', query: byStatus('dispatched') },
+  { name: 'resident4-orders', title: '我的工单 · 马先生', role: 'resident4', page: 'pages/orders/orders' },
+  { name: 'resident4-order-accepted', title: '工单详情 · 已接单（群众）', role: 'resident4', page: 'pages/order-detail/order-detail', query: byStatus('accepted') },
+  { name: 'resident-order-create', title: '我要点单', role: 'resident', page: 'pages/order-create/order-create' },
+  {
+    name: 'resident-order-create-errors',
+    title: '我要点单 · 未填写就提交',
+    role: 'resident',
+    page: 'pages/order-create/order-create',
+    storage: { tx_last_order_org: '' },
+    actions: (inst) => inst.onSubmit()
+  },
+  { name: 'resident-org-select', title: '选择服务社区', role: 'resident', page: 'pages/org-select/org-select', query: { types: 'community,branch', title: '选择服务社区' } },
+  { name: 'resident-notifications', title: '消息通知 · 群众', role: 'resident', page: 'pages/notifications/index' },
+  { name: 'resident-notifications-unread', title: '消息通知 · 未读', role: 'resident', page: 'pages/notifications/index', actions: (inst) => inst.onTab(tap('unread')) },
+  { name: 'resident-profile', title: '我的 · 群众', role: 'resident', page: 'pages/profile/profile' },
+  { name: 'resident-register-rejected', title: '队员报到 · 上次未通过（预填）', role: 'resident', page: 'pkg-member/pages/register/register' },
+  { name: 'privacy', title: '用户隐私保护指引', role: 'resident', page: 'pages/privacy/privacy' },
+
+  // 新用户：空状态
+  { name: 'newcomer-index', title: '首页 · 新用户', role: 'newcomer', page: 'pages/index/index' },
+  { name: 'newcomer-orders-empty', title: '我的工单 · 空', role: 'newcomer', page: 'pages/orders/orders' },
+  { name: 'newcomer-notifications-empty', title: '消息通知 · 空', role: 'newcomer', page: 'pages/notifications/index' },
+  { name: 'newcomer-profile', title: '我的 · 未绑定手机号', role: 'newcomer', page: 'pages/profile/profile' },
+  { name: 'newcomer-register', title: '队员报到 · 新表单', role: 'newcomer', page: 'pkg-member/pages/register/register' },
+
+  // 未登录 / 加载失败
+  { name: 'loggedout-index', title: '首页 · 未登录', role: 'newcomer', page: 'pages/index/index', storage: LOGGED_OUT },
+  { name: 'loggedout-profile', title: '我的 · 未登录', role: 'newcomer', page: 'pages/profile/profile', storage: LOGGED_OUT },
+  { name: 'loggedout-notifications', title: '消息通知 · 未登录', role: 'newcomer', page: 'pages/notifications/index', storage: LOGGED_OUT },
+  { name: 'error-index', title: '首页 · 加载失败', role: 'resident', page: 'pages/index/index', fail: ['GET /api/v1/service-categories', 'GET /api/v1/orders'] },
+  { name: 'error-orders', title: '我的工单 · 加载失败', role: 'resident', page: 'pages/orders/orders', fail: ['GET /api/v1/orders'] },
+  { name: 'error-order-detail', title: '工单详情 · 加载失败', role: 'resident', page: 'pages/order-detail/order-detail', query: byStatus('closed'), fail: ['GET /api/v1/orders/'] },
+  { name: 'error-notifications', title: '消息通知 · 加载失败', role: 'resident', page: 'pages/notifications/index', fail: ['GET /api/v1/notifications?'] },
+  { name: 'error-task-hall', title: '任务大厅 · 加载失败', role: 'member', page: 'pkg-member/pages/task-hall/task-hall', fail: ['GET /api/v1/task-hall'] },
+  { name: 'error-points', title: '我的积分 · 加载失败', role: 'member', page: 'pkg-member/pages/points/points', fail: ['GET /api/v1/me/points', 'GET /api/v1/me/ledger'] },
+  { name: 'error-dispatch', title: '派单台 · 加载失败', role: 'secretary', page: 'pkg-secretary/pages/dispatch/dispatch', fail: ['GET /api/v1/orders'] },
+
+  // 队员
+  { name: 'member-index', title: '首页 · 队员', role: 'member', page: 'pages/index/index' },
+  { name: 'member-profile', title: '我的 · 队员', role: 'member', page: 'pages/profile/profile' },
+  { name: 'member-my-tasks', title: '我的任务 · 打开时', role: 'member', page: 'pkg-member/pages/my-tasks/my-tasks' },
+  { name: 'member-my-tasks-closed', title: '我的任务 · 已完成', role: 'member', page: 'pkg-member/pages/my-tasks/my-tasks', query: { status: 'closed' } },
+  { name: 'member-task-hall', title: '任务大厅', role: 'member', page: 'pkg-member/pages/task-hall/task-hall' },
+  { name: 'member-order-in_service', title: '工单详情 · 服务中（队员）', role: 'member', page: 'pages/order-detail/order-detail', query: byStatus('in_service') },
+  { name: 'member-task-complete', title: '完成服务', role: 'member', page: 'pkg-member/pages/task-complete/task-complete', query: byStatus('in_service') },
+  { name: 'member-points', title: '我的积分 · 明细', role: 'member', page: 'pkg-member/pages/points/points' },
+  { name: 'member-points-board', title: '我的积分 · 党员之星', role: 'member', page: 'pkg-member/pages/points/points', actions: (inst) => inst.onView(tap('board')) },
+  { name: 'member-notifications', title: '消息通知 · 队员', role: 'member', page: 'pages/notifications/index' },
+  { name: 'member-register-already', title: '队员报到 · 已是队员', role: 'member', page: 'pkg-member/pages/register/register' },
+  { name: 'member3-my-tasks', title: '我的任务 · 待接单', role: 'member3', page: 'pkg-member/pages/my-tasks/my-tasks' },
+  { name: 'member3-order-dispatched', title: '工单详情 · 待接单（队员）', role: 'member3', page: 'pages/order-detail/order-detail', query: byStatus('dispatched') },
+  { name: 'member4-my-tasks', title: '我的任务 · 已接单', role: 'member4', page: 'pkg-member/pages/my-tasks/my-tasks' },
+  { name: 'member4-order-accepted', title: '工单详情 · 已接单（队员）', role: 'member4', page: 'pages/order-detail/order-detail', query: byStatus('accepted') },
+
+  // 支部书记
+  { name: 'secretary-index', title: '首页 · 支部书记', role: 'secretary', page: 'pages/index/index' },
+  { name: 'secretary-profile', title: '我的 · 支部书记', role: 'secretary', page: 'pages/profile/profile' },
+  { name: 'secretary-dispatch', title: '派单台 · 待派单', role: 'secretary', page: 'pkg-secretary/pages/dispatch/dispatch' },
+  { name: 'secretary-dispatch-dispatched', title: '派单台 · 待接单', role: 'secretary', page: 'pkg-secretary/pages/dispatch/dispatch', actions: (inst) => inst.onTab(tap('dispatched')) },
+  { name: 'secretary-dispatch-accepted', title: '派单台 · 已接单', role: 'secretary', page: 'pkg-secretary/pages/dispatch/dispatch', actions: (inst) => inst.onTab(tap('accepted')) },
+  { name: 'secretary-dispatch-in_service', title: '派单台 · 服务中', role: 'secretary', page: 'pkg-secretary/pages/dispatch/dispatch', actions: (inst) => inst.onTab(tap('in_service')) },
+  { name: 'secretary-dispatch-detail', title: '派单（推荐队员）', role: 'secretary', page: 'pkg-secretary/pages/dispatch-detail/dispatch-detail', query: byStatus('submitted') },
+  {
+    name: 'secretary-dispatch-detail-selected',
+    title: '派单 · 已选 1 人',
+    role: 'secretary',
+    page: 'pkg-secretary/pages/dispatch-detail/dispatch-detail',
+    query: byStatus('submitted'),
+    actions: (inst) => inst.onToggle({ currentTarget: { dataset: { index: 0 } }, detail: {} })
+  },
+  {
+    name: 'secretary-dispatch-detail-hall',
+    title: '派单 · 发布到任务大厅',
+    role: 'secretary',
+    page: 'pkg-secretary/pages/dispatch-detail/dispatch-detail',
+    query: byStatus('submitted'),
+    actions: (inst) => inst.onMode(tap('hall'))
+  },
+  { name: 'secretary-order-submitted', title: '工单详情 · 待派单（书记）', role: 'secretary', page: 'pages/order-detail/order-detail', query: byStatus('submitted') },
+  { name: 'secretary-order-closed', title: '工单详情 · 已完成（书记）', role: 'secretary', page: 'pages/order-detail/order-detail', query: byStatus('closed') },
+  { name: 'secretary-registrations', title: '队员报到审核 · 待审核', role: 'secretary', page: 'pkg-secretary/pages/registrations/registrations' },
+  {
+    name: 'secretary-registrations-rejected',
+    title: '队员报到审核 · 未通过',
+    role: 'secretary',
+    page: 'pkg-secretary/pages/registrations/registrations',
+    actions: (inst) => inst.onTab(tap('rejected'))
+  },
+  { name: 'secretary-notifications', title: '消息通知 · 支部书记', role: 'secretary', page: 'pages/notifications/index' }
+];
+
+module.exports = { SCREENS, ROLES, tap };
