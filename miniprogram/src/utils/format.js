@@ -1,4 +1,7 @@
-/** Labels and date helpers shared by pages and components. */
+/**
+ * Labels and date helpers shared by pages and components. The one table of order and registration
+ * statuses (name + tag colour) and the status tabs each role sees are defined here and nowhere else.
+ */
 
 const ORDER_STATUS = {
   submitted: { text: '待派单', tone: 'warning' },
@@ -12,10 +15,36 @@ const ORDER_STATUS = {
 };
 
 const REGISTRATION_STATUS = {
-  pending: { text: '审核中', tone: 'warning' },
+  pending: { text: '待审核', tone: 'warning' },
   approved: { text: '已通过', tone: 'success' },
   rejected: { text: '未通过', tone: 'muted' }
 };
+
+/** The status tabs of each list, in the order a person works through them ('' = 全部). */
+const ORDER_TABS = {
+  mine: ['', 'submitted', 'dispatched', 'accepted', 'in_service', 'completed', 'closed'],
+  // orders dispatched to a member by name wait in the task hall until one of them takes it
+  assigned: ['accepted', 'in_service', 'completed', 'closed'],
+  org: ['submitted', 'dispatched', 'accepted', 'in_service']
+};
+const REGISTRATION_TABS = ['pending', 'approved', 'rejected'];
+
+/** [{key, text}] for a list's tabs, named from the status table. */
+function statusTabs(keys, table) {
+  const t = table || ORDER_STATUS;
+  return keys.map((key) => ({ key, text: key ? t[key].text : '全部' }));
+}
+
+function orderTabs(scope) {
+  return statusTabs(ORDER_TABS[scope]);
+}
+
+function registrationTabs() {
+  return statusTabs(REGISTRATION_TABS, REGISTRATION_STATUS);
+}
+
+/** Statuses in which an order still has a due time that matters. */
+const OPEN_FOR_VOLUNTEER = ['dispatched', 'accepted', 'in_service'];
 
 const ACTION_TEXT = {
   create: '提交需求',
@@ -115,6 +144,18 @@ function formatDelta(n) {
   return v > 0 ? '+' + v : String(v);
 }
 
+/** A list of names the way the pages write it: 家电维修、电工 */
+function joinNames(list) {
+  return Array.isArray(list) ? list.filter(Boolean).join('、') : list ? String(list) : '';
+}
+
+/** A count for a badge: '' for none, '99+' above 99 or when there are more than were counted. */
+function countText(n, more) {
+  const v = Number(n) || 0;
+  if (v <= 0) return '';
+  return v > 99 || more ? (v > 99 ? '99+' : v + '+') : String(v);
+}
+
 function isManager(user) {
   return !!user && (user.role === 'secretary' || user.role === 'admin');
 }
@@ -126,6 +167,13 @@ function isMember(user) {
 module.exports = {
   ORDER_STATUS,
   REGISTRATION_STATUS,
+  ORDER_TABS,
+  OPEN_FOR_VOLUNTEER,
+  statusTabs,
+  orderTabs,
+  registrationTabs,
+  joinNames,
+  countText,
   PARTY_STATUSES,
   ROLE_TEXT,
   statusInfo,

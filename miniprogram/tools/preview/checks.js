@@ -85,7 +85,9 @@ function layoutChecks(opts) {
       const c = card.getBoundingClientRect();
       if (r.right > c.right + 0.5 || r.left < c.left - 0.5) problems.push('text overflows its card: "' + short(text) + '"');
     }
-    const clipped = cs.overflow !== 'visible' && cs.textOverflow !== 'ellipsis' && !/-webkit-box/.test(cs.display);
+    // cut on purpose: an ellipsis, or a line clamp (which ends in one)
+    const clamped = (cs.webkitLineClamp && cs.webkitLineClamp !== 'none') || /-webkit-box/.test(cs.display);
+    const clipped = cs.overflow !== 'visible' && cs.textOverflow !== 'ellipsis' && !clamped && !(el.parentElement && getComputedStyle(el.parentElement).webkitLineClamp !== 'none');
     if (clipped && (el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 2)) problems.push('text cut off: "' + short(text) + '"');
     // a short label (name, title, tag) wrapping with one character left on the last line
     const full = (el.innerText || '').trim();

@@ -48,6 +48,14 @@ function save(fx) {
   fs.writeFileSync(path.join(DIR, fx.role + '.json'), JSON.stringify({ role: fx.role, openid: fx.openid, responses: sorted }, null, 1) + '\n');
 }
 
+// a page may write in passing (e.g. marking messages read): the preview answers without sending it,
+// so that every screen sees the recorded state
+const WRITE_OK = { status: 200, body: {} };
+
+function isWrite(req) {
+  return req.method !== 'GET' && !/\/auth\/wechat-login$/.test(new URL(req.url, 'http://x').pathname);
+}
+
 const UNAVAILABLE = { error: { code: 'service_unavailable', message: '服务暂不可用，请稍后重试' } };
 
 /**
@@ -60,6 +68,7 @@ function replay(fx, screen, problems) {
     const failing = (screen.fail || []).some((p) => key.startsWith(p));
     if (failing) return delay({ status: 503, body: UNAVAILABLE });
     const hit = fx.responses[key];
+    if (!hit && isWrite(req)) return delay(WRITE_OK);
     if (!hit) {
       problems.push('no recorded answer for ' + key + ' (refresh the fixtures: npm run preview:record)');
       return delay({ status: 404, body: { error: { code: 'not_recorded', message: '内容不存在或已被删除' } } });
@@ -78,6 +87,7 @@ function record(fx, base, screen) {
     new Promise((resolve, reject) => {
       const key = keyFor(req.method, req.url);
       if ((screen.fail || []).some((p) => key.startsWith(p))) return resolve({ status: 503, body: UNAVAILABLE });
+      if (isWrite(req)) return resolve(WRITE_OK);
       const u = new URL(req.url);
       const target = new URL(u.pathname + u.search, base);
       const body = req.data === undefined ? null : JSON.stringify(req.data);

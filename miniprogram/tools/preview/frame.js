@@ -51,6 +51,9 @@ wx-button { position: relative; display: block; margin-left: auto; margin-right:
   overflow: hidden; color: #000; background-color: #F8F8F8; cursor: pointer; }
 wx-button::after { content: " "; width: 200%; height: 200%; position: absolute; top: 0; left: 0; border: 1px solid rgba(0,0,0,.2);
   transform: scale(.5); transform-origin: 0 0; box-sizing: border-box; border-radius: 10px; }
+/* "style": "v2" (app.json): a button is 184 px wide and bold unless the page says otherwise */
+wx-button:not([size=mini]) { width: 184px; margin-left: auto; margin-right: auto; }
+wx-button { font-weight: 700; }
 wx-button[disabled] { opacity: .6; }
 wx-button[data-pv-loading]::before { content: ""; display: inline-block; width: 1em; height: 1em; margin-right: .4em; vertical-align: -0.15em;
   border: 2px solid currentColor; border-right-color: transparent; border-radius: 50%; }

@@ -166,8 +166,13 @@ def main() -> int:
             TONGXIN_JOBS_NOTIFIER_SECONDS="0.5",
             TONGXIN_LOG_LEVEL="WARNING",
         )
+        log = open(Path(tmp) / "server.log", "wb")  # noqa: SIM115 - closed below
         server = subprocess.Popen(
-            [sys.executable, "-m", "server", "serve", "--demo"], cwd=ROOT, env=env
+            [sys.executable, "-m", "server", "serve", "--demo"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         base = f"http://127.0.0.1:{port}"
         try:
@@ -179,6 +184,8 @@ def main() -> int:
                 except OSError:
                     time.sleep(0.2)
             else:
+                log.flush()
+                sys.stderr.write((Path(tmp) / "server.log").read_text(errors="replace"))
                 raise SystemExit("the demo backend did not start")
             api = Api(base)
             prepare(api)
@@ -196,6 +203,7 @@ def main() -> int:
                 server.wait(15)
             except subprocess.TimeoutExpired:
                 server.kill()
+            log.close()
             wechat.stop()
 
 

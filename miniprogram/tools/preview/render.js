@@ -40,7 +40,7 @@ function pageShim() {
       else if (k === 'data') Object.assign(data, JSON.parse(JSON.stringify(opts.data || {})));
     });
     methods.getOpenerEventChannel = () => ({ emit() {}, on() {} });
-    global.Component({ data, methods });
+    global.Component({ data, methods, behaviors: opts.behaviors || [] });
   };
 }
 
@@ -130,7 +130,7 @@ async function renderScreen(screen, transport) {
   comp.attach(host);
   const inst = comp.instance;
   inst.route = screen.page;
-  await inst.onLoad(Object.assign({}, screen.query || {}));
+  if (inst.onLoad) await inst.onLoad(Object.assign({}, screen.query || {}));
   if (inst.onShow) await inst.onShow();
   await settle(wx);
   if (screen.actions) {

@@ -91,9 +91,10 @@ const SCREENS = [
   { name: 'member-points-board', title: '我的积分 · 党员之星', role: 'member', page: 'pkg-member/pages/points/points', actions: (inst) => inst.onView(tap('board')) },
   { name: 'member-notifications', title: '消息通知 · 队员', role: 'member', page: 'pages/notifications/index' },
   { name: 'member-register-already', title: '队员报到 · 已是队员', role: 'member', page: 'pkg-member/pages/register/register' },
-  { name: 'member3-my-tasks', title: '我的任务 · 待接单', role: 'member3', page: 'pkg-member/pages/my-tasks/my-tasks' },
+  { name: 'member3-my-tasks', title: '我的任务 · 没有在办的', role: 'member3', page: 'pkg-member/pages/my-tasks/my-tasks' },
+  { name: 'member3-task-hall', title: '任务大厅 · 点名派给我的', role: 'member3', page: 'pkg-member/pages/task-hall/task-hall' },
   { name: 'member3-order-dispatched', title: '工单详情 · 待接单（队员）', role: 'member3', page: 'pages/order-detail/order-detail', query: byStatus('dispatched') },
-  { name: 'member4-my-tasks', title: '我的任务 · 已接单', role: 'member4', page: 'pkg-member/pages/my-tasks/my-tasks' },
+  { name: 'member4-my-tasks', title: '我的任务 · 已接单（待开始）', role: 'member4', page: 'pkg-member/pages/my-tasks/my-tasks' },
   { name: 'member4-order-accepted', title: '工单详情 · 已接单（队员）', role: 'member4', page: 'pages/order-detail/order-detail', query: byStatus('accepted') },
 
   // 支部书记
@@ -121,7 +122,7 @@ const SCREENS = [
     actions: (inst) => inst.onMode(tap('hall'))
   },
   { name: 'secretary-order-submitted', title: '工单详情 · 待派单（书记）', role: 'secretary', page: 'pages/order-detail/order-detail', query: byStatus('submitted') },
-  { name: 'secretary-order-closed', title: '工单详情 · 已完成（书记）', role: 'secretary', page: 'pages/order-detail/order-detail', query: byStatus('closed') },
+  { name: 'secretary-order-in_service', title: '工单详情 · 服务中（书记）', role: 'secretary', page: 'pages/order-detail/order-detail', query: byStatus('in_service') },
   { name: 'secretary-registrations', title: '队员报到审核 · 待审核', role: 'secretary', page: 'pkg-secretary/pages/registrations/registrations' },
   {
     name: 'secretary-registrations-rejected',

@@ -1,14 +1,36 @@
 const categoriesService = require('../../services/categories');
 const ordersService = require('../../services/orders');
-const { isManager, isMember, ROLE_TEXT } = require('../../utils/format');
+const registrationsService = require('../../services/registrations');
+const { isManager, isMember, ROLE_TEXT, countText } = require('../../utils/format');
 const badge = require('../../utils/badge');
 
 const RECENT_LIMIT = 5;
+// the shortcuts' counts: one page of what waits (the API's largest page), "99+" beyond
+const PENDING_LIMIT = 100;
+
+/** 「王建国 · 志愿队员」 and the organisation below it, without saying a thing twice. */
+function bannerLines(user) {
+  if (!user) return { who: '', org: '' };
+  const name = user.name || '您好';
+  const role = ROLE_TEXT[user.role] || '';
+  const who = role && name.indexOf(role) < 0 ? name + ' · ' + role : name;
+  const org = user.org_name && name.indexOf(user.org_name) < 0 ? user.org_name : '';
+  return { who, org };
+}
+
+function pendingText(res) {
+  const items = (res && res.items) || [];
+  return countText(items.length, res && res.next_offset !== undefined && res.next_offset !== null);
+}
 
 Page({
   data: {
     user: null,
     roleText: '',
+    bannerWho: '',
+    bannerOrg: '',
+    pendingDispatch: '',
+    pendingReview: '',
     member: false,
     manager: false,
     needLogin: false,
@@ -28,7 +50,10 @@ Page({
   onShow() {
     const user = getApp().globalData.user;
     if (user) this.applyUser(user);
-    if (this.loadedOnce) this.loadRecent();
+    if (this.loadedOnce) {
+      this.loadRecent();
+      this.loadPending();
+    }
     this.refreshUnread();
   },
 
@@ -43,8 +68,11 @@ Page({
   },
 
   applyUser(user) {
+    const lines = bannerLines(user);
     this.setData({
       user,
+      bannerWho: lines.who,
+      bannerOrg: lines.org,
       roleText: user ? ROLE_TEXT[user.role] || '' : '',
       member: isMember(user),
       manager: isManager(user),
@@ -60,8 +88,18 @@ Page({
       this.setData({ needLogin: true, categoriesLoading: false, recentLoading: false });
       return;
     }
-    await Promise.all([this.loadCategories(), this.loadRecent(), this.refreshUnread()]);
+    await Promise.all([this.loadCategories(), this.loadRecent(), this.refreshUnread(), this.loadPending()]);
     this.loadedOnce = true;
+  },
+
+  /** What waits for a secretary: orders to dispatch, registrations to review (on the shortcuts). */
+  async loadPending() {
+    if (!this.data.manager) return;
+    const [orders, regs] = await Promise.all([
+      ordersService.listOrders({ scope: 'org', status: 'submitted', offset: 0, limit: PENDING_LIMIT }).catch(() => null),
+      registrationsService.listRegistrations({ status: 'pending', offset: 0, limit: PENDING_LIMIT }).catch(() => null)
+    ]);
+    this.setData({ pendingDispatch: pendingText(orders), pendingReview: pendingText(regs) });
   },
 
   async loadCategories() {

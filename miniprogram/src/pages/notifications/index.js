@@ -4,9 +4,11 @@
  * Tapping a message marks it read and opens its order when it refers to one.
  */
 const notificationsService = require('../../services/notifications');
+const ordersService = require('../../services/orders');
 const { ListController, emptyList } = require('../../utils/list');
-const { formatDateTime } = require('../../utils/format');
+const { formatDateTime, isManager, isMember } = require('../../utils/format');
 const badge = require('../../utils/badge');
+const tasksService = require('../../services/tasks');
 const { toast } = require('../../utils/ui');
 
 const TABS = [
@@ -14,13 +16,35 @@ const TABS = [
   { key: 'unread', text: '未读' }
 ];
 
+/**
+ * Messages that ask for an action, and the list of orders on which that action is still open:
+ * a message whose order is no longer in that list has been dealt with (confirmed and rated,
+ * accepted by someone, dispatched) and reads as done.
+ */
+const ACTIONS = {
+  order_completed: { scope: 'mine', status: 'completed' },
+  order_dispatched: { scope: 'assigned', status: 'dispatched', hall: true },
+  order_submitted: { scope: 'org', status: 'submitted' },
+  order_returned: { scope: 'org', status: 'submitted' },
+  order_escalated: { scope: 'org', status: 'submitted' }
+};
+const OPEN_LIMIT = 100;
+
 function decorate(n) {
   return Object.assign({}, n, {
     read: !!n.read,
+    done: false,
     timeText: formatDateTime(n.created_at),
     hasOrder: !!n.order_id,
     expanded: false
   });
+}
+
+/** The scopes whose open orders this person can be asked about. */
+function scopesFor(user) {
+  if (isManager(user)) return ['mine', 'org'];
+  if (isMember(user)) return ['mine', 'assigned'];
+  return ['mine'];
 }
 
 Page({
@@ -64,7 +88,63 @@ Page({
 
   reload() {
     this.movedDown = 0;
-    return Promise.all([this.list.refresh(), this.refreshCount()]);
+    return Promise.all([this.list.refresh(), this.refreshCount(), this.loadOpen()]).then(() => this.markDone());
+  },
+
+  /** Ids of the orders on which each kind of message still waits (one small request per scope). */
+  async loadOpen() {
+    const user = getApp().globalData.user;
+    const wanted = {};
+    Object.keys(ACTIONS).forEach((k) => {
+      const a = ACTIONS[k];
+      if (scopesFor(user).indexOf(a.scope) >= 0) wanted[a.scope + ':' + a.status] = a;
+    });
+    const open = {};
+    await Promise.all(
+      Object.keys(wanted).map(async (key) => {
+        const a = wanted[key];
+        try {
+          const res = a.hall
+            ? await tasksService.listTaskHall({ offset: 0, limit: OPEN_LIMIT })
+            : await ordersService.listOrders({ scope: a.scope, status: a.status, offset: 0, limit: OPEN_LIMIT });
+          // a longer list than one page: not sure what is done, so nothing is
+          if (res.next_offset !== undefined && res.next_offset !== null) return;
+          open[key] = {};
+          (res.items || []).forEach((o) => {
+            open[key][o.id] = true;
+          });
+        } catch (e) {
+          // unknown: nothing is marked done
+        }
+      })
+    );
+    this.openOrders = open;
+  },
+
+  /** Marks the messages whose action is done: shown as 已处理, and read on the server (silently). */
+  markDone() {
+    const open = this.openOrders || {};
+    const items = this.data.list.items;
+    const done = [];
+    items.forEach((n, i) => {
+      const a = ACTIONS[n.kind];
+      const known = a && open[a.scope + ':' + a.status];
+      if (!known || !n.order_id || n.done || known[n.order_id]) return;
+      this.setData({ ['list.items[' + i + '].done']: true });
+      if (!n.read) done.push(n.id);
+    });
+    if (!done.length) return;
+    done.forEach((id) => this.setRead(id, true));
+    this.movedDown += done.length;
+    this.setData({ unread: Math.max(0, this.data.unread - done.length) });
+    return notificationsService.markRead(done).then(
+      (res) => {
+        if (res && typeof res.unread === 'number') this.setData({ unread: badge.apply(res.unread) });
+      },
+      () => {
+        // silent: the next visit tries again
+      }
+    );
   },
 
   async refreshCount() {
@@ -91,7 +171,7 @@ Page({
   loadMore() {
     this.list.rewind(this.movedDown);
     this.movedDown = 0;
-    return this.list.loadMore();
+    return Promise.resolve(this.list.loadMore()).then(() => this.markDone());
   },
 
   onRetry() {

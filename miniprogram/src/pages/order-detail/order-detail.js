@@ -1,5 +1,5 @@
 const ordersService = require('../../services/orders');
-const { formatDateTime } = require('../../utils/format');
+const { formatDateTime, OPEN_FOR_VOLUNTEER } = require('../../utils/format');
 const { confirm, prompt, toast } = require('../../utils/ui');
 const subscribe = require('../../utils/subscribe');
 
@@ -7,12 +7,24 @@ function can(order, action) {
   return !!order && Array.isArray(order.actions) && order.actions.indexOf(action) >= 0;
 }
 
-function decorate(order) {
+/**
+ * What the page shows of an order, for the person looking at it: the resident is not offered to
+ * call their own number nor shown the volunteers' due time; a member who has not taken the order
+ * sees where (community, distance) but not the address; the due time only while it still runs.
+ */
+function decorate(order, user) {
+  const me = (user && user.id) || '';
+  const owner = !!me && order.resident_id === me;
+  const candidate = can(order, 'accept') && order.assignee_id !== me;
+  const distance = order.distance_km === undefined || order.distance_km === null ? '' : '距您 ' + Number(order.distance_km).toFixed(1) + ' 公里';
   return Object.assign({}, order, {
     createdText: formatDateTime(order.created_at),
     wantedText: formatDateTime(order.wanted_at),
-    dueText: formatDateTime(order.due_at),
-    phoneCallable: !!order.contact_phone && String(order.contact_phone).indexOf('*') < 0
+    dueText: !owner && OPEN_FOR_VOLUNTEER.indexOf(order.status) >= 0 ? formatDateTime(order.due_at) : '',
+    addressHidden: candidate,
+    placeText: candidate ? [order.org_name, distance].filter(Boolean).join(' · ') : '',
+    phoneCallable: !owner && !candidate && !!order.contact_phone && String(order.contact_phone).indexOf('*') < 0,
+    owner
   });
 }
 
@@ -58,17 +70,21 @@ Page({
   },
 
   show(order) {
+    const user = getApp().globalData.user;
+    const view = decorate(order, user);
+    // a secretary refuses an order in one place: 驳回 on the dispatch page, not also 取消 here
+    const dispatch = can(order, 'dispatch') || can(order, 'reject');
     this.setData({
-      order: decorate(order),
+      order: view,
       loading: false,
       can: {
-        cancel: can(order, 'cancel'),
+        cancel: can(order, 'cancel') && (view.owner || !dispatch),
         confirm: can(order, 'confirm'),
         accept: can(order, 'accept'),
         decline: can(order, 'decline'),
         start: can(order, 'start'),
         complete: can(order, 'complete'),
-        dispatch: can(order, 'dispatch') || can(order, 'reject')
+        dispatch
       }
     });
   },

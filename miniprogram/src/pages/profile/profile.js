@@ -1,5 +1,5 @@
 const meService = require('../../services/me');
-const { ROLE_TEXT, isManager, isMember, formatPoints, formatDateTime, formatDate, parseISO } = require('../../utils/format');
+const { ROLE_TEXT, isManager, isMember, formatPoints, formatDateTime, formatDate, parseISO, joinNames } = require('../../utils/format');
 const { confirm, toast, alert } = require('../../utils/ui');
 const badge = require('../../utils/badge');
 const storage = require('../../utils/storage');
@@ -37,6 +37,8 @@ Page({
   data: {
     user: null,
     roleText: '',
+    skillsText: '',
+    orgText: '',
     member: false,
     manager: false,
     loading: true,
@@ -71,6 +73,9 @@ Page({
     this.setData({
       user,
       roleText: user ? ROLE_TEXT[user.role] || '' : '',
+      skillsText: joinNames(user && user.skills),
+      // on its own line (a branch name is long); not repeated when the name already says it
+      orgText: user && user.org_name && String(user.name || '').indexOf(user.org_name) < 0 ? user.org_name : '',
       member: isMember(user),
       manager: isManager(user),
       loading: false,

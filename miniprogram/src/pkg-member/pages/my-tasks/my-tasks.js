@@ -1,15 +1,13 @@
 const ordersService = require('../../../services/orders');
-const { ListController, emptyList } = require('../../../utils/list');
+const listBehavior = require('../../../behaviors/list');
+const { orderTabs, countText } = require('../../../utils/format');
 const { confirm, prompt, toast } = require('../../../utils/ui');
 const subscribe = require('../../../utils/subscribe');
 
-const TABS = [
-  { key: 'dispatched', text: '待接单' },
-  { key: 'accepted', text: '待服务' },
-  { key: 'in_service', text: '服务中' },
-  { key: 'completed', text: '待确认' },
-  { key: 'closed', text: '已完成' }
-];
+const TABS = orderTabs('assigned');
+// the tab that opens: the most urgent one that has something in it
+const OPEN_FIRST = ['in_service', 'accepted', 'completed', 'closed'];
+const COUNT_LIMIT = 100;
 
 function decorate(order) {
   const actions = order.actions || [];
@@ -22,51 +20,47 @@ function decorate(order) {
 }
 
 Page({
+  behaviors: [listBehavior],
+
   data: {
     tabs: TABS,
-    status: 'accepted',
-    list: emptyList(),
+    status: '',
     actingId: ''
   },
 
-  onLoad(query) {
+  async onLoad(query) {
     subscribe.prefetch();
-    if (query && query.status && TABS.some((t) => t.key === query.status)) this.setData({ status: query.status });
-    this.list = new ListController(
-      this,
-      'list',
-      (p) => ordersService.listOrders({ scope: 'assigned', status: this.data.status, offset: p.offset, limit: p.limit }),
-      { map: decorate }
-    );
-    this.list.refresh();
+    const asked = query && query.status && TABS.some((t) => t.key === query.status) ? query.status : '';
+    this.list = null;
+    const counts = await this.loadCounts();
+    const status = asked || OPEN_FIRST.find((s) => counts[s] > 0) || 'in_service';
+    this.setData({ status });
+    return this.initList((p) => ordersService.listOrders({ scope: 'assigned', status: this.data.status, offset: p.offset, limit: p.limit }), { map: decorate });
   },
 
   onShow() {
-    if (this.shownOnce) this.list.refresh();
-    this.shownOnce = true;
+    if (this.shownOnce) this.loadCounts();
+    this.refreshOnReturn();
   },
 
-  onPullDownRefresh() {
-    return this.list.refresh();
+  /** One request for all my orders → the count on each tab. */
+  async loadCounts() {
+    const counts = {};
+    try {
+      const res = await ordersService.listOrders({ scope: 'assigned', offset: 0, limit: COUNT_LIMIT });
+      (res.items || []).forEach((o) => {
+        counts[o.status] = (counts[o.status] || 0) + 1;
+      });
+      const more = res.next_offset !== undefined && res.next_offset !== null;
+      this.setData({ tabs: TABS.map((t) => Object.assign({}, t, { count: t.key === 'closed' ? '' : countText(counts[t.key], more) })) });
+    } catch (e) {
+      // the tabs stay without counts
+    }
+    return counts;
   },
 
-  onReachBottom() {
-    return this.list.loadMore();
-  },
-
-  onTab(e) {
-    const status = e.currentTarget.dataset.key;
-    if (status === this.data.status) return;
-    this.setData({ status, list: emptyList() });
-    return this.list.refresh();
-  },
-
-  onRetry() {
-    return this.list.refresh();
-  },
-
-  onMore() {
-    return this.list.loadMore();
+  onHall() {
+    wx.navigateTo({ url: '/pkg-member/pages/task-hall/task-hall' });
   },
 
   onSelect(e) {
@@ -83,8 +77,8 @@ Page({
       // the request layer has shown why
     }
     this.setData({ actingId: '' });
-    // the order moved to another tab (or changed meanwhile): reload this one
-    await this.list.refresh();
+    // the order moved to another tab (or changed meanwhile): reload this one and the counts
+    await Promise.all([this.list.refresh(), this.loadCounts()]);
   },
 
   async onAccept(e) {

@@ -1,13 +1,22 @@
 const registrationsService = require('../../../services/registrations');
 const categoriesService = require('../../../services/categories');
 const { ListController, emptyList } = require('../../../utils/list');
-const { PARTY_STATUSES, formatDateTime, isMember } = require('../../../utils/format');
+const { PARTY_STATUSES, formatDateTime, isMember, joinNames, parseISO } = require('../../../utils/format');
 const { toast } = require('../../../utils/ui');
 
 const MAX_SKILLS = 10;
 
 function decorate(r) {
-  return Object.assign({}, r, { createdText: formatDateTime(r.created_at) });
+  return Object.assign({}, r, { createdText: formatDateTime(r.created_at), skillsText: joinNames(r.skills) });
+}
+
+function newest(items) {
+  let best = null;
+  items.forEach((r) => {
+    const t = (parseISO(r.created_at) || new Date(0)).getTime();
+    if (!best || t > best.t) best = { t, r };
+  });
+  return best ? best.r : null;
 }
 
 Page({
@@ -25,6 +34,7 @@ Page({
     skillChips: [],
     customSkill: '',
     errors: {},
+    prefilledText: '',
     submitting: false,
     list: emptyList()
   },
@@ -47,7 +57,8 @@ Page({
   async load() {
     try {
       const user = await getApp().ready();
-      this.setData({ user, alreadyMember: isMember(user), name: (user && user.name) || '' });
+      // the bound WeChat phone fills the phone field (still editable)
+      this.setData({ user, alreadyMember: isMember(user), name: (user && user.name) || '', phone: (user && user.has_phone && user.phone) || '' });
     } catch (e) {
       // shown by request layer
     }
@@ -55,7 +66,25 @@ Page({
   },
 
   updatePending() {
-    this.setData({ hasPending: this.data.list.items.some((r) => r.status === 'pending') });
+    const items = this.data.list.items;
+    this.setData({ hasPending: items.some((r) => r.status === 'pending') });
+    const last = newest(items);
+    if (last && last.status === 'rejected' && !this.prefilled) this.prefill(last);
+  },
+
+  /** After a rejection the form starts from the earlier application (the reason is shown above it). */
+  prefill(r) {
+    this.prefilled = true;
+    this.setData({ prefilledText: '重新填写报到信息（已带入上次的申请）' });
+    const skills = (r.skills || []).slice();
+    const options = this.data.skillOptions.concat(skills.filter((x) => this.data.skillOptions.indexOf(x) < 0));
+    this.setData({
+      org: r.org_id ? { id: r.org_id, name: r.org_name || '' } : this.data.org,
+      name: r.name || this.data.name,
+      partyIndex: PARTY_STATUSES.indexOf(r.party_status),
+      phone: r.phone || this.data.phone
+    });
+    this.setSkills(options, skills);
   },
 
   async loadSkills() {
@@ -71,7 +100,8 @@ Page({
           }
         });
       });
-      this.setSkills(skills, this.data.skills);
+      const chosen = this.data.skills;
+      this.setSkills(skills.concat(chosen.filter((x) => skills.indexOf(x) < 0)), chosen);
     } catch (e) {
       // custom skills still work
     }

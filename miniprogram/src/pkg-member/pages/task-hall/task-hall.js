@@ -1,40 +1,23 @@
 const tasksService = require('../../../services/tasks');
 const ordersService = require('../../../services/orders');
-const { ListController, emptyList } = require('../../../utils/list');
+const listBehavior = require('../../../behaviors/list');
 const { confirm, toast } = require('../../../utils/ui');
 const subscribe = require('../../../utils/subscribe');
 
 Page({
+  behaviors: [listBehavior],
+
   data: {
-    list: emptyList(),
     takingId: ''
   },
 
   onLoad() {
     subscribe.prefetch();
-    this.list = new ListController(this, 'list', (p) => tasksService.listTaskHall({ offset: p.offset, limit: p.limit }));
-    this.list.refresh();
+    return this.initList((p) => tasksService.listTaskHall({ offset: p.offset, limit: p.limit }));
   },
 
   onShow() {
-    if (this.shownOnce) this.list.refresh();
-    this.shownOnce = true;
-  },
-
-  onPullDownRefresh() {
-    return this.list.refresh();
-  },
-
-  onReachBottom() {
-    return this.list.loadMore();
-  },
-
-  onRetry() {
-    return this.list.refresh();
-  },
-
-  onMore() {
-    return this.list.loadMore();
+    this.refreshOnReturn();
   },
 
   onSelect(e) {
@@ -49,7 +32,7 @@ Page({
     const onConfirm = () => {
       consent = subscribe.ask();
     };
-    if (!(await confirm('确认接单', '接单后请按时上门服务，完成后可获得志愿积分', '', { onConfirm }))) return;
+    if (!(await confirm('确认接单', '接单后可查看详细地址和联系电话，请按时上门服务，完成后可获得志愿积分', '', { onConfirm }))) return;
     this.setData({ takingId: id });
     try {
       await ordersService.acceptOrder(id);

@@ -1,8 +1,15 @@
 const ordersService = require('../../../services/orders');
-const { toISO, formatDate, formatClock } = require('../../../utils/format');
+const { toISO, formatDate, formatClock, joinNames } = require('../../../utils/format');
 const { confirm, prompt, toast } = require('../../../utils/ui');
 
 const DEFAULT_DUE_HOURS = 24;
+
+/** The recommender's reasons as a person would say them (「0 天前」 is 「今天」). */
+function reasonText(s) {
+  return String(s || '')
+    .replace(/在\s*0\s*天前/, '是今天')
+    .replace(/(^|\D)0\s*天前/, '$1今天');
+}
 
 function defaultDue(hours) {
   const d = new Date(Date.now() + (hours || DEFAULT_DUE_HOURS) * 3600 * 1000);
@@ -61,9 +68,9 @@ Page({
         id: r.member.id,
         name: r.member.name,
         orgName: r.member.org_name || '',
-        skills: (r.member.skills || []).join('、'),
-        score: Math.round(Number(r.score || 0) * 100) / 100,
-        reasons: r.reasons || [],
+        skills: joinNames(r.member.skills),
+        scoreText: Math.round(Math.max(0, Math.min(1, Number(r.score) || 0)) * 100) + '%',
+        reasons: (r.reasons || []).map(reasonText),
         selected: false
       }));
       this.setData({ recs, recsLoading: false, selectedCount: 0, mode: recs.length ? this.data.mode : 'hall' });

@@ -1,52 +1,21 @@
 const ordersService = require('../../../services/orders');
-const { ListController, emptyList } = require('../../../utils/list');
-
-const TABS = [
-  { key: 'submitted', text: '待派单' },
-  { key: 'dispatched', text: '待接单' },
-  { key: 'in_service', text: '服务中' }
-];
+const listBehavior = require('../../../behaviors/list');
+const { orderTabs } = require('../../../utils/format');
 
 Page({
+  behaviors: [listBehavior],
+
   data: {
-    tabs: TABS,
-    status: 'submitted',
-    list: emptyList()
+    tabs: orderTabs('org'),
+    status: 'submitted'
   },
 
   onLoad() {
-    this.list = new ListController(this, 'list', (p) =>
-      ordersService.listOrders({ scope: 'org', status: this.data.status, offset: p.offset, limit: p.limit })
-    );
-    this.list.refresh();
+    return this.initList((p) => ordersService.listOrders({ scope: 'org', status: this.data.status, offset: p.offset, limit: p.limit }));
   },
 
   onShow() {
-    if (this.shownOnce) this.list.refresh();
-    this.shownOnce = true;
-  },
-
-  onPullDownRefresh() {
-    return this.list.refresh();
-  },
-
-  onReachBottom() {
-    return this.list.loadMore();
-  },
-
-  onTab(e) {
-    const status = e.currentTarget.dataset.key;
-    if (status === this.data.status) return;
-    this.setData({ status, list: emptyList() });
-    return this.list.refresh();
-  },
-
-  onRetry() {
-    return this.list.refresh();
-  },
-
-  onMore() {
-    return this.list.loadMore();
+    this.refreshOnReturn();
   },
 
   onSelect(e) {

@@ -1,57 +1,25 @@
 const registrationsService = require('../../../services/registrations');
-const { ListController, emptyList } = require('../../../utils/list');
-const { formatDateTime } = require('../../../utils/format');
+const listBehavior = require('../../../behaviors/list');
+const { formatDateTime, registrationTabs, joinNames } = require('../../../utils/format');
 const { confirm, prompt, toast } = require('../../../utils/ui');
 
-const TABS = [
-  { key: 'pending', text: '待审核' },
-  { key: 'approved', text: '已通过' },
-  { key: 'rejected', text: '未通过' }
-];
+const TABS = registrationTabs();
 
 function decorate(r) {
-  return Object.assign({}, r, { createdText: formatDateTime(r.created_at), skillsText: (r.skills || []).join('、') });
+  return Object.assign({}, r, { createdText: formatDateTime(r.created_at), skillsText: joinNames(r.skills) });
 }
 
 Page({
+  behaviors: [listBehavior],
+
   data: {
     tabs: TABS,
     status: 'pending',
-    list: emptyList(),
     actingId: ''
   },
 
   onLoad() {
-    this.list = new ListController(
-      this,
-      'list',
-      (p) => registrationsService.listRegistrations({ status: this.data.status, offset: p.offset, limit: p.limit }),
-      { map: decorate }
-    );
-    return this.list.refresh();
-  },
-
-  onPullDownRefresh() {
-    return this.list.refresh();
-  },
-
-  onReachBottom() {
-    return this.list.loadMore();
-  },
-
-  onTab(e) {
-    const status = e.currentTarget.dataset.key;
-    if (status === this.data.status) return;
-    this.setData({ status, list: emptyList() });
-    return this.list.refresh();
-  },
-
-  onRetry() {
-    return this.list.refresh();
-  },
-
-  onMore() {
-    return this.list.loadMore();
+    return this.initList((p) => registrationsService.listRegistrations({ status: this.data.status, offset: p.offset, limit: p.limit }), { map: decorate });
   },
 
   async onApprove(e) {
