@@ -36,6 +36,18 @@ module.exports = [
     rules: { 'no-restricted-properties': 'off' }
   },
   {
+    // the preview and icon tools run in Node (checks.js's function runs in Chromium)
+    files: ['tools/**/*.js'],
+    languageOptions: {
+      ecmaVersion: 2022,
+      sourceType: 'commonjs',
+      globals: Object.assign({}, globals.node, globals.browser)
+    },
+    rules: {
+      'no-unused-vars': ['error', { args: 'none', caughtErrors: 'none' }]
+    }
+  },
+  {
     files: ['test/**/*.js', '*.config.js'],
     languageOptions: {
       ecmaVersion: 2022,

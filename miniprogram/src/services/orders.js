@@ -13,9 +13,12 @@ function createOrder(body, idempotencyKey) {
   });
 }
 
-/** GET /orders?status=&scope=mine|assigned|org&offset=&limit= → {items, next_offset} */
-function listOrders(query) {
-  return request({ method: 'GET', path: '/orders', query });
+/**
+ * GET /orders?status=&scope=mine|assigned|org&offset=&limit= → {items, next_offset}.
+ * opts.silent: no error toast (for counts and hints that the page can do without).
+ */
+function listOrders(query, opts) {
+  return request({ method: 'GET', path: '/orders', query, silent: !!(opts && opts.silent) });
 }
 
 /** GET /orders/{id} → order with timeline */

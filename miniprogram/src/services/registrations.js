@@ -6,8 +6,8 @@ function createRegistration(body) {
 }
 
 /** GET /member-registrations?status=&offset=&limit= → {items, next_offset} */
-function listRegistrations(query) {
-  return request({ method: 'GET', path: '/member-registrations', query });
+function listRegistrations(query, opts) {
+  return request({ method: 'GET', path: '/member-registrations', query, silent: !!(opts && opts.silent) });
 }
 
 /** POST /member-registrations/{id}/approve {} */

@@ -18,7 +18,7 @@ describe('status-tag', () => {
 
   test('uses registration labels when kind="registration"', () => {
     const comp = renderComponent('status-tag', { status: 'pending', kind: 'registration' });
-    expect(text(comp)).toBe('审核中');
+    expect(text(comp)).toBe('待审核');
   });
 });
 
@@ -35,15 +35,33 @@ describe('order-card', () => {
     created_at: '2025-03-01T02:00:00Z'
   };
 
-  test('renders category, status, description, distance and local time', () => {
-    const comp = renderComponent('order-card', { order });
+  test('renders category, status, description, address and local time for the resident', () => {
+    const comp = renderComponent('order-card', { order: Object.assign({}, order, { due_at: '2025-03-03T02:00:00Z' }) });
     const t = text(comp);
     expect(t).toContain('家电维修');
     expect(t).toContain('待接单');
     expect(t).toContain('空调不制冷');
-    expect(t).toContain('1.2 km');
+    expect(t).toContain('地址：和平路1号');
     expect(t).toContain('2025-03-01 10:00');
-    expect(t).toContain('10 积分');
+    // the volunteers' due time and points are not the resident's business
+    expect(t).not.toContain('完成时限');
+    expect(t).not.toContain('积分');
+  });
+
+  test('in the task hall: community and distance instead of the address, the points it earns', () => {
+    const comp = renderComponent('order-card', { order: Object.assign({}, order, { due_at: '2025-03-03T02:00:00Z' }), viewer: 'hall' });
+    const t = text(comp);
+    expect(t).toContain('和平社区 · 距您 1.2 公里');
+    expect(t).not.toContain('和平路1号');
+    expect(t).toContain('完成时限：2025-03-03 10:00');
+    expect(t).toContain('可得 10 积分');
+  });
+
+  test('a volunteer sees no due time once the order is closed', () => {
+    const closed = Object.assign({}, order, { status: 'closed', due_at: '2025-03-03T02:00:00Z' });
+    const t = text(renderComponent('order-card', { order: closed, viewer: 'volunteer' }));
+    expect(t).not.toContain('完成时限');
+    expect(t).toContain('已获 10 积分');
   });
 
   test('tapping the card triggers select with the order id', async () => {

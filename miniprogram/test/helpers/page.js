@@ -41,11 +41,19 @@ function definition(rel) {
 function createPage(rel, opts) {
   const def = definition(rel);
   const page = {};
+  const data = {};
+  // behaviors first: the page's own data and methods win, as in WeChat
+  (def.behaviors || []).forEach((b) => {
+    Object.assign(data, JSON.parse(JSON.stringify(b.data || {})));
+    Object.keys(b.methods || {}).forEach((k) => {
+      page[k] = b.methods[k].bind(page);
+    });
+  });
   Object.keys(def).forEach((k) => {
-    if (k === 'data') return;
+    if (k === 'data' || k === 'behaviors') return;
     page[k] = typeof def[k] === 'function' ? def[k].bind(page) : def[k];
   });
-  page.data = JSON.parse(JSON.stringify(def.data || {}));
+  page.data = Object.assign(data, JSON.parse(JSON.stringify(def.data || {})));
   page.setData = jest.fn((patch) => {
     const next = Object.assign({}, page.data);
     Object.keys(patch).forEach((k) => setPath(next, k, patch[k]));

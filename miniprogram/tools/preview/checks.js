@@ -77,10 +77,19 @@ function layoutChecks(opts) {
   all.forEach((el) => {
     const text = ownText(el);
     if (!text || !visible(el)) return;
-    const r = el.getBoundingClientRect();
     const cs = getComputedStyle(el);
-    if (r.right > win.innerWidth + 0.5 || r.left < -0.5) problems.push('text off screen: "' + short(text) + '"');
     const card = box(el);
+    // where the glyphs are (a box can be narrower than its text), unless something clips them on purpose
+    let clipsOnPurpose = false;
+    for (let e = el; e && e !== card && e !== doc.body; e = e.parentElement) {
+      if (getComputedStyle(e).overflow !== 'visible') clipsOnPurpose = true;
+    }
+    const range = doc.createRange();
+    range.selectNodeContents(el);
+    const box1 = el.getBoundingClientRect();
+    const glyphs = range.getBoundingClientRect();
+    const r = clipsOnPurpose ? box1 : { left: Math.min(box1.left, glyphs.left), right: Math.max(box1.right, glyphs.right) };
+    if (r.right > win.innerWidth + 0.5 || r.left < -0.5) problems.push('text off screen: "' + short(text) + '"');
     if (card) {
       const c = card.getBoundingClientRect();
       if (r.right > c.right + 0.5 || r.left < c.left - 0.5) problems.push('text overflows its card: "' + short(text) + '"');

@@ -50,7 +50,7 @@ function prefixSelector(selector, prefix) {
       s
         .trim()
         // .class → .prefix--class (not inside numbers like 0.5)
-        .replace(/(^|[^\w-])\.([-_a-zA-Z][-_a-zA-Z0-9]*)/g, (m, before, cls) => before + '.' + prefix + '--' + cls)
+        .replace(/(\d)?\.([-_a-zA-Z][-_a-zA-Z0-9]*)/g, (m, digit, cls) => (digit ? m : '.' + prefix + '--' + cls))
         // built-in tags are rendered as wx-<tag>
         .replace(/(^|[\s>+~(])(view|text|button|input|textarea|image|picker|scroll-view|navigator|label|icon|swiper|switch)(?=[\s.:[#>+~)]|$)/g, (m, before, tag) => before + 'wx-' + tag)
     )

@@ -9,15 +9,28 @@
  *   node tools/preview                 replay the recorded fixtures (test/fixtures/api)
  *   node tools/preview --only a,b      just these screens
  *   node tools/preview --record URL    run against the demo backend at URL and save what it answers
+ *   node tools/preview --src DIR --screens FILE --out DIR   another mini-program (used by the tests)
  * Exit status 1 when a screen has a problem.
  */
+// the demo's people live in China: times are shown in Beijing time wherever the preview runs
+process.env.TZ = 'Asia/Shanghai';
 const fs = require('fs');
 const path = require('path');
+
+const ARGS = process.argv.slice(2);
+function arg(name) {
+  const i = ARGS.indexOf(name);
+  return i >= 0 ? ARGS[i + 1] : undefined;
+}
+// --src: another mini-program root (read by render.js when it loads)
+if (require.main === module && arg('--src')) process.env.PREVIEW_SRC = path.resolve(arg('--src'));
+
 const { renderScreen } = require('./render');
 const fixtures = require('./fixtures');
 const { frameHtml, chromeTexts, W, H } = require('./frame');
 const { layoutChecks } = require('./checks');
-const { SCREENS, ROLES } = require('./screens');
+const screensModule = require.main === module && arg('--screens') ? require(path.resolve(arg('--screens'))) : require('./screens');
+const { SCREENS, ROLES } = screensModule;
 
 const ROOT = path.resolve(__dirname, '../..');
 const DEFAULT_OUT = path.resolve(ROOT, '../test-artifacts/miniprogram');
@@ -42,6 +55,26 @@ async function show(page, html) {
   return frame;
 }
 
+/** Shows one framed screen, runs the layout checks in it and takes its picture(s). */
+async function shoot(page, html, chromeTextList, result, outDir) {
+  const frame = await show(page, html);
+  const found = await frame.evaluate(layoutChecks, { chromeTexts: chromeTextList, minTap: 44 });
+  result.problems.push(...found);
+  const name = result.name + '.png';
+  await page.screenshot({ path: path.join(outDir, name), clip: { x: 0, y: 0, width: W, height: H } });
+  result.files.push(name);
+  const scrolls = await frame.evaluate(() => {
+    const max = document.documentElement.scrollHeight - window.innerHeight;
+    window.scrollTo(0, max);
+    return max > 1;
+  });
+  if (scrolls) {
+    const end = result.name + '-end.png';
+    await page.screenshot({ path: path.join(outDir, end), clip: { x: 0, y: 0, width: W, height: H } });
+    result.files.push(end);
+  }
+}
+
 /**
  * Renders, screenshots and checks `screens`. opts: {outDir, record (backend URL), fixtures
  * ({role: fx}), browser, render (screen → rendered, for tests)}. Returns [{name, title, problems, files}].
@@ -50,56 +83,40 @@ async function run(screens, opts) {
   const o = opts || {};
   const outDir = o.outDir || DEFAULT_OUT;
   fs.mkdirSync(outDir, { recursive: true });
-  const store = o.fixtures || (o.record ? {} : fixtures.loadAll());
-  const results = [];
-  const rendered = [];
-  for (const screen of screens) {
-    const problems = [];
-    const role = ROLES[screen.role] || { openid: screen.openid || 'preview-' + screen.role };
-    const fx = store[screen.role] || (store[screen.role] = { role: screen.role, openid: role.openid, responses: {} });
-    const full = Object.assign({}, screen, { openid: role.openid });
-    let out = null;
-    try {
-      if (typeof full.query === 'function') full.query = full.query(fixtures.orders(fx));
-      const transport = o.record ? fixtures.record(fx, o.record, full) : fixtures.replay(fx, full, problems);
-      out = o.render ? await o.render(full) : await renderScreen(full, transport);
-    } catch (e) {
-      problems.push('render failed: ' + ((e && e.stack) || e).toString().split('\n').slice(0, 3).join(' | '));
-    }
-    rendered.push({ screen: full, out, problems });
-  }
-  if (o.record) Object.values(store).forEach((fx) => fixtures.save(fx));
-
+  const store = o.fixtures || (o.record ? {} : o.noFixtures ? {} : fixtures.loadAll());
   const browser = o.browser || (await launch());
+  const context = await browser.newContext({ viewport: { width: W, height: H }, deviceScaleFactor: 2 });
+  const page = await context.newPage();
+  const results = [];
+  // Chromium shoots one screen while Node renders the next (two processes, two cores)
+  let shooting = Promise.resolve();
   try {
-    const context = await browser.newContext({ viewport: { width: W, height: H }, deviceScaleFactor: 2 });
-    const page = await context.newPage();
-    for (const r of rendered) {
-      const files = [];
-      if (r.out) {
-        const frame = await show(page, frameHtml(r.screen, r.out));
-        const found = await frame.evaluate(layoutChecks, { chromeTexts: chromeTexts(r.screen, r.out), minTap: 44 });
-        r.problems.push(...found);
-        const name = r.screen.name + '.png';
-        await page.screenshot({ path: path.join(outDir, name), clip: { x: 0, y: 0, width: W, height: H } });
-        files.push(name);
-        const scrolls = await frame.evaluate(() => {
-          const max = document.documentElement.scrollHeight - window.innerHeight;
-          window.scrollTo(0, max);
-          return max > 1;
-        });
-        if (scrolls) {
-          const end = r.screen.name + '-end.png';
-          await page.screenshot({ path: path.join(outDir, end), clip: { x: 0, y: 0, width: W, height: H } });
-          files.push(end);
-        }
+    for (const screen of screens) {
+      const problems = [];
+      const role = ROLES[screen.role] || { openid: screen.openid || 'preview-' + screen.role };
+      const fx = store[screen.role] || (store[screen.role] = { role: screen.role, openid: role.openid, responses: {} });
+      const full = Object.assign({}, screen, { openid: role.openid });
+      let out = null;
+      try {
+        if (typeof full.query === 'function') full.query = full.query(fixtures.orders(fx));
+        const transport = o.record ? fixtures.record(fx, o.record, full) : fixtures.replay(fx, full, problems);
+        out = o.render ? await o.render(full) : await renderScreen(full, transport);
+      } catch (e) {
+        problems.push('render failed: ' + ((e && e.stack) || e).toString().split('\n').slice(0, 3).join(' | '));
       }
-      results.push({ name: r.screen.name, title: r.screen.title || r.screen.name, role: r.screen.role, page: r.screen.page, problems: r.problems, files });
+      const html = out ? frameHtml(full, out) : null;
+      const texts = out ? chromeTexts(full, out) : [];
+      const result = { name: full.name, title: full.title || full.name, role: full.role, page: full.page, problems, files: [] };
+      results.push(result);
+      await shooting;
+      shooting = html ? shoot(page, html, texts, result, outDir) : Promise.resolve();
     }
-    await context.close();
+    await shooting;
   } finally {
+    await context.close();
     if (!o.browser) await browser.close();
   }
+  if (o.record) Object.values(store).forEach((fx) => fixtures.save(fx));
   writeSheet(outDir, results);
   return results;
 }
@@ -131,15 +148,11 @@ figcaption{font-size:13px;margin-bottom:8px}figcaption span{color:#777}code{colo
 }
 
 async function main() {
-  const args = process.argv.slice(2);
-  const opt = (name) => {
-    const i = args.indexOf(name);
-    return i >= 0 ? args[i + 1] : undefined;
-  };
+  const opt = arg;
   const only = opt('--only');
   const screens = only ? SCREENS.filter((s) => only.split(',').indexOf(s.name) >= 0) : SCREENS;
   const started = Date.now();
-  const results = await run(screens, { record: opt('--record'), outDir: opt('--out') });
+  const results = await run(screens, { record: opt('--record'), outDir: opt('--out'), noFixtures: !!opt('--src') });
   const bad = results.filter((r) => r.problems.length);
   bad.forEach((r) => {
     console.log('✗ ' + r.name);

@@ -6,8 +6,10 @@
 const path = require('path');
 const { JSDOM } = require('jsdom');
 const { createWx } = require('./wx');
+const { rpx } = require('./css');
 
-const SRC = path.resolve(__dirname, '../../src');
+// the mini-program to render (the tests point it at a deliberately broken one)
+const SRC = path.resolve(process.env.PREVIEW_SRC || path.join(__dirname, '../../src'));
 const NATIVE_TAP = new Set(['WX-BUTTON', 'WX-PICKER', 'WX-INPUT', 'WX-TEXTAREA', 'WX-NAVIGATOR', 'WX-SWITCH', 'WX-CHECKBOX', 'WX-RADIO']);
 
 let simulate = null;
@@ -22,6 +24,8 @@ function setupDom() {
     if (!(k in global) && w[k]) global[k] = w[k];
   });
   simulate = require('miniprogram-simulate');
+  // inline style="…rpx": j-component turns 1 rpx into 1 px; WeChat at 375 px makes it 0.5 px
+  require('j-component/src/tool/utils').transformRpx = (style) => rpx(String(style));
 }
 
 function forgetSources() {

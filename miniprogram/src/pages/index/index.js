@@ -95,9 +95,10 @@ Page({
   /** What waits for a secretary: orders to dispatch, registrations to review (on the shortcuts). */
   async loadPending() {
     if (!this.data.manager) return;
+    const quietly = (fn) => Promise.resolve().then(fn).catch(() => null);
     const [orders, regs] = await Promise.all([
-      ordersService.listOrders({ scope: 'org', status: 'submitted', offset: 0, limit: PENDING_LIMIT }).catch(() => null),
-      registrationsService.listRegistrations({ status: 'pending', offset: 0, limit: PENDING_LIMIT }).catch(() => null)
+      quietly(() => ordersService.listOrders({ scope: 'org', status: 'submitted', offset: 0, limit: PENDING_LIMIT }, { silent: true })),
+      quietly(() => registrationsService.listRegistrations({ status: 'pending', offset: 0, limit: PENDING_LIMIT }, { silent: true }))
     ]);
     this.setData({ pendingDispatch: pendingText(orders), pendingReview: pendingText(regs) });
   },

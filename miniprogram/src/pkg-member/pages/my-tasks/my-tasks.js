@@ -47,7 +47,7 @@ Page({
   async loadCounts() {
     const counts = {};
     try {
-      const res = await ordersService.listOrders({ scope: 'assigned', offset: 0, limit: COUNT_LIMIT });
+      const res = (await ordersService.listOrders({ scope: 'assigned', offset: 0, limit: COUNT_LIMIT }, { silent: true })) || {};
       (res.items || []).forEach((o) => {
         counts[o.status] = (counts[o.status] || 0) + 1;
       });

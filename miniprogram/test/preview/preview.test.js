@@ -1,0 +1,84 @@
+/**
+ * @jest-environment node
+ *
+ * The preview (tools/preview): every page of app.json and its key states rendered from the recorded
+ * fixtures, framed at 375×812 and screenshotted in Chromium, must pass the layout checks; and a
+ * deliberately broken page must fail each of them. Pictures: test-artifacts/miniprogram/.
+ */
+const { spawnSync } = require('child_process');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+
+const ROOT = path.resolve(__dirname, '../..');
+const PREVIEW = path.join(ROOT, 'tools/preview/index.js');
+const OUT = path.resolve(ROOT, '../test-artifacts/miniprogram');
+const app = JSON.parse(fs.readFileSync(path.join(ROOT, 'src/app.json'), 'utf8'));
+const allPages = app.pages.concat(...app.subPackages.map((p) => p.pages.map((x) => p.root + '/' + x)));
+
+function preview(args) {
+  const res = spawnSync(process.execPath, [PREVIEW].concat(args || []), { cwd: ROOT, encoding: 'utf8', timeout: 240000 });
+  if (res.error) throw res.error;
+  return res;
+}
+
+describe('preview of every screen', () => {
+  let run;
+  let report;
+
+  beforeAll(() => {
+    run = preview([]);
+    report = JSON.parse(fs.readFileSync(path.join(OUT, 'report.json'), 'utf8'));
+  }, 240000);
+
+  test('no screen has a layout problem', () => {
+    const problems = report.results.filter((r) => r.problems.length).map((r) => r.name + ': ' + r.problems.join(' | '));
+    expect(problems).toEqual([]);
+    expect({ status: run.status, stderr: run.stderr.slice(-2000) }).toEqual({ status: 0, stderr: '' });
+  });
+
+  test('every page is rendered, in each role and order status, empty, logged out and failing', () => {
+    expect(new Set(report.results.map((r) => r.page))).toEqual(new Set(allPages));
+    const names = report.results.map((r) => r.name);
+    ['submitted', 'dispatched', 'accepted', 'in_service', 'completed', 'closed', 'cancelled'].forEach((s) =>
+      expect(names.some((n) => n.endsWith('order-' + s))).toBe(true)
+    );
+    ['resident', 'member', 'secretary', 'newcomer', 'loggedout', 'error'].forEach((who) => expect(names.some((n) => n.startsWith(who + '-'))).toBe(true));
+    expect(names.some((n) => /empty/.test(n))).toBe(true);
+  });
+
+  test('each screen has its picture, and the contact sheet links them all', () => {
+    const sheet = fs.readFileSync(path.join(OUT, 'index.html'), 'utf8');
+    report.results.forEach((r) => {
+      expect(r.files.length).toBeGreaterThan(0);
+      r.files.forEach((f) => {
+        const png = fs.readFileSync(path.join(OUT, f));
+        expect(png.slice(1, 4).toString()).toBe('PNG');
+        // 375×812 at 2× (width and height from the IHDR chunk)
+        expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([750, 1624]);
+        expect(sheet).toContain('src="' + f + '"');
+      });
+    });
+  });
+});
+
+describe('the layout checks fail a deliberately broken page', () => {
+  test('test/preview/broken-app: one of each mistake, each one reported', () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'tongxin-broken-'));
+    const res = preview(['--src', 'test/preview/broken-app', '--screens', 'test/preview/broken-screens.js', '--out', out]);
+    expect(res.status).toBe(1);
+    const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
+    const problems = report.results[0].problems.join('\n');
+    [
+      /raw id visible: .*6a0f1c2b3d4e5f60718293a4/,
+      /ISO timestamp visible: .*2025-03-01T08:30:00Z/,
+      /undefined\/null\/NaN visible: .*联系人 undefined/,
+      /English status or role visible: .*completed/,
+      /hidden under the bottom bar by \d+px: "最后一行被底部按钮挡住"/,
+      /text overflows its card: "阳光社区第一党支部阳光社区/,
+      /one character alone on the last line: "阳光社区第一党支部"/,
+      /tap target \d+×\d+px < 44px: "删"/,
+      /page wider than the screen/
+    ].forEach((re) => expect(problems).toMatch(re));
+  }, 120000);
+});
