@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install lint pytest trust miniprogram openapi bench clean chromium
+.PHONY: run test install lint pytest trust miniprogram preview-fixtures openapi bench clean chromium
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "需要 Python 3.11（$(PYTHON)）"; exit 1; }
@@ -45,9 +45,16 @@ openapi: $(STAMP)
 	mkdir -p build
 	$(PY) -m server openapi > build/openapi.json
 
-miniprogram: openapi
+## Mini-program: eslint, WeChat's wcc/wcsc over every WXML/WXSS, jest (pages, components, the
+## OpenAPI contract and its recorded fixtures) and the preview of every screen with its layout
+## checks (pictures in test-artifacts/miniprogram/, index.html = contact sheet).
+miniprogram: openapi chromium
 	cd miniprogram && npm ci --no-audit --no-fund --loglevel=error && \
 		OPENAPI_JSON=$(CURDIR)/build/openapi.json npm run check
+
+## Re-record the preview's API fixtures from the demo backend (fake WeChat), then redraw the screens.
+preview-fixtures: $(STAMP)
+	cd miniprogram && npm run preview:record
 
 bench: $(STAMP)
 	$(PY) bench/core_loop.py

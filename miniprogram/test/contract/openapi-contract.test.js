@@ -210,6 +210,52 @@ describe('services ↔ backend OpenAPI contract', () => {
       expect(quota.properties.template_id).toBeDefined();
     });
 
+    describe('recorded fixtures of the preview (test/fixtures/api, refreshed by npm run preview:record)', () => {
+      const fixtures = require('../../tools/preview/fixtures').loadAll();
+      const templates = doc
+        ? Object.keys(doc.paths)
+            .map((p) => ({ p, params: (p.match(/\{/g) || []).length, re: new RegExp('^' + p.replace(/\{[^}]+\}/g, '[^/]+') + '$') }))
+            .sort((a, b) => a.params - b.params)
+        : [];
+      const entries = [];
+      Object.values(fixtures).forEach((fx) =>
+        Object.keys(fx.responses).forEach((key) => entries.push({ role: fx.role, key, res: fx.responses[key] }))
+      );
+
+      test('there are fixtures for every role the preview shows', () => {
+        expect(Object.keys(fixtures).sort()).toEqual(expect.arrayContaining(['member', 'newcomer', 'resident', 'secretary']));
+        expect(entries.length).toBeGreaterThan(50);
+      });
+
+      test('every recorded answer is a documented operation, status and response body', () => {
+        expect(doc).not.toBeNull();
+        const problems = [];
+        entries.forEach(({ role, key, res }) => {
+          const [method, url] = key.split(' ');
+          const u = new URL(url, 'http://x');
+          const t = templates.find((x) => x.re.test(u.pathname));
+          const op = t && doc.paths[t.p][method.toLowerCase()];
+          if (!op) return problems.push(role + ' ' + key + ': not in the OpenAPI document');
+          const declared = (op.parameters || []).filter((p) => p.in === 'query').map((p) => p.name);
+          u.searchParams.forEach((v, k) => {
+            if (declared.indexOf(k) < 0) problems.push(role + ' ' + key + ': query parameter ' + k + ' is not declared');
+          });
+          const answer = op.responses[String(res.status)];
+          if (!answer) return problems.push(role + ' ' + key + ': status ' + res.status + ' is not documented');
+          const schema = answer.content && answer.content['application/json'] && answer.content['application/json'].schema;
+          if (schema) problems.push(...violations(res.body, schema, role + ' ' + key));
+        });
+        expect(problems).toEqual([]);
+      });
+
+      test('the check itself notices a drifted fixture', () => {
+        const op = doc.paths[PREFIX + '/orders'].get;
+        const schema = op.responses['200'].content['application/json'].schema;
+        expect(violations({ items: [{ id: 'o1', status: 'closed', price: 3 }], next_offset: null }, schema, 'x')).toEqual(['x.items[0].price is not in the schema']);
+        expect(violations({ items: [{ status: 'closed' }] }, schema, 'x')).toEqual(['x.items[0].id is required']);
+      });
+    });
+
     test('privacy calls: GET /me/export and DELETE /me send no body; the export has the lists the summary counts', () => {
       expect(doc).not.toBeNull();
       let x = call(me.exportMyData);
