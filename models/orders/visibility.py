@@ -98,7 +98,10 @@ async def list_orders(
         raise ValidationFailed(fields={"scope": "取值必须是 mine、assigned、org 之一"})
     if status:
         query["status"] = status
-    cursor = ctx.db.orders.find(query, EXCLUDE_TIMELINE).sort([("created_at", -1), ("_id", -1)])
+    # people read their own orders newest first; an organisation works its queue oldest first,
+    # the same order as the admin dispatch board (awaiting_dispatch)
+    way = 1 if scope == "org" else -1
+    cursor = ctx.db.orders.find(query, EXCLUDE_TIMELINE).sort([("created_at", way), ("_id", way)])
     return await cursor.skip(offset).limit(limit + 1).to_list(limit + 1)
 
 

@@ -161,3 +161,19 @@ async def test_declines_escalate_to_parent(api, world, ctx):
     assert "上报" in body["timeline"][-1]["note"]
     member = await ctx.db.users.find_one({"_id": world.id("m3")})
     assert member["open_orders"] == 0
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_lists_newest_first_for_people_oldest_first_for_the_organisation(api, world):
+    """The resident reads their orders newest first; the secretary's queue is worked oldest
+    first, as on the admin dispatch board."""
+    tok = await tokens(api)
+    made = [str(await world.order_in("submitted")) for _ in range(3)]
+
+    def mine(body):
+        return [o["id"] for o in body["items"] if o["id"] in made]
+
+    status, body = await api.get("/api/v1/orders?scope=mine", token=tok["owner"])
+    assert status == 200 and mine(body) == made[::-1]
+    status, body = await api.get("/api/v1/orders?scope=org&status=submitted", token=tok["sec_a1"])
+    assert status == 200 and mine(body) == made
