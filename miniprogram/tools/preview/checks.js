@@ -116,9 +116,12 @@ function layoutChecks(opts) {
           const rr = range.getBoundingClientRect();
           return rr.top + rr.height / 2;
         };
-        const last = top(chars[chars.length - 1]);
-        const prev = top(chars[chars.length - 2]);
-        if (last - prev > 4 && !el.querySelector('[data-pv-tap]')) problems.push('one character alone on the last line: "' + short(full) + '"');
+        // the characters on the last line, punctuation not counted (「址）」 is one character alone)
+        const lastTop = top(chars[chars.length - 1]);
+        let i = chars.length - 1;
+        while (i >= 0 && Math.abs(top(chars[i]) - lastTop) <= 4) i--;
+        const onLast = chars.slice(i + 1).filter((c) => !/[，。、；：！？）」』》)\]}…,.;:!?'"”’]/.test(c[0].nodeValue[c[1]]));
+        if (i >= 0 && onLast.length <= 1 && !el.querySelector('[data-pv-tap]')) problems.push('one character alone on the last line: "' + short(full) + '"');
       }
     }
   });

@@ -22,7 +22,7 @@ function decorate(order, user) {
     wantedText: formatDateTime(order.wanted_at),
     dueText: !owner && OPEN_FOR_VOLUNTEER.indexOf(order.status) >= 0 ? formatDateTime(order.due_at) : '',
     addressHidden: candidate,
-    placeText: candidate ? [order.org_name, distance].filter(Boolean).join(' · ') : '',
+    placeText: candidate && distance ? distance + '，' : '',
     phoneCallable: !owner && !candidate && !!order.contact_phone && String(order.contact_phone).indexOf('*') < 0,
     owner
   });
