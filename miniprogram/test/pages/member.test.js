@@ -36,6 +36,37 @@ describe('member registration page', () => {
     expect(page.data.name).toBe('王强');
   });
 
+  test('after a rejection the form starts from the earlier application; the bound phone fills the phone field', async () => {
+    fakeApp({ id: 'u1', role: 'resident', name: '王强', has_phone: true, phone: '13900000001' });
+    registrationsService.listRegistrations.mockResolvedValue({
+      items: [
+        { id: 'r0', status: 'rejected', org_id: 'b0', org_name: '旧支部', name: '王强', party_status: '入党申请人', skills: [], created_at: '2024-01-01T00:00:00Z' },
+        { id: 'r1', status: 'rejected', org_id: 'b1', org_name: '一支部', name: '王小强', party_status: '积极分子', skills: ['理发', '电工'], phone: '13700000000', created_at: '2025-01-01T00:00:00Z' }
+      ],
+      next_offset: null
+    });
+    const page = createPage('pkg-member/pages/register/register');
+    page.onLoad();
+    await flush();
+    expect(page.data.org).toEqual({ id: 'b1', name: '一支部' });
+    expect(page.data.name).toBe('王小强');
+    expect(page.data.partyStatuses[page.data.partyIndex]).toBe('积极分子');
+    expect(page.data.skills).toEqual(['理发', '电工']);
+    expect(page.data.skillOptions).toEqual(expect.arrayContaining(['电工', '维修', '法律', '理发']));
+    expect(page.data.phone).toBe('13700000000');
+    expect(page.data.list.items[1].skillsText).toBe('理发、电工');
+  });
+
+  test('a new applicant gets the bound WeChat phone pre-filled', async () => {
+    fakeApp({ id: 'u1', role: 'resident', name: '王强', has_phone: true, phone: '13900000001' });
+    registrationsService.listRegistrations.mockResolvedValue({ items: [], next_offset: null });
+    const page = createPage('pkg-member/pages/register/register');
+    page.onLoad();
+    await flush();
+    expect(page.data.phone).toBe('13900000001');
+    expect(page.data.partyIndex).toBe(-1);
+  });
+
   test('a pending registration hides the form', async () => {
     registrationsService.listRegistrations.mockResolvedValue({ items: [{ id: 'r1', status: 'pending' }], next_offset: null });
     const page = createPage('pkg-member/pages/register/register');
@@ -190,6 +221,29 @@ describe('my tasks page', () => {
     ordersService.declineOrder.mockResolvedValue(order());
     await page.onDecline(ev({ id: 'o1' }));
     expect(ordersService.declineOrder).toHaveBeenCalledWith('o1', '临时有事');
+  });
+
+  test('opens on the most urgent tab that has something (服务中 before 已接单), with a count on each tab', async () => {
+    const all = [order({ id: 'a', status: 'in_service' }), order({ id: 'b', status: 'closed' }), order({ id: 'c', status: 'closed' })];
+    ordersService.listOrders.mockImplementation((q) => Promise.resolve({ items: all.filter((o) => !q.status || o.status === q.status), next_offset: null }));
+    const page = createPage('pkg-member/pages/my-tasks/my-tasks');
+    await page.onLoad({});
+    await flush();
+    expect(ordersService.listOrders).toHaveBeenCalledWith({ scope: 'assigned', offset: 0, limit: 100 }, { silent: true });
+    expect(page.data.status).toBe('in_service');
+    expect(page.data.list.items.map((o) => o.id)).toEqual(['a']);
+    // the tab names come from the one status table (the tag on a card says the same)
+    expect(page.data.tabs.map((t) => t.text + (t.count ? '(' + t.count + ')' : ''))).toEqual(['已接单', '服务中(1)', '待确认', '已完成']);
+  });
+
+  test('with nothing open it opens on 服务中 and points to the task hall', async () => {
+    ordersService.listOrders.mockResolvedValue({ items: [], next_offset: null });
+    const page = createPage('pkg-member/pages/my-tasks/my-tasks');
+    await page.onLoad({});
+    await flush();
+    expect(page.data.status).toBe('in_service');
+    page.onHall();
+    expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pkg-member/pages/task-hall/task-hall' });
   });
 
   test('complete opens the completion page', () => {

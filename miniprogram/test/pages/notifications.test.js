@@ -1,6 +1,10 @@
 jest.mock('../../src/services/notifications');
+jest.mock('../../src/services/orders');
+jest.mock('../../src/services/tasks');
 
 const notificationsService = require('../../src/services/notifications');
+const ordersService = require('../../src/services/orders');
+const tasksService = require('../../src/services/tasks');
 const { createPage, flush, fakeApp, apiError, ev } = require('../helpers/page');
 
 function note(id, extra) {
@@ -36,6 +40,48 @@ describe('notifications inbox page', () => {
     expect(page.data.list.items[0].timeText).toBe('2025-03-01 16:30');
     expect(page.data.unread).toBe(2);
     expect(wx.setTabBarBadge).toHaveBeenCalledWith(expect.objectContaining({ index: 2, text: '2' }));
+  });
+
+  test('a message whose action is done (the order was confirmed) reads as done and is marked read, silently', async () => {
+    ordersService.listOrders.mockResolvedValue({ items: [{ id: 'o-waiting' }], next_offset: null });
+    notificationsService.markRead.mockResolvedValue({ updated: 1, unread: 1 });
+    const page = await openInbox(
+      [note('n1', { kind: 'order_completed', order_id: 'o-confirmed' }), note('n2', { kind: 'order_completed', order_id: 'o-waiting' }), note('n3', { order_id: 'o-x' })],
+      3
+    );
+    await flush();
+    expect(ordersService.listOrders).toHaveBeenCalledWith({ scope: 'mine', status: 'completed', offset: 0, limit: 100 }, { silent: true });
+    expect(page.data.list.items.map((n) => [n.id, n.done, n.read])).toEqual([
+      ['n1', true, true],
+      ['n2', false, false],
+      ['n3', false, false]
+    ]);
+    expect(notificationsService.markRead).toHaveBeenCalledWith(['n1']);
+    expect(page.data.unread).toBe(1);
+    expect(wx.showToast).not.toHaveBeenCalled();
+  });
+
+  test('when the open orders are not known (error, or more than one page) nothing is marked done', async () => {
+    ordersService.listOrders.mockResolvedValue({ items: [], next_offset: 100 });
+    const page = await openInbox([note('n1', { kind: 'order_completed', order_id: 'o1' })], 1);
+    await flush();
+    expect(page.data.list.items[0]).toMatchObject({ done: false, read: false });
+    expect(notificationsService.markRead).not.toHaveBeenCalled();
+  });
+
+  test('a member: a dispatch no longer in the task hall is done', async () => {
+    fakeApp({ id: 'm1', role: 'member' });
+    loggedIn();
+    notificationsService.listNotifications.mockResolvedValue({ items: [note('n1', { kind: 'order_dispatched', order_id: 'taken' })], next_offset: null });
+    notificationsService.getUnreadCount.mockResolvedValue({ count: 1 });
+    notificationsService.markRead.mockResolvedValue({ updated: 1, unread: 0 });
+    ordersService.listOrders.mockResolvedValue({ items: [], next_offset: null });
+    tasksService.listTaskHall.mockResolvedValue({ items: [{ id: 'other' }], next_offset: null });
+    const page = createPage('pages/notifications/index');
+    await page.onLoad();
+    await flush();
+    expect(tasksService.listTaskHall).toHaveBeenCalledWith({ offset: 0, limit: 100 }, { silent: true });
+    expect(page.data.list.items[0].done).toBe(true);
   });
 
   test('the 未读 tab asks for ?unread=true', async () => {

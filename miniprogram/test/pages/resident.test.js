@@ -2,11 +2,13 @@ jest.mock('../../src/services/orders');
 jest.mock('../../src/services/categories');
 jest.mock('../../src/services/me');
 jest.mock('../../src/services/notifications');
+jest.mock('../../src/services/registrations');
 
 const ordersService = require('../../src/services/orders');
 const categoriesService = require('../../src/services/categories');
 const meService = require('../../src/services/me');
 const notificationsService = require('../../src/services/notifications');
+const registrationsService = require('../../src/services/registrations');
 const subscribe = require('../../src/utils/subscribe');
 const { createPage, flush, fakeApp, apiError, ev } = require('../helpers/page');
 
@@ -35,6 +37,35 @@ describe('home page', () => {
     expect(page.data.member).toBe(true);
     expect(page.data.roleText).toBe('志愿队员');
     expect(ordersService.listOrders).toHaveBeenCalledWith({ scope: 'mine', offset: 0, limit: 5 });
+  });
+
+  test("a secretary's banner says who once, and the shortcuts carry what waits", async () => {
+    fakeApp({ id: 's1', role: 'secretary', name: '阳光社区第一党支部书记', org_name: '阳光社区第一党支部' });
+    categoriesService.listCategories.mockResolvedValue({ items: CATS });
+    ordersService.listOrders.mockImplementation((q) =>
+      Promise.resolve(q.scope === 'org' ? { items: [order(), order({ id: 'o2' })], next_offset: null } : { items: [], next_offset: null })
+    );
+    registrationsService.listRegistrations.mockResolvedValue({ items: Array.from({ length: 100 }, (_, i) => ({ id: 'r' + i })), next_offset: 100 });
+    const page = createPage('pages/index/index');
+    page.onLoad();
+    await flush();
+    expect(page.data.bannerWho).toBe('阳光社区第一党支部书记');
+    expect(page.data.bannerOrg).toBe('');
+    expect(ordersService.listOrders).toHaveBeenCalledWith({ scope: 'org', status: 'submitted', offset: 0, limit: 100 }, { silent: true });
+    expect(page.data.pendingDispatch).toBe('2');
+    expect(page.data.pendingReview).toBe('99+');
+  });
+
+  test('a member sees name · role and the branch on its own line; no counts are asked for', async () => {
+    fakeApp({ id: 'u1', role: 'member', name: '王建国', org_name: '阳光社区第一党支部' });
+    categoriesService.listCategories.mockResolvedValue({ items: CATS });
+    ordersService.listOrders.mockResolvedValue({ items: [], next_offset: null });
+    const page = createPage('pages/index/index');
+    page.onLoad();
+    await flush();
+    expect([page.data.bannerWho, page.data.bannerOrg]).toEqual(['王建国 · 志愿队员', '阳光社区第一党支部']);
+    expect(registrationsService.listRegistrations).not.toHaveBeenCalled();
+    expect(page.data.pendingDispatch).toBe('');
   });
 
   test('an error while loading categories leaves a retryable error state', async () => {
@@ -255,6 +286,41 @@ describe('order detail page', () => {
     expect(page.data.can).toMatchObject({ confirm: true, cancel: false, accept: false });
     expect(page.data.order.timeline).toHaveLength(1);
     expect(page.data.order.phoneCallable).toBe(false);
+  });
+
+  async function detail(user, o) {
+    fakeApp(user);
+    ordersService.getOrder.mockResolvedValue(o);
+    const page = createPage('pages/order-detail/order-detail');
+    page.onLoad({ id: o.id });
+    await flush();
+    return page;
+  }
+
+  test('the resident is not offered to call their own number, nor shown the due time or the points', async () => {
+    const o = order({ status: 'accepted', resident_id: 'u1', contact_phone: '13900000001', due_at: '2025-03-03T02:00:00Z', points: 10 });
+    const page = await detail({ id: 'u1', role: 'resident' }, o);
+    expect(page.data.order).toMatchObject({ owner: true, phoneCallable: false, dueText: '' });
+    const volunteer = await detail({ id: 'm1', role: 'member' }, Object.assign({}, o, { assignee_id: 'm1', actions: ['start', 'decline'] }));
+    expect(volunteer.data.order).toMatchObject({ owner: false, phoneCallable: true, dueText: '2025-03-03 10:00', addressHidden: false });
+  });
+
+  test('no due time on a closed order', async () => {
+    const page = await detail({ id: 's1', role: 'secretary' }, order({ status: 'closed', resident_id: 'u1', due_at: '2025-03-03T02:00:00Z' }));
+    expect(page.data.order.dueText).toBe('');
+  });
+
+  test('a secretary refuses in one place: 派单处理 (with 驳回 inside), not also 取消工单', async () => {
+    const page = await detail({ id: 's1', role: 'secretary' }, order({ resident_id: 'u1', actions: ['dispatch', 'reject', 'cancel'] }));
+    expect(page.data.can).toMatchObject({ dispatch: true, cancel: false });
+    const owner = await detail({ id: 'u1', role: 'resident' }, order({ resident_id: 'u1', actions: ['cancel'] }));
+    expect(owner.data.can.cancel).toBe(true);
+  });
+
+  test('a member who has not taken the order sees the distance, not the address', async () => {
+    const o = order({ status: 'dispatched', resident_id: 'u1', assignee_id: null, actions: ['accept', 'decline'], distance_km: 1.26 });
+    const page = await detail({ id: 'm1', role: 'member' }, o);
+    expect(page.data.order).toMatchObject({ addressHidden: true, placeText: '距您 1.3 公里，', phoneCallable: false });
   });
 
   test('cancel asks for a reason, posts it and shows the new state', async () => {

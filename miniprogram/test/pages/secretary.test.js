@@ -57,6 +57,16 @@ describe('dispatch detail page', () => {
     expect(Date.parse(page.data.dueDate + 'T' + page.data.dueTime + ':00+08:00')).toBeGreaterThan(Date.now());
   });
 
+  test('the match is a percentage and 「0 天前」 reads 今天', async () => {
+    ordersService.getOrder.mockResolvedValue(order());
+    ordersService.getRecommendations.mockResolvedValue({
+      items: [{ member: { id: 'm1', name: '王强', skills: ['电工', '家电维修'] }, score: 0.7349, reasons: ['上次服务在 0 天前', '上次服务在 3 天前'] }]
+    });
+    const page = createPage('pkg-secretary/pages/dispatch-detail/dispatch-detail');
+    await page.onLoad({ id: 'o1' });
+    expect(page.data.recs[0]).toMatchObject({ scoreText: '73%', skills: '电工、家电维修', reasons: ['上次服务是今天', '上次服务在 3 天前'] });
+  });
+
   test('dispatches to the chosen volunteers with the due time and note', async () => {
     const page = await open();
     await page.onDispatch();

@@ -162,3 +162,55 @@ describe('ListController rewind and duplicates', () => {
     expect(page.data.list.nextOffset).toBeNull();
   });
 });
+
+describe('one status table for every page', () => {
+  const fmt = require('../../src/utils/format');
+
+  test('tabs are named from the same table as the status tags', () => {
+    ['mine', 'assigned', 'org'].forEach((scope) =>
+      fmt.orderTabs(scope).forEach((t) => expect(t.text).toBe(t.key ? fmt.ORDER_STATUS[t.key].text : '全部'))
+    );
+    expect(fmt.orderTabs('org').map((t) => t.text)).toEqual(['待派单', '待接单', '已接单', '服务中']);
+    expect(fmt.registrationTabs().map((t) => t.text)).toEqual(['待审核', '已通过', '未通过']);
+    expect(fmt.statusInfo('pending', fmt.REGISTRATION_STATUS).text).toBe('待审核');
+  });
+
+  test('names are joined with 、 and counts say 99+ or n+ when there are more', () => {
+    expect(fmt.joinNames(['家电维修', '电工'])).toBe('家电维修、电工');
+    expect(fmt.joinNames(null)).toBe('');
+    expect([fmt.countText(0), fmt.countText(3), fmt.countText(3, true), fmt.countText(120)]).toEqual(['', '3', '3+', '99+']);
+  });
+});
+
+describe('list behavior (behaviors/list.js)', () => {
+  const behavior = require('../../src/behaviors/list');
+
+  function page() {
+    const p = { data: { status: 'a', list: JSON.parse(JSON.stringify(behavior.data.list)) } };
+    p.setData = (patch) => {
+      p.data = Object.assign({}, p.data, patch);
+    };
+    Object.keys(behavior.methods).forEach((k) => {
+      p[k] = behavior.methods[k].bind(p);
+    });
+    return p;
+  }
+
+  test('initList loads the first page; tabs switch status and reload; return visits reload', async () => {
+    const fetcher = jest.fn((q) => Promise.resolve({ items: [{ id: q.offset + ':' + Date.now() }], next_offset: q.offset === 0 ? 20 : null }));
+    const p = page();
+    await p.initList(fetcher);
+    expect(fetcher).toHaveBeenLastCalledWith({ offset: 0, limit: 20 });
+    await p.onReachBottom();
+    expect(p.data.list.items).toHaveLength(2);
+    await p.onTab({ currentTarget: { dataset: { key: 'b' } } });
+    expect(p.data.status).toBe('b');
+    expect(p.data.list.items).toHaveLength(1);
+    await p.onTab({ currentTarget: { dataset: { key: 'b' } } });
+    expect(fetcher).toHaveBeenCalledTimes(3);
+    p.refreshOnReturn();
+    expect(fetcher).toHaveBeenCalledTimes(3);
+    p.refreshOnReturn();
+    expect(fetcher).toHaveBeenCalledTimes(4);
+  });
+});
