@@ -43,7 +43,7 @@ describe('preview of every screen', () => {
     ['submitted', 'dispatched', 'accepted', 'in_service', 'completed', 'closed', 'cancelled'].forEach((s) =>
       expect(names.some((n) => n.endsWith('order-' + s))).toBe(true)
     );
-    ['resident', 'member', 'secretary', 'newcomer', 'loggedout', 'error'].forEach((who) => expect(names.some((n) => n.startsWith(who + '-'))).toBe(true));
+    ['resident', 'member', 'secretary', 'admin', 'newcomer', 'loggedout', 'error'].forEach((who) => expect(names.some((n) => n.startsWith(who + '-'))).toBe(true));
     expect(names.some((n) => /empty/.test(n))).toBe(true);
   });
 

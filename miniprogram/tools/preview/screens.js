@@ -12,7 +12,8 @@ const ROLES = {
   member: { openid: 'demo-member-1', text: '队员 王建国' },
   member3: { openid: 'demo-member-3', text: '队员 张伟' },
   member4: { openid: 'demo-member-4', text: '队员 刘芳' },
-  secretary: { openid: 'demo-secretary-1', text: '支部书记' }
+  secretary: { openid: 'demo-secretary-1', text: '支部书记' },
+  admin: { openid: 'demo-street-admin', text: '街道党工委管理员' }
 };
 
 const LOGGED_OUT = { tx_logged_out: true };
@@ -101,9 +102,9 @@ const SCREENS = [
   { name: 'secretary-index', title: '首页 · 支部书记', role: 'secretary', page: 'pages/index/index' },
   { name: 'secretary-profile', title: '我的 · 支部书记', role: 'secretary', page: 'pages/profile/profile' },
   { name: 'secretary-dispatch', title: '派单台 · 待派单', role: 'secretary', page: 'pkg-secretary/pages/dispatch/dispatch' },
-  { name: 'secretary-dispatch-dispatched', title: '派单台 · 待接单', role: 'secretary', page: 'pkg-secretary/pages/dispatch/dispatch', actions: (inst) => inst.onTab(tap('dispatched')) },
-  { name: 'secretary-dispatch-accepted', title: '派单台 · 已接单', role: 'secretary', page: 'pkg-secretary/pages/dispatch/dispatch', actions: (inst) => inst.onTab(tap('accepted')) },
-  { name: 'secretary-dispatch-in_service', title: '派单台 · 服务中', role: 'secretary', page: 'pkg-secretary/pages/dispatch/dispatch', actions: (inst) => inst.onTab(tap('in_service')) },
+  { name: 'admin-dispatch-dispatched', title: '派单台（街道） · 待接单', role: 'admin', page: 'pkg-secretary/pages/dispatch/dispatch', actions: (inst) => inst.onTab(tap('dispatched')) },
+  { name: 'admin-dispatch-accepted', title: '派单台（街道） · 已接单', role: 'admin', page: 'pkg-secretary/pages/dispatch/dispatch', actions: (inst) => inst.onTab(tap('accepted')) },
+  { name: 'admin-dispatch-in_service', title: '派单台（街道） · 服务中', role: 'admin', page: 'pkg-secretary/pages/dispatch/dispatch', actions: (inst) => inst.onTab(tap('in_service')) },
   { name: 'secretary-dispatch-detail', title: '派单（推荐队员）', role: 'secretary', page: 'pkg-secretary/pages/dispatch-detail/dispatch-detail', query: byStatus('submitted') },
   {
     name: 'secretary-dispatch-detail-selected',
@@ -122,7 +123,8 @@ const SCREENS = [
     actions: (inst) => inst.onMode(tap('hall'))
   },
   { name: 'secretary-order-submitted', title: '工单详情 · 待派单（书记）', role: 'secretary', page: 'pages/order-detail/order-detail', query: byStatus('submitted') },
-  { name: 'secretary-order-in_service', title: '工单详情 · 服务中（书记）', role: 'secretary', page: 'pages/order-detail/order-detail', query: byStatus('in_service') },
+  { name: 'admin-order-accepted', title: '工单详情 · 已接单（街道管理员）', role: 'admin', page: 'pages/order-detail/order-detail', query: byStatus('accepted') },
+  { name: 'admin-order-in_service', title: '工单详情 · 服务中（街道管理员）', role: 'admin', page: 'pages/order-detail/order-detail', query: byStatus('in_service') },
   { name: 'secretary-registrations', title: '队员报到审核 · 待审核', role: 'secretary', page: 'pkg-secretary/pages/registrations/registrations' },
   {
     name: 'secretary-registrations-rejected',

@@ -32,6 +32,7 @@ Component({
           address: viewer === 'hall' ? '' : order.address || '',
           place: viewer === 'hall' ? [order.org_name, distance].filter(Boolean).join(' · ') : '',
           org: viewer === 'hall' ? '' : order.org_name || '',
+          assignee: viewer === 'org' ? order.assignee_name || '' : '',
           points: volunteer && points > 0 ? (order.status === 'closed' ? '已获 ' : '可得 ') + points + ' 积分' : ''
         }
       });
