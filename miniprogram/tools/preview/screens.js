@@ -55,6 +55,19 @@ const SCREENS = [
     actions: (inst) => inst.onSubmit()
   },
   { name: 'resident-org-select', title: '选择服务社区', role: 'resident', page: 'pages/org-select/org-select', query: { types: 'community,branch', title: '选择服务社区' } },
+  {
+    name: 'resident-org-select-communities',
+    title: '选择服务社区 · 逐级到街道',
+    role: 'resident',
+    page: 'pages/org-select/org-select',
+    query: { types: 'community,branch', title: '选择服务社区' },
+    actions: async (inst) => {
+      const down = { currentTarget: { dataset: { index: 0 } }, detail: {} };
+      await inst.onOpen(down);
+      await inst.onOpen(down);
+      await inst.onOpen(down);
+    }
+  },
   { name: 'resident-notifications', title: '消息通知 · 群众', role: 'resident', page: 'pages/notifications/index' },
   { name: 'resident-notifications-unread', title: '消息通知 · 未读', role: 'resident', page: 'pages/notifications/index', actions: (inst) => inst.onTab(tap('unread')) },
   { name: 'resident-profile', title: '我的 · 群众', role: 'resident', page: 'pages/profile/profile' },
