@@ -6,7 +6,8 @@ Starts `python -m server serve --demo` on a throw-away embedded database with th
 rejected member registration), then runs the preview in record mode, which saves every answer the
 pages ask for to miniprogram/test/fixtures/api/<role>.json.
 
-    .venv/bin/python miniprogram/tools/preview/record_fixtures.py     (or: cd miniprogram && npm run preview:record)
+    .venv/bin/python miniprogram/tools/preview/record_fixtures.py
+    (or: make preview-fixtures, or: cd miniprogram && npm run preview:record)
 """
 
 from __future__ import annotations
@@ -166,7 +167,7 @@ def main() -> int:
             TONGXIN_JOBS_NOTIFIER_SECONDS="0.5",
             TONGXIN_LOG_LEVEL="WARNING",
         )
-        log = open(Path(tmp) / "server.log", "wb")  # noqa: SIM115 - closed below
+        log = open(Path(tmp) / "server.log", "wb")  # closed in the finally below
         server = subprocess.Popen(
             [sys.executable, "-m", "server", "serve", "--demo"],
             cwd=ROOT,
