@@ -78,6 +78,7 @@ describe('the layout checks fail a deliberately broken page', () => {
       /text overflows its card: "阳光社区第一党支部阳光社区/,
       /one character alone on the last line: "阳光社区第一党支部"/,
       /tap target \d+×\d+px < 44px: "删"/,
+      /number or word split across lines: /,
       /page wider than the screen/
     ].forEach((re) => expect(problems).toMatch(re));
   }, 120000);

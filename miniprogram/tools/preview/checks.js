@@ -126,6 +126,29 @@ function layoutChecks(opts) {
     }
   });
 
+  // 3b. a number, time or Latin word is never split across two lines (「12月05日 0 / 1:51」)
+  all.forEach((el) => {
+    if (!visible(el)) return;
+    Array.from(el.childNodes)
+      .filter((n) => n.nodeType === 3 && /[0-9A-Za-z][0-9A-Za-z.:]/.test(n.nodeValue))
+      .forEach((n) => {
+        const range = doc.createRange();
+        const mid = (i) => {
+          range.setStart(n, i);
+          range.setEnd(n, i + 1);
+          const rr = range.getBoundingClientRect();
+          return rr.top + rr.height / 2;
+        };
+        const t = n.nodeValue;
+        for (let i = 0; i + 1 < t.length; i++) {
+          if (/[0-9A-Za-z.:]/.test(t[i]) && /[0-9A-Za-z.:]/.test(t[i + 1]) && /[0-9A-Za-z]/.test(t[i] + t[i + 1]) && mid(i + 1) - mid(i) > 4) {
+            problems.push('number or word split across lines: "…' + short(t.slice(Math.max(0, i - 8), i + 9)) + '…"');
+            break;
+          }
+        }
+      });
+  });
+
   // 4. tap targets at least 44 × 44 px
   all
     .filter((el) => el.hasAttribute('data-pv-tap') && visible(el))
