@@ -1,14 +1,15 @@
 /**
  * 消息通知: the in-app inbox (GET /notifications, unread first).
  * WeChat subscribe messages deep-link to exactly this page (pages/notifications/index).
- * Tapping a message marks it read and opens its order when it refers to one.
+ * Tapping a message marks it read and opens its order when it refers to one; a message whose
+ * action is already done reads 已处理 and is marked read.
  */
 const notificationsService = require('../../services/notifications');
 const ordersService = require('../../services/orders');
+const tasksService = require('../../services/tasks');
 const { ListController, emptyList } = require('../../utils/list');
 const { formatDateTime, isManager, isMember } = require('../../utils/format');
 const badge = require('../../utils/badge');
-const tasksService = require('../../services/tasks');
 const { toast } = require('../../utils/ui');
 
 const TABS = [
