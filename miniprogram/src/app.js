@@ -2,6 +2,7 @@ const auth = require('./utils/auth');
 const storage = require('./utils/storage');
 const meService = require('./services/me');
 const subscribe = require('./utils/subscribe');
+const orgs = require('./utils/orgs');
 
 App({
   globalData: {
@@ -61,6 +62,7 @@ App({
       this.globalData.user = null;
       this.globalData.unread = 0;
       subscribe.reset();
+      orgs.reset();
     });
   }
 });

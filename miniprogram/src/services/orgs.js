@@ -1,8 +1,8 @@
 const { request } = require('../utils/request');
 
-/** GET /orgs → {items: tree} */
-function getOrgTree() {
-  return request({ method: 'GET', path: '/orgs' });
+/** GET /orgs → {items: tree}. opts.silent: no error toast. */
+function getOrgTree(opts) {
+  return request({ method: 'GET', path: '/orgs', silent: !!(opts && opts.silent) });
 }
 
 /** GET /orgs?parent=<id> → {items: [org with has_children]}; without parent: the roots visible to the caller */

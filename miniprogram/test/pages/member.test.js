@@ -4,6 +4,7 @@ jest.mock('../../src/services/points');
 jest.mock('../../src/services/registrations');
 jest.mock('../../src/services/categories');
 jest.mock('../../src/services/notifications');
+jest.mock('../../src/services/orgs');
 
 const ordersService = require('../../src/services/orders');
 const tasksService = require('../../src/services/tasks');
@@ -11,6 +12,7 @@ const pointsService = require('../../src/services/points');
 const registrationsService = require('../../src/services/registrations');
 const categoriesService = require('../../src/services/categories');
 const notificationsService = require('../../src/services/notifications');
+const orgsService = require('../../src/services/orgs');
 const subscribe = require('../../src/utils/subscribe');
 const { createPage, flush, fakeApp, apiError, ev } = require('../helpers/page');
 
@@ -129,6 +131,21 @@ describe('task hall page', () => {
     expect(ordersService.acceptOrder).toHaveBeenCalledWith('a');
     expect(page.data.list.items.map((o) => o.id)).toEqual(['b']);
     expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pages/order-detail/order-detail?id=a' });
+  });
+
+  test('each order names its community (from the organisation tree), not its address', async () => {
+    require('../../src/utils/orgs').reset();
+    orgsService.getOrgTree.mockResolvedValue({
+      items: [{ id: 'st', name: '幸福街道', type: 'street', parent_id: null, children: [{ id: 'cm', name: '阳光社区', type: 'community', parent_id: 'st', children: [{ id: 'b1', name: '第一党支部', type: 'branch', parent_id: 'cm', children: [] }] }] }]
+    });
+    tasksService.listTaskHall.mockResolvedValue({ items: [order({ org_id: 'b1' }), order({ id: 'o2', org_id: 'elsewhere' })], next_offset: null });
+    const page = createPage('pkg-member/pages/task-hall/task-hall');
+    await page.onLoad();
+    expect(orgsService.getOrgTree).toHaveBeenCalledWith({ silent: true });
+    expect(page.data.list.items.map((o) => o.community_name)).toEqual(['阳光社区', '']);
+    // loaded once per session
+    await page.onPullDownRefresh();
+    expect(orgsService.getOrgTree).toHaveBeenCalledTimes(1);
   });
 
   test('taken by someone else (409) → the hall is reloaded', async () => {

@@ -4,7 +4,8 @@ const { formatDateTime, OPEN_FOR_VOLUNTEER } = require('../../utils/format');
  * One order in a list. `viewer` says who looks at it, which decides what the card shows:
  *  resident  — the person who asked (no internal due time, no volunteer points);
  *  volunteer — the member serving it (due time while open, the points it earns);
- *  hall      — a member who has not taken it yet (community and distance, no address);
+ *  hall      — a member who has not taken it yet (community and distance, no address; the page
+ *              puts the community in order.community_name, else the organisation is named);
  *  org       — the secretary (wanted time, due time while open).
  */
 Component({
@@ -30,7 +31,7 @@ Component({
           showWanted: !this.data.compact || viewer === 'org',
           due: (viewer === 'volunteer' || viewer === 'org' || viewer === 'hall') && open ? formatDateTime(order.due_at) : '',
           address: viewer === 'hall' ? '' : order.address || '',
-          place: viewer === 'hall' ? [order.org_name, distance].filter(Boolean).join(' · ') : '',
+          place: viewer === 'hall' ? [order.community_name || order.org_name, distance].filter(Boolean).join(' · ') : '',
           org: viewer === 'hall' ? '' : order.org_name || '',
           assignee: viewer === 'org' ? order.assignee_name || '' : '',
           points: volunteer && points > 0 ? (order.status === 'closed' ? '已获 ' : '可得 ') + points + ' 积分' : ''

@@ -1,6 +1,7 @@
 const tasksService = require('../../../services/tasks');
 const ordersService = require('../../../services/orders');
 const listBehavior = require('../../../behaviors/list');
+const orgs = require('../../../utils/orgs');
 const { confirm, toast } = require('../../../utils/ui');
 const subscribe = require('../../../utils/subscribe');
 
@@ -13,7 +14,12 @@ Page({
 
   onLoad() {
     subscribe.prefetch();
-    return this.initList((p) => tasksService.listTaskHall({ offset: p.offset, limit: p.limit }));
+    // each order names its community (not its address, shown once taken)
+    return this.initList((p) =>
+      Promise.all([tasksService.listTaskHall({ offset: p.offset, limit: p.limit }), orgs.communities()]).then(([res, communityOf]) =>
+        Object.assign({}, res, { items: (res.items || []).map((o) => Object.assign({}, o, { community_name: communityOf(o.org_id) })) })
+      )
+    );
   },
 
   onShow() {
