@@ -27,7 +27,12 @@ describe('preview of every screen', () => {
   let report;
 
   beforeAll(() => {
+    // never read the figures of an earlier run
+    fs.rmSync(path.join(OUT, 'report.json'), { force: true });
     run = preview([]);
+    if (!fs.existsSync(path.join(OUT, 'report.json'))) {
+      throw new Error('the preview wrote no report (status ' + run.status + '):\n' + run.stdout.slice(-2000) + run.stderr.slice(-4000));
+    }
     report = JSON.parse(fs.readFileSync(path.join(OUT, 'report.json'), 'utf8'));
   }, 240000);
 
