@@ -116,7 +116,7 @@ html,body{margin:0;background:#fff;font-family:-apple-system,"PingFang SC","Noto
 .pv-tab-icon img{width:24px;height:24px;display:block}
 .pv-badge{position:absolute;left:16px;top:-4px;min-width:16px;height:16px;padding:0 4px;box-sizing:border-box;border-radius:8px;background:#FA5151;color:#fff;font-size:10px;line-height:16px;text-align:center}
 .pv-home{position:absolute;left:50%;bottom:8px;width:134px;height:5px;margin-left:-67px;border-radius:3px;background:#000;z-index:50}
-.pv-toast{position:absolute;left:50%;top:45%;transform:translate(-50%,-50%);max-width:260px;padding:10px 16px;border-radius:8px;background:rgba(17,17,17,.75);color:#fff;font-size:14px;text-align:center;z-index:60}
+.pv-toast{position:absolute;left:50%;top:45%;transform:translate(-50%,-50%);width:max-content;max-width:260px;box-sizing:border-box;padding:10px 16px;border-radius:8px;background:rgba(17,17,17,.88);color:#fff;font-size:14px;text-align:center;z-index:60}
 .pv-toast-icon{width:120px;padding:16px 10px}
 .pv-toast-mark{font-size:34px;line-height:40px}
 </style></head><body><div class="pv-phone">
