@@ -77,12 +77,14 @@ async function shoot(page, html, chromeTextList, result, outDir) {
 
 /**
  * Renders, screenshots and checks `screens`. opts: {outDir, record (backend URL), fixtures
- * ({role: fx}), browser, render (screen → rendered, for tests)}. Returns [{name, title, problems, files}].
+ * ({role: fx}), browser, render (screen → rendered, for tests), keep (leave other pictures)}. Returns [{name, title, problems, files}].
  */
 async function run(screens, opts) {
   const o = opts || {};
   const outDir = o.outDir || DEFAULT_OUT;
   fs.mkdirSync(outDir, { recursive: true });
+  // a full run starts from an empty folder: no picture of a screen that no longer exists
+  if (!o.keep) fs.readdirSync(outDir).filter((f) => f.endsWith('.png')).forEach((f) => fs.unlinkSync(path.join(outDir, f)));
   const store = o.fixtures || (o.record ? {} : o.noFixtures ? {} : fixtures.loadAll());
   const browser = o.browser || (await launch());
   const context = await browser.newContext({ viewport: { width: W, height: H }, deviceScaleFactor: 2 });
@@ -152,7 +154,7 @@ async function main() {
   const only = opt('--only');
   const screens = only ? SCREENS.filter((s) => only.split(',').indexOf(s.name) >= 0) : SCREENS;
   const started = Date.now();
-  const results = await run(screens, { record: opt('--record'), outDir: opt('--out'), noFixtures: !!opt('--src') });
+  const results = await run(screens, { record: opt('--record'), outDir: opt('--out'), noFixtures: !!opt('--src'), keep: !!only });
   const bad = results.filter((r) => r.problems.length);
   bad.forEach((r) => {
     console.log('✗ ' + r.name);
