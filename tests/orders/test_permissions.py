@@ -10,7 +10,8 @@ import pytest
 
 ACTORS = ["anonymous", "owner", "other", "m1", "m2", "m_b1", "sec_a1", "sec_b1", "admin"]
 
-# action: (starting state, body, {actor: expected status}); unlisted actors expect 404
+# action: (starting state, body, {actor: expected status}); unlisted actors of an allowed
+# role expect 404 (out of scope: existence is never confirmed)
 OK = 200
 MATRIX = {
     "dispatch": ("submitted", "dispatch", {"owner": 403, "sec_a1": OK, "admin": OK}),
@@ -49,9 +50,26 @@ async def tokens(api):
     return out
 
 
+ROLE = {"owner": "resident", "other": "resident", "m1": "member", "m2": "member"}
+ROLE |= {"m_b1": "member", "sec_a1": "secretary", "sec_b1": "secretary", "admin": "admin"}
+STAFF = ("secretary", "admin")
+# the roles each endpoint declares: any other role is refused up front (403, whatever the id)
+ENDPOINT_ROLES = {
+    "dispatch": STAFF,
+    "reject": STAFF,
+    "accept": ("member",),
+    "decline": ("member",),
+    "start": ("member",),
+    "complete": ("member",),
+}
+
+
 def expected(action, actor):
     if actor == "anonymous":
         return 401
+    roles = ENDPOINT_ROLES.get(action)
+    if roles and ROLE[actor] not in roles:
+        return 403
     return MATRIX[action][2].get(actor, 404)
 
 
@@ -89,7 +107,8 @@ async def test_read_scope(api, world):
         assert status == want, (actor, status)
     # recommendations are for the managing secretaries only
     sub = await world.order_in("submitted")
-    for actor, want in {"sec_a1": OK, "admin": OK, "sec_b1": 404, "owner": 403, "m1": 404}.items():
+    # (a member is refused up front by role: 403 whatever the id)
+    for actor, want in {"sec_a1": OK, "admin": OK, "sec_b1": 404, "owner": 403, "m1": 403}.items():
         status, _ = await api.get(f"/api/v1/orders/{sub}/recommendations", token=tok[actor])
         assert status == want, (actor, status)
     # lists only ever show what the caller may see
