@@ -27,12 +27,12 @@ STAFF = {"sec_a1": "sec-a1", "sec_b1": "sec-b1", "admin": "street-admin", "admin
 class LiveServer:
     """Tornado + the app on its own event loop thread, against a fresh test database."""
 
-    def __init__(self, config: Config, mongo_uri: str):
+    def __init__(self, config: Config, mongo_uri: str, **client_options: Any):
         self.config = config
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
-        self.service: Service = self.run(build_service(config, mongo_uri))
+        self.service: Service = self.run(build_service(config, mongo_uri, **client_options))
         self.port = free_port()
 
         async def listen() -> tornado.httpserver.HTTPServer:

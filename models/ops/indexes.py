@@ -27,6 +27,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("org_path", ASC), ("role", ASC)]),
         IndexModel([("org_id", ASC), ("points_balance", DESC)]),
         IndexModel([("phone", ASC)]),  # admin: roster import duplicate check, search
+        IndexModel([("role", ASC), ("org_id", ASC)]),  # staff in charge; monthly statements
     ],
     "auth_tokens": [
         IndexModel([("expires_at", ASC)], expireAfterSeconds=0),
@@ -36,6 +37,7 @@ INDEXES: dict[str, list[IndexModel]] = {
     "member_registrations": [
         IndexModel([("user_id", ASC)], unique=True, partialFilterExpression={"status": "pending"}),
         IndexModel([("org_path", ASC), ("status", ASC), ("created_at", ASC)]),
+        IndexModel([("user_id", ASC), ("created_at", ASC)]),  # the member's own, data export
     ],
     "orders": [
         # admin dashboard rollups read one day of events at a time (models/ops/stats.py)
@@ -70,7 +72,7 @@ INDEXES: dict[str, list[IndexModel]] = {
     "subscribe_quotas": [IndexModel([("user_id", ASC)])],
     "idempotency_records": [IndexModel([("expires_at", ASC)], expireAfterSeconds=0)],
     "job_runs": [
-        IndexModel([("started_at", DESC)]),
+        IndexModel([("started_at", DESC), ("_id", DESC)]),  # the list: walked in sort order
         IndexModel([("job", ASC), ("started_at", DESC)]),
         IndexModel([("expires_at", ASC)], expireAfterSeconds=0),
     ],

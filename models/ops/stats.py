@@ -112,7 +112,7 @@ async def _ensure_days(ctx: Context, first: date, last: date) -> None:
     have = {
         d["_id"]
         async for d in ctx.db.stats_days.find(
-            {"_id": {"$gte": first.isoformat(), "$lte": last.isoformat()}}, {"_id": 1}
+            {"_id": {"$in": [d.isoformat() for d in wanted]}}, {"_id": 1}
         )
     }
     for day in wanted:
