@@ -15,6 +15,7 @@ from handlers.base import NotFoundHandler, log_request
 from handlers.openapi import build_openapi
 from models.core.context import Context
 from models.ops.indexes import ensure_indexes
+from models.people.token_cache import Invalidator, TokenCache
 from server.config import Config
 from server.db import database, make_client
 from server.wechat import WeChatGateway
@@ -84,11 +85,13 @@ def make_app(
 async def build_service(
     config: Config, uri: str, *, create_indexes: bool = True, **client_options: Any
 ) -> Service:
-    client = make_client(uri, config, **client_options)
+    tokens = TokenCache(float(config.auth.token_cache_seconds))
+    listeners = [*client_options.pop("event_listeners", []), Invalidator(tokens)]
+    client = make_client(uri, config, event_listeners=listeners, **client_options)
     db = database(client, config)
     if create_indexes:
         await ensure_indexes(db)
-    ctx = Context(db=db, config=config)
+    ctx = Context(db=db, config=config, tokens=tokens)
     wechat = WeChatGateway(config, db)
     lifecycle = Lifecycle()
     app = make_app(ctx, wechat, lifecycle)

@@ -50,9 +50,9 @@ class AuditHandler(AdminHandler):
         first, last = self.date_range(default_days=30)
         since, _ = clock.day_bounds(first)
         _, until = clock.day_bounds(last)
-        offset = self.int_query("offset")
+        cursor = self.query("cursor")
         who = self.query("who")[:40]
-        rows = await audit.search(
+        rows, next_cursor = await audit.search(
             self.ctx,
             self.me,
             org_id=org["_id"],
@@ -60,17 +60,16 @@ class AuditHandler(AdminHandler):
             actor_name=who or None,
             since=since,
             until=until,
-            offset=offset,
+            cursor=cursor,
             limit=PAGE,
         )
         self.render(
             "audit.html",
             org=org,
             nodes=await directory.subtree(self.ctx, self.me),
-            items=rows[:PAGE],
-            has_more=len(rows) > PAGE,
-            offset=offset,
-            page_size=PAGE,
+            items=rows,
+            next_cursor=next_cursor,
+            cursor=cursor,
             action=action,
             who=who,
             first=first,

@@ -8,7 +8,6 @@ from urllib.parse import quote
 from handlers.admin.base import AdminHandler, admin_route, oid
 from models import orders
 from models.core.forms import ReasonForm
-from models.core.validation import page
 from models.orders import catalogue
 from models.orders.forms import CategoryForm, DispatchForm, NewCategoryForm
 from models.people import directory
@@ -26,17 +25,16 @@ class BoardHandler(AdminHandler):
 
     async def get(self) -> None:
         org = await self.scoped_org(self.query("org"))
-        offset = self.int_query("offset")
-        rows = await orders.awaiting_dispatch(self.ctx, org["_id"], offset, PAGE)
-        result = page(rows, offset, PAGE)
+        cursor = self.query("cursor")
+        rows, next_cursor = await orders.awaiting_dispatch(self.ctx, org["_id"], cursor, PAGE)
 
         self.render(
             "board.html",
             org=org,
             nodes=await directory.subtree(self.ctx, self.me),
-            items=[orders.order_json(self.ctx, o, self.me) for o in result["items"]],
-            next_offset=result["next_offset"],
-            offset=offset,
+            items=[orders.order_json(self.ctx, o, self.me) for o in rows],
+            next_cursor=next_cursor,
+            cursor=cursor,
             now=self.ctx.now(),
         )
 

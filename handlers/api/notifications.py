@@ -25,12 +25,10 @@ class InboxHandler(BaseHandler):
     )
     async def get(self) -> None:
         a = self.args
-        rows = await notifications.list_inbox(
-            self.ctx, self.me.id, unread_only=a["unread"], offset=a["offset"], limit=a["limit"]
+        rows, next_cursor = await notifications.list_inbox(
+            self.ctx, self.me.id, unread_only=a["unread"], cursor=a.get("cursor"), limit=a["limit"]
         )
-        result = page(rows, a["offset"], a["limit"])
-        result["items"] = [notifications.notification_json(n) for n in result["items"]]
-        self.write_json(result)
+        self.write_json(page([notifications.notification_json(n) for n in rows], next_cursor))
 
 
 class UnreadCountHandler(BaseHandler):

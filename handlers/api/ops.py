@@ -47,16 +47,14 @@ class JobRunsHandler(BaseHandler):
         if not self.me.is_staff:
             raise Forbidden("只有组织管理员可以查看定时任务记录")
         a = self.args
-        rows = await jobruns.list_runs(
+        rows, next_cursor = await jobruns.list_runs(
             self.ctx,
             job=a.get("job"),
             outcome=a.get("outcome"),
-            offset=a["offset"],
+            cursor=a.get("cursor"),
             limit=a["limit"],
         )
-        result = page(rows, a["offset"], a["limit"])
-        result["items"] = [jobruns.run_json(r) for r in result["items"]]
-        self.write_json(result)
+        self.write_json(page([jobruns.run_json(r) for r in rows], next_cursor))
 
 
 default_handlers = [

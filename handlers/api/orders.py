@@ -68,17 +68,16 @@ class OrdersHandler(OrderHandlerBase):
     )
     async def get(self) -> None:
         a = self.args
-        rows = await orders.list_orders(
+        rows, next_cursor = await orders.list_orders(
             self.ctx,
             self.me,
             scope=a.get("scope"),
             status=a.get("status"),
-            offset=a["offset"],
+            cursor=a.get("cursor"),
             limit=a["limit"],
         )
-        result = page(rows, a["offset"], a["limit"])
-        result["items"] = [orders.order_json(self.ctx, o, self.me) for o in result["items"]]
-        self.write_json(result)
+        items = [orders.order_json(self.ctx, o, self.me) for o in rows]
+        self.write_json(page(items, next_cursor))
 
 
 class OrderHandler(OrderHandlerBase):
@@ -148,10 +147,9 @@ class TaskHallHandler(OrderHandlerBase):
     )
     async def get(self) -> None:
         a = self.args
-        rows = await orders.task_hall(self.ctx, self.me, a["offset"], a["limit"])
-        result = page(rows, a["offset"], a["limit"])
-        result["items"] = [orders.order_json(self.ctx, o, self.me) for o in result["items"]]
-        self.write_json(result)
+        rows, next_cursor = await orders.task_hall(self.ctx, self.me, a.get("cursor"), a["limit"])
+        items = [orders.order_json(self.ctx, o, self.me) for o in rows]
+        self.write_json(page(items, next_cursor))
 
 
 default_handlers = [

@@ -107,12 +107,11 @@ class RegistrationsHandler(BaseHandler):
     )
     async def get(self) -> None:
         a = self.args
-        rows = await registrations.list_registrations(
-            self.ctx, self.me, a.get("status"), a["offset"], a["limit"]
+        rows, next_cursor = await registrations.list_registrations(
+            self.ctx, self.me, a.get("status"), a.get("cursor"), a["limit"]
         )
-        result = page(rows, a["offset"], a["limit"])
-        result["items"] = [registrations.registration_json(r, self.me) for r in result["items"]]
-        self.write_json(result)
+        items = [registrations.registration_json(r, self.me) for r in rows]
+        self.write_json(page(items, next_cursor))
 
 
 class ApproveRegistrationHandler(BaseHandler):

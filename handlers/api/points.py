@@ -25,12 +25,10 @@ class MyLedgerHandler(BaseHandler):
     @endpoint(summary="我的积分明细", query=LedgerQuery, response=LedgerList, tag="points")
     async def get(self) -> None:
         a = self.args
-        rows = await ledger.list_entries(
-            self.ctx, self.me.id, a.get("kind"), a["offset"], a["limit"]
+        rows, next_cursor = await ledger.list_entries(
+            self.ctx, self.me.id, a.get("kind"), a.get("cursor"), a["limit"]
         )
-        result = page(rows, a["offset"], a["limit"])
-        result["items"] = [ledger.entry_json(e) for e in result["items"]]
-        self.write_json(result)
+        self.write_json(page([ledger.entry_json(e) for e in rows], next_cursor))
 
 
 class LeaderboardHandler(BaseHandler):

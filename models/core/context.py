@@ -26,6 +26,7 @@ class Context:
     clock: Callable[[], datetime] = _utcnow
     cache: dict[str, Any] = field(default_factory=dict)
     failpoints: set[str] = field(default_factory=set)
+    tokens: Any = None  # models.people.token_cache.TokenCache of this process, if any
 
     def now(self) -> datetime:
         return self.clock()

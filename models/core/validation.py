@@ -143,7 +143,10 @@ class GeoPointSchema(StrictSchema):
 
 
 class PageQuery(StrictSchema):
-    offset = Int(load_default=0, validate=Range(min=0, max=100_000))
+    cursor = Str(
+        validate=Length(max=120),
+        metadata={"description": "上一页返回的 next_cursor，原样传回；不传为第一页"},
+    )
     limit = Int(load_default=20, validate=Range(min=1, max=100))
 
 
@@ -223,7 +226,6 @@ def parse_id(value: str, what: str = "记录") -> ObjectId:
         raise NotFound(f"找不到该{what}") from None
 
 
-def page(items: list[Any], offset: int, limit: int) -> dict[str, Any]:
-    """Items were fetched with limit+1: the extra one only says there is a next page."""
-    has_more = len(items) > limit
-    return {"items": items[:limit], "next_offset": offset + limit if has_more else None}
+def page(items: list[Any], next_cursor: str | None) -> dict[str, Any]:
+    """One page of a keyset-paged list (models/core/paging.py)."""
+    return {"items": items, "next_cursor": next_cursor}

@@ -14,6 +14,7 @@ from typing import Any
 from bson import ObjectId
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from models.core import paging
 from models.core.context import Context
 from models.notifications.subscribe import template_data, template_id
 
@@ -124,14 +125,35 @@ async def notify(ctx: Context, notice: Notice) -> bool:
 
 
 async def list_inbox(
-    ctx: Context, user_id: ObjectId, *, unread_only: bool, offset: int, limit: int
-) -> list[dict[str, Any]]:
-    """Unread first, newest first within each group."""
-    query: dict[str, Any] = {"user_id": user_id}
-    if unread_only:
-        query["read"] = False
-    cursor = ctx.db.notifications.find(query).sort([("read", 1), ("created_at", -1), ("_id", -1)])
-    return await cursor.skip(offset).limit(limit + 1).to_list(limit + 1)
+    ctx: Context, user_id: ObjectId, *, unread_only: bool, cursor: str | None, limit: int
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Unread first, newest first within each group (keyset-paged; the cursor says which
+    group it stopped in, so a message read meanwhile is neither skipped nor repeated)."""
+    after = paging.decode(cursor)
+    rows: list[dict[str, Any]] = []
+    if after is None or after.group == 0:
+        rows, next_cursor = await paging.newest_of_owner(
+            ctx.db.notifications,
+            {"user_id": user_id, "read": False},
+            cursor=after,
+            limit=limit,
+            group=0,
+        )
+        if next_cursor is not None or unread_only:
+            return rows, next_cursor
+        after = None
+    if len(rows) >= limit:
+        # the unread group filled this page exactly: the read group starts the next one
+        read = await ctx.db.notifications.find_one({"user_id": user_id, "read": True}, {"_id": 1})
+        return rows, (paging.start_of(1) if read else None)
+    more, next_cursor = await paging.newest_of_owner(
+        ctx.db.notifications,
+        {"user_id": user_id, "read": True},
+        cursor=after,
+        limit=limit - len(rows),
+        group=1,
+    )
+    return rows + more, next_cursor
 
 
 async def unread_count(ctx: Context, user_id: ObjectId) -> int:

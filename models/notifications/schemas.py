@@ -53,7 +53,9 @@ class NotificationOut(Schema):
 
 class NotificationList(Schema):
     items = fields.List(fields.Nested(NotificationOut))
-    next_offset = fields.Integer(allow_none=True)
+    next_cursor = fields.String(
+        allow_none=True, metadata={"description": "下一页的游标；null 表示没有更多"}
+    )
 
 
 class UnreadCountOut(Schema):

@@ -17,6 +17,7 @@ from bson import ObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
+from models.core import paging
 from models.core.context import Context
 from models.people.users import Actor
 from server.logging import client_ip
@@ -137,12 +138,12 @@ async def search(
     actor_name: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
-    offset: int = 0,
+    cursor: str | None = None,
     limit: int = 50,
-) -> list[dict[str, Any]]:
+) -> tuple[list[dict[str, Any]], str | None]:
     """Newest first, inside `org_id` (which the caller has checked is in the actor's scope).
 
-    Read in time windows walking back from `until` (1 day, then 2, 4, … days), each an
+    Read in time windows walking back from `until` (models/core/paging.py), each an
     indexed `{org_path, at}` range, until the page is full: the cost follows the page,
     not the size of the log.
     """
@@ -153,13 +154,12 @@ async def search(
         base["action"] = action
     if actor_name:
         base["actor_name"] = actor_name
-    wanted = offset + limit + 1
-    rows: list[dict[str, Any]] = []
-    hi, span = until, timedelta(days=1)
-    while hi > floor and len(rows) < wanted:
-        lo = max(floor, hi - span)
-        batch = await ctx.db.audit_log.find({**base, "at": {"$gte": lo, "$lt": hi}}).to_list(None)
-        batch.sort(key=lambda e: (e["at"], e["_id"]), reverse=True)
-        rows += batch
-        hi, span = lo, span * 2
-    return rows[offset:wanted]
+    return await paging.newest_in_windows(
+        ctx.db.audit_log,
+        base,
+        now=until - timedelta(seconds=1),
+        field="at",
+        cursor=paging.decode(cursor),
+        limit=limit,
+        floor=floor,
+    )

@@ -24,8 +24,8 @@ async def run_housekeeping(ctx: Context) -> dict[str, int]:
         counts[f"{name}_deleted"] = result.deleted_count
     cutoff = now - timedelta(hours=float(ctx.config.jobs.idempotency_retention_hours))
     forgot = await ctx.db.orders.update_many(
-        {"created_at": {"$lt": cutoff}, "idempotency_key": {"$type": "string"}},
-        {"$unset": {"idempotency_key": "", "request_hash": ""}},
+        {"keyed_at": {"$lt": cutoff}},
+        {"$unset": {"idempotency_key": "", "request_hash": "", "keyed_at": ""}},
     )
     counts["order_keys_forgotten"] = forgot.modified_count
     counts["stale_sends"] = await abandon_stale_sends(ctx, STALE_SEND)

@@ -15,6 +15,7 @@ from typing import Any
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
+from models.core import paging
 from models.core.context import Context
 from server.logging import mask_text
 
@@ -86,15 +87,20 @@ async def finish_run(
 
 
 async def list_runs(
-    ctx: Context, *, job: str | None, outcome: str | None, offset: int, limit: int
-) -> list[dict[str, Any]]:
+    ctx: Context, *, job: str | None, outcome: str | None, cursor: str | None, limit: int
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Newest first; runs expire (TTL), so the collection stays small."""
     query: dict[str, Any] = {}
     if job:
         query["job"] = job
-    if outcome:
-        query["outcome"] = outcome
-    cursor = ctx.db.job_runs.find(query).sort([("started_at", -1), ("_id", -1)])
-    return await cursor.skip(offset).limit(limit + 1).to_list(limit + 1)
+    return await paging.newest_of_owner(
+        ctx.db.job_runs,
+        query,
+        field="started_at",
+        cursor=paging.decode(cursor),
+        limit=limit,
+        keep=(lambda run: run.get("outcome") == outcome) if outcome else None,
+    )
 
 
 def run_json(doc: dict[str, Any]) -> dict[str, Any]:

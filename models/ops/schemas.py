@@ -30,4 +30,6 @@ class JobRunOut(Schema):
 
 class JobRunList(Schema):
     items = fields.List(fields.Nested(JobRunOut))
-    next_offset = fields.Integer(allow_none=True)
+    next_cursor = fields.String(
+        allow_none=True, metadata={"description": "下一页的游标；null 表示没有更多"}
+    )

@@ -70,29 +70,44 @@ async def compute_window(
         return out[org_id]
 
     window = {"$gte": start, "$lt": end}
-    async for o in ctx.db.orders.find({"created_at": window}, {"org_id": 1, "category_id": 1}):
-        d = doc(o["org_id"])
-        key = str(o["category_id"])
-        d["created"][key] = d["created"].get(key, 0) + 1
-        d["created_total"] += 1
-    fields = {"org_id": 1, "created_at": 1, "dispatched_at": 1, "accepted_at": 1}
-    async for o in ctx.db.orders.find({"dispatched_at": window}, fields):
-        m = _minutes(o.get("dispatched_at"), o.get("created_at"))
-        if m is not None:
-            doc(o["org_id"])["dispatch_min"].append(round(m, 1))
-    async for o in ctx.db.orders.find({"accepted_at": window}, fields):
-        m = _minutes(o.get("accepted_at"), o.get("dispatched_at"))
-        if m is not None:
-            doc(o["org_id"])["accept_min"].append(round(m, 1))
-    close_fields = {"org_id": 1, "created_at": 1, "closed_at": 1, "rating": 1}
-    async for o in ctx.db.orders.find({"closed_at": window}, close_fields):
-        d = doc(o["org_id"])
-        m = _minutes(o.get("closed_at"), o.get("created_at"))
-        if m is not None:
-            d["close_min"].append(round(m, 1))
-        if o.get("rating"):
-            d["rating_sum"] += o["rating"]
-            d["rating_count"] += 1
+
+    def within(when: Any) -> bool:
+        return isinstance(when, datetime) and start <= when < end
+
+    # one indexed read serves the four event times: an order with any event in the window
+    # was last updated at or after the window's start (no index per event time: each one
+    # costs every transition)
+    fields = {
+        "org_id": 1,
+        "category_id": 1,
+        "created_at": 1,
+        "dispatched_at": 1,
+        "accepted_at": 1,
+        "closed_at": 1,
+        "rating": 1,
+    }
+    async for o in ctx.db.orders.find({"updated_at": {"$gte": start}}, fields):
+        if within(o.get("created_at")):
+            d = doc(o["org_id"])
+            key = str(o["category_id"])
+            d["created"][key] = d["created"].get(key, 0) + 1
+            d["created_total"] += 1
+        if within(o.get("dispatched_at")):
+            m = _minutes(o.get("dispatched_at"), o.get("created_at"))
+            if m is not None:
+                doc(o["org_id"])["dispatch_min"].append(round(m, 1))
+        if within(o.get("accepted_at")):
+            m = _minutes(o.get("accepted_at"), o.get("dispatched_at"))
+            if m is not None:
+                doc(o["org_id"])["accept_min"].append(round(m, 1))
+        if within(o.get("closed_at")):
+            d = doc(o["org_id"])
+            m = _minutes(o.get("closed_at"), o.get("created_at"))
+            if m is not None:
+                d["close_min"].append(round(m, 1))
+            if o.get("rating"):
+                d["rating_sum"] += o["rating"]
+                d["rating_count"] += 1
     ledger_fields = {"org_path": 1, "kind": 1, "delta": 1}
     async for e in ctx.db.ledger_entries.find({"created_at": window}, ledger_fields):
         if e.get("delta", 0) <= 0 or not e.get("org_path"):
@@ -136,7 +151,7 @@ async def _store_day(ctx: Context, day: date) -> None:
 async def rebuild(ctx: Context, since: date | None = None) -> int:
     """Recompute every finished day from `since` (default: the first order) to yesterday."""
     if since is None:
-        first = await ctx.db.orders.find({}, {"created_at": 1}).sort("created_at", 1).to_list(1)
+        first = await ctx.db.orders.find({}, {"created_at": 1}).sort("_id", 1).to_list(1)
         if not first:
             return 0
         since = local_day(first[0]["created_at"])

@@ -128,7 +128,9 @@ class OrderOut(Schema):
 
 class OrderList(Schema):
     items = fields.List(fields.Nested(OrderOut))
-    next_offset = fields.Integer(allow_none=True)
+    next_cursor = fields.String(
+        allow_none=True, metadata={"description": "下一页的游标；null 表示没有更多"}
+    )
 
 
 class RecommendedMember(Schema):

@@ -6,6 +6,7 @@ from typing import Any
 
 from bson import ObjectId
 
+from models.core import paging
 from models.core.context import Context
 from models.core.geo import distance_km
 from models.orders.states import (
@@ -80,9 +81,17 @@ async def get_visible(
 
 
 async def list_orders(
-    ctx: Context, actor: Actor, *, scope: str | None, status: str | None, offset: int, limit: int
-) -> list[dict[str, Any]]:
+    ctx: Context,
+    actor: Actor,
+    *,
+    scope: str | None,
+    status: str | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Newest first, keyset-paged: the caller's own, assigned, or organisation's orders."""
     scope = scope or ("org" if actor.is_staff else "assigned" if actor.is_member else "mine")
+    after = paging.decode(cursor)
     query: dict[str, Any]
     if scope == "mine":
         query = {"resident_id": actor.id}
@@ -98,29 +107,62 @@ async def list_orders(
         raise ValidationFailed(fields={"scope": "取值必须是 mine、assigned、org 之一"})
     if status:
         query["status"] = status
-    # people read their own orders newest first; an organisation works its queue oldest first,
-    # the same order as the admin dispatch board (awaiting_dispatch)
-    way = 1 if scope == "org" else -1
-    cursor = ctx.db.orders.find(query, EXCLUDE_TIMELINE).sort([("created_at", way), ("_id", way)])
-    return await cursor.skip(offset).limit(limit + 1).to_list(limit + 1)
+    if scope == "org":
+        # an organisation works its queue oldest first (as on the admin dispatch board); the
+        # subtree grows with the service, so it is read in time windows
+        return await paging.oldest_in_windows(
+            ctx.db.orders,
+            query,
+            now=ctx.now(),
+            cursor=after,
+            limit=limit,
+            projection=EXCLUDE_TIMELINE,
+        )
+    # people read their own orders newest first
+    return await paging.newest_of_owner(
+        ctx.db.orders, query, cursor=after, limit=limit, projection=EXCLUDE_TIMELINE
+    )
 
 
-async def task_hall(ctx: Context, actor: Actor, offset: int, limit: int) -> list[dict[str, Any]]:
-    """队员的任务大厅: dispatched orders this member may take, nearest first when located."""
+async def task_hall(
+    ctx: Context, actor: Actor, cursor: str | None, limit: int
+) -> tuple[list[dict[str, Any]], str | None]:
+    """队员的任务大厅: dispatched orders this member may take, newest dispatch first.
+
+    Indexed on `(status, eligible)`; the member's own declines are dropped here (a `$ne`
+    in the filter stopped the embedded database from using the index).
+    """
     if not actor.is_member:
         raise Forbidden("只有队员可以进入任务大厅")
-    query = {
-        "status": DISPATCHED,
-        "eligible": {"$in": [actor.id, *actor.org_path]},
-        "declined_by": {"$ne": actor.id},
-    }
-    cursor = ctx.db.orders.find(query, EXCLUDE_TIMELINE).sort([("dispatched_at", -1), ("_id", -1)])
-    items = await cursor.skip(offset).limit(limit + 1).to_list(limit + 1)
+    query = {"status": DISPATCHED, "eligible": {"$in": [actor.id, *actor.org_path]}}
+    items, next_cursor = await paging.newest_of_owner(
+        ctx.db.orders,
+        query,
+        field="dispatched_at",
+        cursor=paging.decode(cursor),
+        limit=limit,
+        projection=EXCLUDE_TIMELINE,
+        keep=lambda order: actor.id not in order.get("declined_by", []),
+    )
     home = (actor.doc.get("home_location") or {}).get("coordinates")
     for item in items:
         where = (item.get("location") or {}).get("coordinates")
         item["distance_km"] = round(distance_km(home, where), 2) if home and where else None
-    return items
+    return items, next_cursor
+
+
+async def awaiting_dispatch(
+    ctx: Context, node: ObjectId, cursor: str | None, limit: int
+) -> tuple[list[dict[str, Any]], str | None]:
+    """派单台: submitted orders under `node`, oldest first (keyset-paged)."""
+    return await paging.newest_of_owner(
+        ctx.db.orders,
+        {"org_path": node, "status": SUBMITTED},
+        cursor=paging.decode(cursor),
+        limit=limit,
+        projection=EXCLUDE_TIMELINE,
+        direction=1,
+    )
 
 
 def order_json(
@@ -182,12 +224,3 @@ def order_json(
             for e in order["timeline"]
         ]
     return out
-
-
-async def awaiting_dispatch(
-    ctx: Context, node: ObjectId, offset: int, limit: int
-) -> list[dict[str, Any]]:
-    """派单台: submitted orders under `node`, oldest first (limit+1 fetched: a next page?)."""
-    cursor = ctx.db.orders.find({"org_path": node, "status": SUBMITTED}, EXCLUDE_TIMELINE)
-    cursor = cursor.sort([("created_at", 1), ("_id", 1)])
-    return await cursor.skip(offset).limit(limit + 1).to_list(limit + 1)

@@ -69,13 +69,23 @@ async def login_with_wechat(ctx: Context, wechat: WeChatPort, code: str) -> dict
         upsert=True,
     )
     token, expires_at = await issue_token(ctx, user["_id"])
+    if ctx.tokens is not None:  # the first request after a login needs no token round trip
+        ctx.tokens.put(ctx.db.name, _token_hash(token), user, "api", expires_at)
     return {"token": token, "expires_at": expires_at, "user": user}
 
 
 async def authenticate(ctx: Context, token: str, kind: str = "api") -> Actor:
-    """One round trip: the token joined with its user, so role changes apply at once."""
+    """The token's user: from this process's short cache (models/people/token_cache.py), or
+    one round trip, the token joined with its user, so role changes apply within a second."""
+    token_hash = _token_hash(token)
+    cache = ctx.tokens
+    entry = cache.get(ctx.db.name, token_hash) if cache is not None else None
+    if entry is not None:
+        if entry.kind != kind or entry.expires_at <= ctx.now():
+            raise Unauthenticated("登录已失效，请重新登录", code="invalid_token")
+        return Actor.from_user(entry.user)
     pipeline = [
-        {"$match": {"_id": _token_hash(token)}},
+        {"$match": {"_id": token_hash}},
         {"$lookup": {"from": "users", "localField": "user_id", "foreignField": "_id", "as": "u"}},
     ]
     found = await (await ctx.db.auth_tokens.aggregate(pipeline)).to_list(1)
@@ -85,6 +95,10 @@ async def authenticate(ctx: Context, token: str, kind: str = "api") -> Actor:
     users = [u for u in record["u"] if not u.get("deleted_at")]
     if not users:
         raise Unauthenticated("登录已失效，请重新登录", code="invalid_token")
+    if cache is not None:
+        cache.put(
+            ctx.db.name, token_hash, users[0], record.get("kind", "api"), record["expires_at"]
+        )
     return Actor.from_user(users[0])
 
 

@@ -10,7 +10,7 @@ from bson import ObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
-from models.core import uow
+from models.core import paging, uow
 from models.core.context import Context
 from models.ops import audit
 from models.people import orgs
@@ -56,14 +56,25 @@ async def register(ctx: Context, actor: Actor, data: dict[str, Any]) -> dict[str
 
 
 async def list_registrations(
-    ctx: Context, actor: Actor, status: str | None, offset: int, limit: int
-) -> list[dict[str, Any]]:
-    """Secretaries see their subtree; anyone else sees their own applications."""
-    query: dict[str, Any] = {"org_path": actor.org_id} if actor.is_staff else {"user_id": actor.id}
+    ctx: Context, actor: Actor, status: str | None, cursor: str | None, limit: int
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Secretaries see their subtree (pending: oldest first, the review queue; otherwise
+    newest first in time windows); anyone else sees their own applications, newest first.
+    """
+    after = paging.decode(cursor)
+    coll = ctx.db.member_registrations
+    if not actor.is_staff:
+        keep = (lambda reg: reg["status"] == status) if status else None
+        return await paging.newest_of_owner(
+            coll, {"user_id": actor.id}, cursor=after, limit=limit, keep=keep
+        )
+    query: dict[str, Any] = {"org_path": actor.org_id}
+    if status == "pending":
+        query["status"] = status
+        return await paging.newest_of_owner(coll, query, cursor=after, limit=limit, direction=1)
     if status:
         query["status"] = status
-    cursor = ctx.db.member_registrations.find(query).sort([("created_at", 1), ("_id", 1)])
-    return await cursor.skip(offset).limit(limit + 1).to_list(limit + 1)
+    return await paging.newest_in_windows(coll, query, now=ctx.now(), cursor=after, limit=limit)
 
 
 async def _get_managed(ctx: Context, actor: Actor, reg_id: ObjectId) -> dict[str, Any]:

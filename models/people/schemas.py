@@ -97,7 +97,9 @@ class RegistrationOut(Schema):
 
 class RegistrationList(Schema):
     items = fields.List(fields.Nested(RegistrationOut))
-    next_offset = fields.Integer(allow_none=True)
+    next_cursor = fields.String(
+        allow_none=True, metadata={"description": "下一页的游标；null 表示没有更多"}
+    )
 
 
 class ErasedOut(Schema):

@@ -15,6 +15,7 @@ from bson import ObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from models.core import paging
 from models.core.clock import BEIJING
 from models.core.context import Context
 from models.people import orgs
@@ -161,13 +162,16 @@ def entry_json(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 async def list_entries(
-    ctx: Context, member_id: ObjectId, kind: str | None, offset: int, limit: int
-) -> list[dict[str, Any]]:
-    query: dict[str, Any] = {"member_id": member_id}
-    if kind:
-        query["kind"] = kind
-    cursor = ctx.db.ledger_entries.find(query).sort([("created_at", -1), ("_id", -1)])
-    return await cursor.skip(offset).limit(limit + 1).to_list(limit + 1)
+    ctx: Context, member_id: ObjectId, kind: str | None, cursor: str | None, limit: int
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A member's entries, newest first (keyset-paged on `(member_id, created_at)`)."""
+    return await paging.newest_of_owner(
+        ctx.db.ledger_entries,
+        {"member_id": member_id},
+        cursor=paging.decode(cursor),
+        limit=limit,
+        keep=(lambda entry: entry["kind"] == kind) if kind else None,
+    )
 
 
 async def points_summary(ctx: Context, actor: Actor) -> dict[str, Any]:
@@ -203,13 +207,17 @@ async def leaderboard(
 ) -> list[dict[str, Any]]:
     """党员之星: points earned in the period by members under `org_id`, best first."""
     await orgs.get_org(ctx, org_id)
-    match: dict[str, Any] = {"kind": "points", "org_path": org_id, "delta": {"$gt": 0}}
+    # only earned points count; the test sits in $group: `delta > 0` in the $match stopped
+    # the index from being used (148-213 ms at 28k entries instead of 10 ms)
+    match: dict[str, Any] = {"org_path": org_id, "kind": "points"}
     since = period_start(ctx.now(), period)
     if since is not None:
         match["created_at"] = {"$gte": since}
+    earned = {"$cond": [{"$gt": ["$delta", 0]}, "$delta", 0]}
     pipeline: list[dict[str, Any]] = [
         {"$match": match},
-        {"$group": {"_id": "$member_id", "points": {"$sum": "$delta"}}},
+        {"$group": {"_id": "$member_id", "points": {"$sum": earned}}},
+        {"$match": {"points": {"$gt": 0}}},
         {"$sort": {"points": -1, "_id": 1}},
         {"$limit": limit},
     ]

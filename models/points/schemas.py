@@ -47,7 +47,9 @@ class LedgerEntryOut(Schema):
 
 class LedgerList(Schema):
     items = fields.List(fields.Nested(LedgerEntryOut))
-    next_offset = fields.Integer(allow_none=True)
+    next_cursor = fields.String(
+        allow_none=True, metadata={"description": "下一页的游标；null 表示没有更多"}
+    )
 
 
 class LeaderboardRow(Schema):

@@ -63,10 +63,16 @@ async def test_inbox_over_http(api, ctx, world):
     status, count = await api.get("/api/v1/notifications/unread-count", token=owner)
     assert status == 200 and count == {"count": 2}
     status, listing = await api.get("/api/v1/notifications?limit=1", token=owner)
-    assert status == 200 and listing["next_offset"] == 1
+    assert status == 200 and isinstance(listing["next_cursor"], str)
     newest = listing["items"][0]
     assert newest["kind"] == "order_accepted" and newest["read"] is False
     assert newest["order_id"] == str(second) and "接单" in newest["title"]
+    cursor = listing["next_cursor"]
+    status, more = await api.get(f"/api/v1/notifications?limit=1&cursor={cursor}", token=owner)
+    assert status == 200 and [n["kind"] for n in more["items"]] == ["order_rejected"]
+    assert more["next_cursor"] is None
+    status, bad = await api.get("/api/v1/notifications?cursor=not-a-cursor", token=owner)
+    assert status == 400 and "cursor" in bad["error"]["fields"]
 
     status, done = await api.post(
         "/api/v1/notifications/read", {"ids": [newest["id"]]}, token=owner

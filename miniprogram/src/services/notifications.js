@@ -1,8 +1,9 @@
 const { request } = require('../utils/request');
+const { pageQuery } = require('../utils/list');
 
-/** GET /notifications?unread=&offset=&limit= → {items: [notification], next_offset} (unread first, newest first) */
+/** GET /notifications?unread=&cursor=&limit= → {items: [notification], next_cursor} (unread first, newest first) */
 function listNotifications(query) {
-  return request({ method: 'GET', path: '/notifications', query });
+  return request({ method: 'GET', path: '/notifications', query: pageQuery(query) });
 }
 
 /** GET /notifications/unread-count → {count}. Silent: it only feeds badges. */

@@ -1,4 +1,5 @@
 const { request } = require('../utils/request');
+const { pageQuery } = require('../utils/list');
 
 /**
  * POST /orders → 201 order.
@@ -14,11 +15,11 @@ function createOrder(body, idempotencyKey) {
 }
 
 /**
- * GET /orders?status=&scope=mine|assigned|org&offset=&limit= → {items, next_offset}.
+ * GET /orders?status=&scope=mine|assigned|org&cursor=&limit= → {items, next_cursor}.
  * opts.silent: no error toast (for counts and hints that the page can do without).
  */
 function listOrders(query, opts) {
-  return request({ method: 'GET', path: '/orders', query, silent: !!(opts && opts.silent) });
+  return request({ method: 'GET', path: '/orders', query: pageQuery(query), silent: !!(opts && opts.silent) });
 }
 
 /** GET /orders/{id} → order with timeline */

@@ -1,13 +1,14 @@
 const { request } = require('../utils/request');
+const { pageQuery } = require('../utils/list');
 
 /** POST /member-registrations {org_id, name, party_status, skills, phone?} → 201 registration */
 function createRegistration(body) {
   return request({ method: 'POST', path: '/member-registrations', data: body });
 }
 
-/** GET /member-registrations?status=&offset=&limit= → {items, next_offset} */
+/** GET /member-registrations?status=&cursor=&limit= → {items, next_cursor} */
 function listRegistrations(query, opts) {
-  return request({ method: 'GET', path: '/member-registrations', query, silent: !!(opts && opts.silent) });
+  return request({ method: 'GET', path: '/member-registrations', query: pageQuery(query), silent: !!(opts && opts.silent) });
 }
 
 /** POST /member-registrations/{id}/approve {} */

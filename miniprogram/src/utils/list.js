@@ -1,12 +1,29 @@
 /**
- * Paged list state for a page: data[key] = {items, loading, loaded, hasMore, nextOffset, error, loadMoreError}.
- * fetcher({offset, limit}) must resolve {items, next_offset}.
+ * Paged list state for a page: data[key] = {items, loading, loaded, hasMore, nextCursor, error, loadMoreError}.
+ * Lists are keyset-paged: fetcher({cursor, limit}) must resolve {items, next_cursor}; the cursor is
+ * opaque (null for the first page, then the server's next_cursor, passed back unchanged).
+ * `offset` is given too, the same page token (0 for the first page), for pages that still pass
+ * `offset: p.offset`: services turn it into `cursor` with pageQuery().
  * Use refresh() on load and pull-down, loadMore() on reach-bottom.
  */
 const config = require('../config/index');
 
 function emptyList() {
-  return { items: [], loading: false, loaded: false, hasMore: false, nextOffset: null, error: '', loadMoreError: false };
+  return { items: [], loading: false, loaded: false, hasMore: false, nextCursor: null, error: '', loadMoreError: false };
+}
+
+function nextCursorOf(res) {
+  return res.next_cursor === undefined || res.next_cursor === null ? null : res.next_cursor;
+}
+
+/** A list query for the API: the page token (`cursor`, or a page's `offset`) sent as `cursor`. */
+function pageQuery(query) {
+  const q = Object.assign({}, query || {});
+  const token = q.cursor || q.offset;
+  delete q.offset;
+  delete q.cursor;
+  if (token) q.cursor = token;
+  return q;
 }
 
 class ListController {
@@ -34,12 +51,12 @@ class ListController {
     this.busy = true;
     this.patch({ loading: true, error: '', loadMoreError: false });
     try {
-      const res = (await this.fetcher({ offset: 0, limit: this.limit })) || {};
+      const res = (await this.fetcher({ cursor: null, offset: 0, limit: this.limit })) || {};
       if (seq !== this.seq) return;
-      const next = res.next_offset === undefined || res.next_offset === null ? null : res.next_offset;
+      const next = nextCursorOf(res);
       this.patch({
         items: (res.items || []).map(this.map),
-        nextOffset: next,
+        nextCursor: next,
         hasMore: next !== null,
         loading: false,
         loaded: true
@@ -55,16 +72,16 @@ class ListController {
 
   async loadMore() {
     const s = this.state();
-    if (this.busy || !s.hasMore || s.nextOffset === null) return;
+    if (this.busy || !s.hasMore || s.nextCursor === null) return;
     const seq = this.seq;
     let again = false;
     this.busy = true;
     this.patch({ loading: true, loadMoreError: false });
     try {
-      const res = (await this.fetcher({ offset: s.nextOffset, limit: this.limit })) || {};
+      const res = (await this.fetcher({ cursor: s.nextCursor, offset: s.nextCursor, limit: this.limit })) || {};
       if (seq !== this.seq) return;
-      const next = res.next_offset === undefined || res.next_offset === null ? null : res.next_offset;
-      // an item can come twice when the order moved between pages (e.g. read → unread groups)
+      const next = nextCursorOf(res);
+      // an item can come twice when it moved between pages (e.g. read → unread groups)
       const have = {};
       this.state().items.forEach((x) => {
         if (x && x.id !== undefined) have[x.id] = true;
@@ -72,12 +89,12 @@ class ListController {
       const fresh = (res.items || []).filter((x) => !(x && x.id !== undefined && have[x.id]));
       this.patch({
         items: this.state().items.concat(fresh.map(this.map)),
-        nextOffset: next,
+        nextCursor: next,
         hasMore: next !== null,
         loading: false
       });
       // a page of duplicates only adds nothing to scroll: fetch the next one right away
-      again = fresh.length === 0 && next !== null && next > s.nextOffset;
+      again = fresh.length === 0 && next !== null && next !== s.nextCursor;
     } catch (e) {
       if (seq !== this.seq) return;
       this.patch({ loading: false, loadMoreError: true });
@@ -94,18 +111,14 @@ class ListController {
   }
 
   /**
-   * Moves the next page's offset back by n (never below 0): after n loaded items moved further down
-   * the server's order, the next page would otherwise skip n items. Duplicates are dropped on load.
+   * Kept for pages written for offsets: a keyset cursor names the last item seen, so items that
+   * moved further down the server's order are neither skipped nor repeated. Nothing to do.
    */
-  rewind(n) {
-    const s = this.state();
-    if (s.nextOffset === null || !n) return;
-    this.patch({ nextOffset: Math.max(0, s.nextOffset - n) });
-  }
+  rewind() {}
 
   removeItem(id) {
     this.patch({ items: this.state().items.filter((x) => x.id !== id) });
   }
 }
 
-module.exports = { ListController, emptyList };
+module.exports = { ListController, emptyList, pageQuery };

@@ -27,7 +27,7 @@ describe('member registration page', () => {
   });
 
   test('loads my registrations and the skill options from the catalogue', async () => {
-    registrationsService.listRegistrations.mockResolvedValue({ items: [{ id: 'r1', status: 'rejected', reason: '信息不全', org_name: '一支部', created_at: '2025-01-01T00:00:00Z' }], next_offset: null });
+    registrationsService.listRegistrations.mockResolvedValue({ items: [{ id: 'r1', status: 'rejected', reason: '信息不全', org_name: '一支部', created_at: '2025-01-01T00:00:00Z' }], next_cursor: null });
     const page = createPage('pkg-member/pages/register/register');
     page.onLoad();
     await flush();
@@ -70,7 +70,7 @@ describe('member registration page', () => {
   });
 
   test('a pending registration hides the form', async () => {
-    registrationsService.listRegistrations.mockResolvedValue({ items: [{ id: 'r1', status: 'pending' }], next_offset: null });
+    registrationsService.listRegistrations.mockResolvedValue({ items: [{ id: 'r1', status: 'pending' }], next_cursor: null });
     const page = createPage('pkg-member/pages/register/register');
     page.onLoad();
     await flush();
@@ -78,7 +78,7 @@ describe('member registration page', () => {
   });
 
   test('submits branch, party status and skills; requires a branch', async () => {
-    registrationsService.listRegistrations.mockResolvedValue({ items: [], next_offset: null });
+    registrationsService.listRegistrations.mockResolvedValue({ items: [], next_cursor: null });
     registrationsService.createRegistration.mockResolvedValue({ id: 'r2', status: 'pending' });
     const page = createPage('pkg-member/pages/register/register');
     page.onLoad();
@@ -99,14 +99,14 @@ describe('member registration page', () => {
     page.onInput(ev({ field: 'customSkill' }, { value: '理发' }));
     page.onAddSkill();
     expect(page.data.skillChips.filter((c) => c.active).map((c) => c.name)).toEqual(['电工', '理发']);
-    registrationsService.listRegistrations.mockResolvedValue({ items: [{ id: 'r2', status: 'pending' }], next_offset: null });
+    registrationsService.listRegistrations.mockResolvedValue({ items: [{ id: 'r2', status: 'pending' }], next_cursor: null });
     await page.onSubmit();
     expect(registrationsService.createRegistration).toHaveBeenCalledWith({ org_id: 'b1', name: '王强', party_status: '正式党员', skills: ['电工', '理发'] });
     expect(page.data.hasPending).toBe(true);
   });
 
   test('server field errors are shown next to the fields', async () => {
-    registrationsService.listRegistrations.mockResolvedValue({ items: [], next_offset: null });
+    registrationsService.listRegistrations.mockResolvedValue({ items: [], next_cursor: null });
     registrationsService.createRegistration.mockRejectedValue(apiError(400, '提交的信息有误', { org_id: '只能报到到支部' }));
     const page = createPage('pkg-member/pages/register/register');
     page.onLoad();
@@ -120,7 +120,7 @@ describe('member registration page', () => {
 
 describe('task hall page', () => {
   test('lists open orders with distance, takes one and removes it from the hall', async () => {
-    tasksService.listTaskHall.mockResolvedValue({ items: [order({ id: 'a', distance_km: 0.8 }), order({ id: 'b' })], next_offset: null });
+    tasksService.listTaskHall.mockResolvedValue({ items: [order({ id: 'a', distance_km: 0.8 }), order({ id: 'b' })], next_cursor: null });
     ordersService.acceptOrder.mockResolvedValue(order({ id: 'a', status: 'accepted' }));
     const page = createPage('pkg-member/pages/task-hall/task-hall');
     page.onLoad();
@@ -149,7 +149,7 @@ describe('task hall page', () => {
   });
 
   test('taken by someone else (409) → the hall is reloaded', async () => {
-    tasksService.listTaskHall.mockResolvedValueOnce({ items: [order({ id: 'a' })], next_offset: null }).mockResolvedValueOnce({ items: [], next_offset: null });
+    tasksService.listTaskHall.mockResolvedValueOnce({ items: [order({ id: 'a' })], next_cursor: null }).mockResolvedValueOnce({ items: [], next_cursor: null });
     ordersService.acceptOrder.mockRejectedValue(apiError(409, '该工单已被其他队员接单'));
     const page = createPage('pkg-member/pages/task-hall/task-hall');
     page.onLoad();
@@ -165,7 +165,7 @@ describe('task hall page', () => {
     subscribe.reset();
     notificationsService.getSubscriptions.mockResolvedValue({ items: [{ template: 'todo', template_id: 'T_TODO', remaining: 0 }] });
     notificationsService.reportSubscriptions.mockResolvedValue({ items: [] });
-    tasksService.listTaskHall.mockResolvedValue({ items: [order({ id: 'a' })], next_offset: null });
+    tasksService.listTaskHall.mockResolvedValue({ items: [order({ id: 'a' })], next_cursor: null });
     const order_ = [];
     wx.requestSubscribeMessage = jest.fn((o) => {
       order_.push('consent');
@@ -188,7 +188,7 @@ describe('task hall page', () => {
   test('a failing subscriptions endpoint never blocks accepting', async () => {
     subscribe.reset();
     notificationsService.getSubscriptions.mockRejectedValue(apiError(503, '服务暂不可用'));
-    tasksService.listTaskHall.mockResolvedValue({ items: [order({ id: 'a' })], next_offset: null });
+    tasksService.listTaskHall.mockResolvedValue({ items: [order({ id: 'a' })], next_cursor: null });
     ordersService.acceptOrder.mockResolvedValue(order({ id: 'a', status: 'accepted' }));
     const page = createPage('pkg-member/pages/task-hall/task-hall');
     page.onLoad();
@@ -199,7 +199,7 @@ describe('task hall page', () => {
   });
 
   test('declining the confirmation does not accept', async () => {
-    tasksService.listTaskHall.mockResolvedValue({ items: [order()], next_offset: null });
+    tasksService.listTaskHall.mockResolvedValue({ items: [order()], next_cursor: null });
     const page = createPage('pkg-member/pages/task-hall/task-hall');
     page.onLoad();
     await flush();
@@ -212,21 +212,21 @@ describe('task hall page', () => {
 
 describe('my tasks page', () => {
   test('lists assigned orders per status and starts one', async () => {
-    ordersService.listOrders.mockResolvedValue({ items: [order({ status: 'accepted', actions: ['start', 'decline'] })], next_offset: null });
+    ordersService.listOrders.mockResolvedValue({ items: [order({ status: 'accepted', actions: ['start', 'decline'] })], next_cursor: null });
     ordersService.startOrder.mockResolvedValue(order({ status: 'in_service' }));
     const page = createPage('pkg-member/pages/my-tasks/my-tasks');
     page.onLoad({});
     await flush();
     expect(ordersService.listOrders).toHaveBeenCalledWith({ scope: 'assigned', status: 'accepted', offset: 0, limit: 20 });
     expect(page.data.list.items[0]).toMatchObject({ canStart: true, canDecline: true, canComplete: false });
-    ordersService.listOrders.mockResolvedValue({ items: [], next_offset: null });
+    ordersService.listOrders.mockResolvedValue({ items: [], next_cursor: null });
     await page.onStart(ev({ id: 'o1' }));
     expect(ordersService.startOrder).toHaveBeenCalledWith('o1');
     expect(page.data.list.items).toEqual([]);
   });
 
   test('decline needs a reason', async () => {
-    ordersService.listOrders.mockResolvedValue({ items: [order({ actions: ['accept', 'decline'] })], next_offset: null });
+    ordersService.listOrders.mockResolvedValue({ items: [order({ actions: ['accept', 'decline'] })], next_cursor: null });
     const page = createPage('pkg-member/pages/my-tasks/my-tasks');
     page.onLoad({ status: 'dispatched' });
     await flush();
@@ -307,9 +307,9 @@ describe('points page', () => {
     fakeApp({ id: 'm1', role: 'member' });
     pointsService.getMyPoints.mockResolvedValue({ points_balance: 120.5, hours_balance: 36, rank: 3, rank_total: 40, org_id: 'b1', org_name: '一支部' });
     pointsService.listLedger
-      .mockResolvedValueOnce({ items: [{ id: 'l1', kind: 'points', delta: 10, reason: '助老服务', created_at: '2025-01-01T00:00:00Z' }], next_offset: 1 })
-      .mockResolvedValueOnce({ items: [{ id: 'l2', kind: 'points', delta: -5, reason: '兑换', created_at: '2025-01-02T00:00:00Z' }], next_offset: null })
-      .mockResolvedValueOnce({ items: [], next_offset: null });
+      .mockResolvedValueOnce({ items: [{ id: 'l1', kind: 'points', delta: 10, reason: '助老服务', created_at: '2025-01-01T00:00:00Z' }], next_cursor: 'c1' })
+      .mockResolvedValueOnce({ items: [{ id: 'l2', kind: 'points', delta: -5, reason: '兑换', created_at: '2025-01-02T00:00:00Z' }], next_cursor: null })
+      .mockResolvedValueOnce({ items: [], next_cursor: null });
     pointsService.getLeaderboard.mockResolvedValue({ period: 'month', items: [{ rank: 1, member_id: 'm1', name: '王强', org_name: '一支部', points: 50 }] });
     const page = createPage('pkg-member/pages/points/points');
     await page.onLoad();
@@ -330,7 +330,7 @@ describe('points page', () => {
   test('a failing summary leaves the ledger usable', async () => {
     fakeApp({ id: 'm1', role: 'member' });
     pointsService.getMyPoints.mockRejectedValue(apiError(503, '服务暂不可用，请稍后重试'));
-    pointsService.listLedger.mockResolvedValue({ items: [], next_offset: null });
+    pointsService.listLedger.mockResolvedValue({ items: [], next_cursor: null });
     const page = createPage('pkg-member/pages/points/points');
     await page.onLoad();
     expect(page.data.summary).toBeNull();

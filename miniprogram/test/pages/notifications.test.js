@@ -21,7 +21,7 @@ function loggedIn() {
 async function openInbox(items, unread, nextOffset) {
   fakeApp({ id: 'u1', role: 'resident' });
   loggedIn();
-  notificationsService.listNotifications.mockResolvedValue({ items, next_offset: nextOffset === undefined ? null : nextOffset });
+  notificationsService.listNotifications.mockResolvedValue({ items, next_cursor: nextOffset === undefined ? null : 'c' + nextOffset });
   notificationsService.getUnreadCount.mockResolvedValue({ count: unread });
   const page = createPage('pages/notifications/index');
   await page.onLoad();
@@ -119,15 +119,15 @@ describe('notifications inbox page', () => {
     expect(wx.showToast).not.toHaveBeenCalled();
   });
 
-  test('after marking read the next page is fetched from an earlier offset and duplicates are dropped', async () => {
+  test('after marking read the next page continues from the cursor and duplicates are dropped', async () => {
     const first = Array.from({ length: 20 }, (_, i) => note('n' + i));
     const page = await openInbox(first, 25, 20);
     notificationsService.markRead.mockResolvedValue({ updated: 1, unread: 24 });
     await page.onTapItem(ev({ id: 'n3' }));
-    // n3 moved down to the read group: the server's item 20 is now at 19, and n19 comes again
-    notificationsService.listNotifications.mockResolvedValueOnce({ items: [note('n19'), note('n20'), note('n21')], next_offset: null });
+    // n3 moved down to the read group: the cursor names n19, so nothing is skipped; a repeat is dropped
+    notificationsService.listNotifications.mockResolvedValueOnce({ items: [note('n19'), note('n20'), note('n21')], next_cursor: null });
     await page.onReachBottom();
-    expect(notificationsService.listNotifications).toHaveBeenLastCalledWith({ unread: undefined, offset: 19, limit: 20 });
+    expect(notificationsService.listNotifications).toHaveBeenLastCalledWith({ unread: undefined, offset: 'c20', limit: 20 });
     const ids = page.data.list.items.map((n) => n.id);
     expect(ids).toHaveLength(22);
     expect(new Set(ids).size).toBe(22);
@@ -137,7 +137,7 @@ describe('notifications inbox page', () => {
   test('全部已读 marks everything, clears the badge and reloads', async () => {
     const page = await openInbox([note('n1'), note('n2')], 2);
     notificationsService.markAllRead.mockResolvedValue({ updated: 2, unread: 0 });
-    notificationsService.listNotifications.mockResolvedValue({ items: [note('n1', { read: true }), note('n2', { read: true })], next_offset: null });
+    notificationsService.listNotifications.mockResolvedValue({ items: [note('n1', { read: true }), note('n2', { read: true })], next_cursor: null });
     notificationsService.getUnreadCount.mockResolvedValue({ count: 0 });
     await page.onMarkAll();
     expect(notificationsService.markAllRead).toHaveBeenCalledTimes(1);
@@ -168,7 +168,7 @@ describe('notifications inbox page', () => {
     await page.onLoad();
     expect(page.data.list.error).toBe('服务暂不可用，请稍后重试');
     expect(page.data.list.loading).toBe(false);
-    notificationsService.listNotifications.mockResolvedValue({ items: [], next_offset: null });
+    notificationsService.listNotifications.mockResolvedValue({ items: [], next_cursor: null });
     await page.onPullDownRefresh();
     expect(page.data.list.error).toBe('');
     expect(page.data.list.loaded).toBe(true);
@@ -187,7 +187,7 @@ describe('notifications inbox page', () => {
       loggedIn();
       return Promise.resolve({ id: 'u1' });
     });
-    notificationsService.listNotifications.mockResolvedValue({ items: [note('n1')], next_offset: null });
+    notificationsService.listNotifications.mockResolvedValue({ items: [note('n1')], next_cursor: null });
     notificationsService.getUnreadCount.mockResolvedValue({ count: 1 });
     await page.onLogin();
     await flush();

@@ -28,7 +28,7 @@ describe('home page', () => {
   test('loads categories and my recent orders; shows role entries', async () => {
     fakeApp({ id: 'u1', role: 'member', name: '王强', org_name: '一支部' });
     categoriesService.listCategories.mockResolvedValue({ items: CATS });
-    ordersService.listOrders.mockResolvedValue({ items: [order()], next_offset: 5 });
+    ordersService.listOrders.mockResolvedValue({ items: [order()], next_cursor: 'c5' });
     const page = createPage('pages/index/index');
     page.onLoad();
     await flush();
@@ -71,7 +71,7 @@ describe('home page', () => {
   test('an error while loading categories leaves a retryable error state', async () => {
     fakeApp({ id: 'u1', role: 'resident' });
     categoriesService.listCategories.mockRejectedValue(apiError(503, '服务暂不可用，请稍后重试'));
-    ordersService.listOrders.mockResolvedValue({ items: [], next_offset: null });
+    ordersService.listOrders.mockResolvedValue({ items: [], next_cursor: null });
     const page = createPage('pages/index/index');
     page.onLoad();
     await flush();
@@ -101,18 +101,18 @@ describe('home page', () => {
 });
 
 describe('my orders page', () => {
-  test('loads the first page, pages with next_offset, switches status tab', async () => {
+  test('loads the first page, pages with next_cursor, switches status tab', async () => {
     fakeApp({ id: 'u1', role: 'resident' });
     ordersService.listOrders
-      .mockResolvedValueOnce({ items: [order({ id: 'a' })], next_offset: 20 })
-      .mockResolvedValueOnce({ items: [order({ id: 'b' })], next_offset: null })
-      .mockResolvedValueOnce({ items: [], next_offset: null });
+      .mockResolvedValueOnce({ items: [order({ id: 'a' })], next_cursor: 'c20' })
+      .mockResolvedValueOnce({ items: [order({ id: 'b' })], next_cursor: null })
+      .mockResolvedValueOnce({ items: [], next_cursor: null });
     const page = createPage('pages/orders/orders');
     page.onLoad({});
     await flush();
     expect(ordersService.listOrders).toHaveBeenLastCalledWith({ scope: 'mine', status: '', offset: 0, limit: 20 });
     await page.onReachBottom();
-    expect(ordersService.listOrders).toHaveBeenLastCalledWith({ scope: 'mine', status: '', offset: 20, limit: 20 });
+    expect(ordersService.listOrders).toHaveBeenLastCalledWith({ scope: 'mine', status: '', offset: 'c20', limit: 20 });
     expect(page.data.list.items.map((o) => o.id)).toEqual(['a', 'b']);
     expect(page.data.list.hasMore).toBe(false);
     await page.onTab(ev({ key: 'completed' }));
@@ -128,7 +128,7 @@ describe('my orders page', () => {
     page.onLoad({});
     await flush();
     expect(page.data.list.error).toBe('网络不可用，请稍后重试');
-    ordersService.listOrders.mockResolvedValue({ items: [order()], next_offset: null });
+    ordersService.listOrders.mockResolvedValue({ items: [order()], next_cursor: null });
     await page.onPullDownRefresh();
     expect(page.data.list.error).toBe('');
     expect(page.data.list.items).toHaveLength(1);

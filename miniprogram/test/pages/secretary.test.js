@@ -20,7 +20,7 @@ beforeEach(() => fakeApp({ id: 's1', role: 'secretary' }));
 
 describe('dispatch list page', () => {
   test('lists submitted orders of my organisation with paging, opens the dispatch screen', async () => {
-    ordersService.listOrders.mockResolvedValueOnce({ items: [order()], next_offset: 20 }).mockResolvedValueOnce({ items: [order({ id: 'o2' })], next_offset: null });
+    ordersService.listOrders.mockResolvedValueOnce({ items: [order()], next_cursor: 'c20' }).mockResolvedValueOnce({ items: [order({ id: 'o2' })], next_cursor: null });
     const page = createPage('pkg-secretary/pages/dispatch/dispatch');
     page.onLoad();
     await flush();
@@ -32,7 +32,7 @@ describe('dispatch list page', () => {
   });
 
   test('empty list after load', async () => {
-    ordersService.listOrders.mockResolvedValue({ items: [], next_offset: null });
+    ordersService.listOrders.mockResolvedValue({ items: [], next_cursor: null });
     const page = createPage('pkg-secretary/pages/dispatch/dispatch');
     page.onLoad();
     await flush();
@@ -142,7 +142,7 @@ describe('registration review page', () => {
         { id: 'r1', name: '王强', status: 'pending', skills: ['电工'] },
         { id: 'r2', name: '李敏', status: 'pending', skills: [] }
       ],
-      next_offset: null
+      next_cursor: null
     });
     registrationsService.approveRegistration.mockResolvedValue({ id: 'r1', status: 'approved' });
     registrationsService.rejectRegistration.mockResolvedValue({ id: 'r2', status: 'rejected' });

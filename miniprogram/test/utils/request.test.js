@@ -25,9 +25,9 @@ beforeEach(() => {
 
 describe('utils/request', () => {
   test('builds the URL from the path template, params and query, and sends the Bearer token', async () => {
-    const calls = scriptRequests({ status: 200, body: { items: [], next_offset: null } });
+    const calls = scriptRequests({ status: 200, body: { items: [], next_cursor: null } });
     const res = await request({ method: 'GET', path: '/orders/{id}/recommendations', params: { id: 'a b' }, query: { status: 'submitted', scope: '', x: null } });
-    expect(res).toEqual({ items: [], next_offset: null });
+    expect(res).toEqual({ items: [], next_cursor: null });
     expect(calls[0].url).toBe('http://127.0.0.1:8000/api/v1/orders/a%20b/recommendations?status=submitted');
     expect(calls[0].method).toBe('GET');
     expect(calls[0].header.Authorization).toBe('Bearer old-token');
@@ -166,11 +166,11 @@ describe('services over the real request layer: privacy and notifications', () =
   });
 
   test('GET /notifications?unread=true and POST /notifications/read bodies', async () => {
-    const calls = scriptRequests({ status: 200, body: { items: [], next_offset: null } }, { status: 200, body: { updated: 1, unread: 0 } }, { status: 200, body: { updated: 0, unread: 0 } });
+    const calls = scriptRequests({ status: 200, body: { items: [], next_cursor: null } }, { status: 200, body: { updated: 1, unread: 0 } }, { status: 200, body: { updated: 0, unread: 0 } });
     await notificationsService.listNotifications({ unread: true, offset: 0, limit: 20 });
     await notificationsService.markRead(['n1']);
     await notificationsService.markAllRead();
-    expect(calls[0].url).toBe('http://127.0.0.1:8000/api/v1/notifications?unread=true&offset=0&limit=20');
+    expect(calls[0].url).toBe('http://127.0.0.1:8000/api/v1/notifications?unread=true&limit=20');
     expect(calls[1].data).toEqual({ ids: ['n1'] });
     expect(calls[2].data).toEqual({ all: true });
   });

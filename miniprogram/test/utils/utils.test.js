@@ -45,18 +45,18 @@ describe('utils/list', () => {
     return page;
   }
 
-  test('refresh loads the first page, loadMore appends using next_offset until null', async () => {
+  test('refresh loads the first page, loadMore passes next_cursor back until null', async () => {
     const page = fakePage();
     const fetcher = jest
       .fn()
-      .mockResolvedValueOnce({ items: [{ id: 1 }, { id: 2 }], next_offset: 2 })
-      .mockResolvedValueOnce({ items: [{ id: 3 }], next_offset: null });
+      .mockResolvedValueOnce({ items: [{ id: 1 }, { id: 2 }], next_cursor: 'c2' })
+      .mockResolvedValueOnce({ items: [{ id: 3 }], next_cursor: null });
     const list = new ListController(page, 'list', fetcher, { limit: 2 });
     await list.refresh();
-    expect(fetcher).toHaveBeenLastCalledWith({ offset: 0, limit: 2 });
-    expect(page.data.list).toMatchObject({ loaded: true, loading: false, hasMore: true, nextOffset: 2 });
+    expect(fetcher).toHaveBeenLastCalledWith({ cursor: null, offset: 0, limit: 2 });
+    expect(page.data.list).toMatchObject({ loaded: true, loading: false, hasMore: true, nextCursor: 'c2' });
     await list.loadMore();
-    expect(fetcher).toHaveBeenLastCalledWith({ offset: 2, limit: 2 });
+    expect(fetcher).toHaveBeenLastCalledWith({ cursor: 'c2', offset: 'c2', limit: 2 });
     expect(page.data.list.items.map((x) => x.id)).toEqual([1, 2, 3]);
     expect(page.data.list.hasMore).toBe(false);
     await list.loadMore();
@@ -69,7 +69,7 @@ describe('utils/list', () => {
     const fetcher = jest
       .fn()
       .mockRejectedValueOnce(new Error('网络不可用，请稍后重试'))
-      .mockResolvedValueOnce({ items: [{ id: 1 }], next_offset: 1 })
+      .mockResolvedValueOnce({ items: [{ id: 1 }], next_cursor: 'c1' })
       .mockRejectedValueOnce(new Error('x'));
     const list = new ListController(page, 'list', fetcher);
     await list.refresh();
@@ -87,11 +87,11 @@ describe('utils/list', () => {
     const fetcher = jest
       .fn()
       .mockImplementationOnce(() => new Promise((r) => (resolveFirst = r)))
-      .mockResolvedValueOnce({ items: [{ id: 'new' }], next_offset: null });
+      .mockResolvedValueOnce({ items: [{ id: 'new' }], next_cursor: null });
     const list = new ListController(page, 'list', fetcher);
     const first = list.refresh();
     await list.refresh();
-    resolveFirst({ items: [{ id: 'old' }], next_offset: null });
+    resolveFirst({ items: [{ id: 'old' }], next_cursor: null });
     await first;
     expect(page.data.list.items).toEqual([{ id: 'new' }]);
   });
@@ -141,25 +141,30 @@ describe('utils/auth', () => {
   });
 });
 
-describe('ListController rewind and duplicates', () => {
-  test('rewind moves the next offset back; a page of duplicates only is followed by the next page', async () => {
+describe('ListController cursors and duplicates', () => {
+  test('rewind keeps the cursor; a page of duplicates only is followed by the next page', async () => {
     const page = { data: {}, setData(p) { this.data = Object.assign({}, this.data, p); } };
     const pages = [
-      { items: [{ id: 'a' }, { id: 'b' }], next_offset: 2 },
-      { items: [{ id: 'b' }], next_offset: 3 },
-      { items: [{ id: 'c' }], next_offset: null }
+      { items: [{ id: 'a' }, { id: 'b' }], next_cursor: 'cb' },
+      { items: [{ id: 'b' }], next_cursor: 'cb2' },
+      { items: [{ id: 'c' }], next_cursor: null }
     ];
     const fetcher = jest.fn(() => Promise.resolve(pages.shift()));
     const list = new ListController(page, 'list', fetcher, { limit: 2 });
     await list.refresh();
     list.rewind(1);
-    expect(page.data.list.nextOffset).toBe(1);
+    expect(page.data.list.nextCursor).toBe('cb');
     await list.loadMore();
-    expect(fetcher.mock.calls.map((c) => c[0].offset)).toEqual([0, 1, 3]);
+    expect(fetcher.mock.calls.map((c) => c[0].cursor)).toEqual([null, 'cb', 'cb2']);
     expect(page.data.list.items.map((x) => x.id)).toEqual(['a', 'b', 'c']);
     expect(page.data.list.hasMore).toBe(false);
-    list.rewind(5);
-    expect(page.data.list.nextOffset).toBeNull();
+  });
+
+  test('pageQuery sends the page token as cursor, never an offset', () => {
+    const { pageQuery } = require('../../src/utils/list');
+    expect(pageQuery({ status: 'submitted', offset: 0, limit: 20 })).toEqual({ status: 'submitted', limit: 20 });
+    expect(pageQuery({ offset: 'abc', limit: 20 })).toEqual({ cursor: 'abc', limit: 20 });
+    expect(pageQuery({ cursor: 'xyz', offset: 'xyz', limit: 5 })).toEqual({ cursor: 'xyz', limit: 5 });
   });
 });
 
