@@ -252,8 +252,8 @@ async def seed_bulk(ctx: Context, tree: dict[str, Any], n_orders: int, n_members
         ("orders", orders),
         ("ledger_entries", entries),
     ):
-        for k in range(0, len(docs), 1000):
-            await db[coll].insert_many(docs[k : k + 1000])
+        for k in range(0, len(docs), 500):
+            await db[coll].insert_many(docs[k : k + 500])
     regs = [
         {
             "_id": ObjectId(),
@@ -293,7 +293,8 @@ async def seed_bulk(ctx: Context, tree: dict[str, Any], n_orders: int, n_members
         }
         for i in range(3000)
     ]
-    await db.audit_log.insert_many(audit)
+    for k in range(0, len(audit), 500):  # one insert of 3,000 outlived the driver on a busy box
+        await db.audit_log.insert_many(audit[k : k + 500])
 
 
 async def measure(

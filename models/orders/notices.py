@@ -24,7 +24,7 @@ Nobody is told about their own action.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -112,65 +112,53 @@ def _local(ctx: Context, when: datetime | None) -> str:
     return when.astimezone(tz(ctx)).strftime("%m月%d日 %H:%M")
 
 
-async def notices_for_event(
-    ctx: Context, order: dict[str, Any], index: int, event: dict[str, Any]
-) -> list[Notice]:
-    action = event["action"]
+Tell = tuple[list[ObjectId], str, str, str, str | None]  # who, kind, title, body, template
+
+
+async def _on_submit(ctx: Context, order: dict[str, Any], event: dict[str, Any]) -> list[Tell]:
+    staff = await staff_in_charge(ctx, path_to(order, order["org_id"]))
+    body = f"{order.get('org_name') or ''}收到「{order['category_name']}」工单："
+    return [
+        (staff, "order_submitted", "新的服务工单待派单", body + order["description"][:60], "todo")
+    ]
+
+
+async def _on_dispatch(ctx: Context, order: dict[str, Any], event: dict[str, Any]) -> list[Tell]:
+    volunteers = await volunteers_for(ctx, order, event)
+    due = _local(ctx, order.get("due_at"))
+    body = f"「{order['category_name']}」{order['address']}" + (
+        f"，请在 {due} 前完成" if due else ""
+    )
+    return [(volunteers, "order_dispatched", "有新的服务工单待接单", body, "todo")]
+
+
+async def _on_accept(ctx: Context, order: dict[str, Any], event: dict[str, Any]) -> list[Tell]:
+    who = event.get("actor_name") or ""
+    body = f"队员{who}已接下您的「{order['category_name']}」工单，将尽快与您联系"
+    return [([order["resident_id"]], "order_accepted", "您的工单已有队员接单", body, "order")]
+
+
+async def _on_start(ctx: Context, order: dict[str, Any], event: dict[str, Any]) -> list[Tell]:
+    body = f"「{order['category_name']}」服务已开始"
+    return [([order["resident_id"]], "order_started", "队员已开始服务", body, None)]
+
+
+async def _on_complete(ctx: Context, order: dict[str, Any], event: dict[str, Any]) -> list[Tell]:
+    days = float(ctx.config.sla.confirm_auto_close_days)
+    body = (
+        f"队员{event.get('actor_name') or ''}已完成「{order['category_name']}」服务，请确认并评价；"
+        f"{days:g} 天内未确认将自动确认"
+    )
+    return [([order["resident_id"]], "order_completed", "服务已完成，请确认", body, "order")]
+
+
+async def _on_close(ctx: Context, order: dict[str, Any], event: dict[str, Any]) -> list[Tell]:
+    out: list[Tell] = []
     category = order["category_name"]
-    oid = order["_id"]
-    status = orders.STATUS_NAMES.get(event["to"], event["to"])
-    out: list[tuple[Iterable[ObjectId], str, str, str, str | None]] = []
-
-    def tell(
-        who: Iterable[ObjectId], kind: str, title: str, body: str, template: str | None
-    ) -> None:
-        out.append((who, kind, title, body, template))
-
-    resident = [order["resident_id"]]
-    note = event.get("note") or ""
-    if action == "submit":
-        staff = await staff_in_charge(ctx, path_to(order, order["org_id"]))
-        tell(
-            staff,
-            "order_submitted",
-            "新的服务工单待派单",
-            f"{order.get('org_name') or ''}收到「{category}」工单：{order['description'][:60]}",
-            "todo",
-        )
-    elif action == "dispatch":
-        volunteers = await volunteers_for(ctx, order, event)
-        due = _local(ctx, order.get("due_at"))
-        tell(
-            volunteers,
-            "order_dispatched",
-            "有新的服务工单待接单",
-            f"「{category}」{order['address']}" + (f"，请在 {due} 前完成" if due else ""),
-            "todo",
-        )
-    elif action == "accept":
-        tell(
-            resident,
-            "order_accepted",
-            "您的工单已有队员接单",
-            f"队员{event.get('actor_name') or ''}已接下您的「{category}」工单，将尽快与您联系",
-            "order",
-        )
-    elif action == "start":
-        tell(resident, "order_started", "队员已开始服务", f"「{category}」服务已开始", None)
-    elif action == "complete":
-        days = float(ctx.config.sla.confirm_auto_close_days)
-        tell(
-            resident,
-            "order_completed",
-            "服务已完成，请确认",
-            f"队员{event.get('actor_name') or ''}已完成「{category}」服务，请确认并评价；"
-            f"{days:g} 天内未确认将自动确认",
-            "order",
-        )
-    elif action in ("confirm", "auto_confirm"):
-        if order.get("assignee_id"):
-            how = "群众已确认" if action == "confirm" else "超时自动确认"
-            tell(
+    if order.get("assignee_id"):
+        how = "群众已确认" if event["action"] == "confirm" else "超时自动确认"
+        out.append(
+            (
                 [order["assignee_id"]],
                 "points_awarded",
                 f"获得 {order['points']:g} 积分",
@@ -178,54 +166,85 @@ async def notices_for_event(
                 f"{order['hours']:g} 小时服务时长",
                 "order",
             )
-        if action == "auto_confirm":
-            tell(resident, "order_closed", "工单已自动确认", f"「{category}」工单已完成", None)
-    elif action == "decline" and event["to"] == orders.SUBMITTED:
-        node = event.get("org_id") or in_charge(order)
-        staff = await staff_in_charge(ctx, path_to(order, node))
-        title = "工单已上报，待您重新派单" if event.get("escalated") else "工单被退回，待重新派单"
-        tell(staff, "order_returned", title, f"「{category}」：{note}", "todo")
-        if event.get("from") == orders.ACCEPTED:
-            tell(
-                resident,
-                "order_reassigning",
-                "正在为您重新安排队员",
-                f"「{category}」工单的队员因故退回，组织正在重新派单",
-                "order",
-            )
-    elif action == "decline" and event.get("from") == orders.ACCEPTED:
-        tell(
-            resident,
-            "order_reassigning",
-            "正在为您重新安排队员",
-            f"「{category}」工单的队员因故退回，正在等待其他队员接单",
-            "order",
         )
-    elif action == "escalate":
-        node = event.get("org_id") or in_charge(order)
-        staff = await staff_in_charge(ctx, path_to(order, node))
-        tell(staff, "order_escalated", "超时未派单的工单已上报", f"「{category}」：{note}", "todo")
-    elif action == "reject":
-        tell(
-            resident,
-            "order_rejected",
-            "您的工单未被受理",
-            f"「{category}」工单已驳回：{note}",
-            "order",
-        )
-    elif action == "cancel":
-        tell(
-            resident, "order_cancelled", "工单已取消", f"「{category}」工单已取消：{note}", "order"
-        )
-        if event.get("from") == orders.DISPATCHED:
-            volunteers = await volunteers_for(ctx, order, {})
-            tell(volunteers, "order_cancelled", "工单已取消", f"「{category}」工单已取消", None)
+    if event["action"] == "auto_confirm":
+        body = f"「{category}」工单已完成"
+        out.append(([order["resident_id"]], "order_closed", "工单已自动确认", body, None))
+    return out
 
+
+async def _on_decline(ctx: Context, order: dict[str, Any], event: dict[str, Any]) -> list[Tell]:
+    category = order["category_name"]
+    resident = [order["resident_id"]]
+    if event["to"] != orders.SUBMITTED:  # back to the task hall / other candidates
+        if event.get("from") != orders.ACCEPTED:
+            return []
+        body = f"「{category}」工单的队员因故退回，正在等待其他队员接单"
+        return [(resident, "order_reassigning", "正在为您重新安排队员", body, "order")]
+    node = event.get("org_id") or in_charge(order)
+    staff = await staff_in_charge(ctx, path_to(order, node))
+    title = "工单已上报，待您重新派单" if event.get("escalated") else "工单被退回，待重新派单"
+    out: list[Tell] = [
+        (staff, "order_returned", title, f"「{category}」：{event.get('note') or ''}", "todo")
+    ]
+    if event.get("from") == orders.ACCEPTED:
+        body = f"「{category}」工单的队员因故退回，组织正在重新派单"
+        out.append((resident, "order_reassigning", "正在为您重新安排队员", body, "order"))
+    return out
+
+
+async def _on_escalate(ctx: Context, order: dict[str, Any], event: dict[str, Any]) -> list[Tell]:
+    node = event.get("org_id") or in_charge(order)
+    staff = await staff_in_charge(ctx, path_to(order, node))
+    body = f"「{order['category_name']}」：{event.get('note') or ''}"
+    return [(staff, "order_escalated", "超时未派单的工单已上报", body, "todo")]
+
+
+async def _on_reject(ctx: Context, order: dict[str, Any], event: dict[str, Any]) -> list[Tell]:
+    body = f"「{order['category_name']}」工单已驳回：{event.get('note') or ''}"
+    return [([order["resident_id"]], "order_rejected", "您的工单未被受理", body, "order")]
+
+
+async def _on_cancel(ctx: Context, order: dict[str, Any], event: dict[str, Any]) -> list[Tell]:
+    category = order["category_name"]
+    body = f"「{category}」工单已取消：{event.get('note') or ''}"
+    out: list[Tell] = [([order["resident_id"]], "order_cancelled", "工单已取消", body, "order")]
+    if event.get("from") == orders.DISPATCHED:
+        volunteers = await volunteers_for(ctx, order, {})
+        out.append((volunteers, "order_cancelled", "工单已取消", f"「{category}」工单已取消", None))
+    return out
+
+
+# who is told what, per transition (the timeline event's action): one entry each
+NOTICES: dict[str, Callable[[Context, dict[str, Any], dict[str, Any]], Awaitable[list[Tell]]]] = {
+    "submit": _on_submit,
+    "dispatch": _on_dispatch,
+    "accept": _on_accept,
+    "start": _on_start,
+    "complete": _on_complete,
+    "confirm": _on_close,
+    "auto_confirm": _on_close,
+    "decline": _on_decline,
+    "escalate": _on_escalate,
+    "reject": _on_reject,
+    "cancel": _on_cancel,
+}
+
+
+async def notices_for_event(
+    ctx: Context, order: dict[str, Any], index: int, event: dict[str, Any]
+) -> list[Notice]:
+    rule = NOTICES.get(event["action"])
+    if rule is None:
+        return []
+    category = order["category_name"]
+    oid = order["_id"]
+    status = orders.STATUS_NAMES.get(event["to"], event["to"])
     notices = []
-    for who, kind, title, body, template in out:
+    for who, kind, title, body, template in await rule(ctx, order, event):
         for user_id in who:
             if user_id == event.get("actor_id"):
-                continue
+                continue  # nobody is told about their own action
             notices.append(
                 Notice(
                     user_id=user_id,

@@ -19,6 +19,8 @@ the work of trying again.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -116,114 +118,141 @@ def _hours(td: timedelta) -> float:
     return td.total_seconds() / 3600
 
 
+async def _submitted(run: _Run, order: dict[str, Any], sla: dict[str, float]) -> None:
+    """Not dispatched: escalate to the parent node, or remind the staff in charge."""
+    age = _hours(run.now - order["updated_at"])
+    path = list(order["org_path"])
+    levels = path.index(order["org_id"]) - path.index(in_charge(order))
+    if age >= sla["dispatch_escalate_hours"] and levels < sla["max_escalations"]:
+        try:
+            moved = await orders.escalate_order(
+                run.ctx, order, f"超过 {sla['dispatch_escalate_hours']:g} 小时未派单"
+            )
+        except Conflict:
+            return  # changed meanwhile: the next run sees the new state
+        if moved is not None:
+            run.count("escalated")
+            return
+    if age >= sla["dispatch_remind_hours"]:
+        staff = await staff_in_charge(run.ctx, path_to(order, in_charge(order)))
+        await run.remind(
+            order,
+            "dispatch",
+            staff,
+            "工单待派单，请尽快处理",
+            f"「{order['category_name']}」工单已等待 {int(age)} 小时未派单",
+            order["updated_at"],
+        )
+
+
+async def _dispatched(run: _Run, order: dict[str, Any], sla: dict[str, float]) -> None:
+    """Not accepted: remind the candidate volunteers, later the staff in charge."""
+    age = _hours(run.now - order["updated_at"])
+    if age >= sla["accept_remind_hours"]:
+        volunteers = await volunteers_for(run.ctx, order, {})
+        await run.remind(
+            order,
+            "accept",
+            volunteers,
+            "有工单等待接单",
+            f"「{order['category_name']}」{order['address']}，已派单 {int(age)} 小时无人接单",
+            order.get("due_at"),
+        )
+    if age >= sla["accept_escalate_hours"]:
+        staff = await staff_in_charge(run.ctx, path_to(order, in_charge(order)))
+        await run.remind(
+            order,
+            "unaccepted",
+            staff,
+            "派出的工单无人接单",
+            f"「{order['category_name']}」工单派出 {int(age)} 小时仍无人接单，请改派",
+            order.get("dispatched_at"),
+        )
+
+
+async def _overdue(run: _Run, order: dict[str, Any], sla: dict[str, float]) -> None:
+    """Accepted or in service past the due time (plus grace): remind the volunteer."""
+    due = order["due_at"]
+    if run.now < due + timedelta(hours=sla["due_grace_hours"]) or not order.get("assignee_id"):
+        return
+    await run.remind(
+        order,
+        f"due:{order['assignee_id']}:{int(due.timestamp())}",
+        [order["assignee_id"]],
+        "工单已超过完成时限",
+        f"「{order['category_name']}」工单应在 {due.astimezone(tz(run.ctx)):%m月%d日 %H:%M} 前完成",
+        due,
+    )
+
+
+async def _unconfirmed(run: _Run, order: dict[str, Any], sla: dict[str, float]) -> None:
+    """Completed, not confirmed: remind the resident, later close and award (once)."""
+    since = order.get("completed_at") or order["updated_at"]
+    days = (run.now - since).total_seconds() / 86400
+    if days >= sla["confirm_auto_close_days"]:
+        try:
+            await orders.auto_close_order(run.ctx, order, sla["confirm_auto_close_days"])
+            run.count("auto_closed")
+        except (Conflict, AlreadyRecorded):
+            pass  # confirmed or closed meanwhile: exactly one close wins
+        return
+    if days >= sla["confirm_remind_days"]:
+        await run.remind(
+            order,
+            "confirm",
+            [order["resident_id"]],
+            "请确认服务是否完成",
+            f"「{order['category_name']}」服务已完成，请确认并评价；"
+            f"{sla['confirm_auto_close_days']:g} 天后将自动确认",
+            since,
+        )
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One SLA stage: the orders in `statuses` whose `clock` is older than the smallest of
+    the `keys` (in hours, or days when `days`) over every category, and what to do."""
+
+    statuses: tuple[str, ...]
+    clock: str
+    keys: tuple[str, ...]
+    act: Callable[[_Run, dict[str, Any], dict[str, float]], Awaitable[None]]
+    days: bool = False
+
+
+STAGES = (
+    Stage(
+        (orders.SUBMITTED,),
+        "updated_at",
+        ("dispatch_remind_hours", "dispatch_escalate_hours"),
+        _submitted,
+    ),
+    Stage(
+        (orders.DISPATCHED,),
+        "updated_at",
+        ("accept_remind_hours", "accept_escalate_hours"),
+        _dispatched,
+    ),
+    Stage((orders.ACCEPTED, orders.IN_SERVICE), "due_at", ("due_grace_hours",), _overdue),
+    Stage(
+        (orders.COMPLETED,),
+        "updated_at",
+        ("confirm_remind_days", "confirm_auto_close_days"),
+        _unconfirmed,
+        days=True,
+    ),
+)
+
+
 async def run_sla(ctx: Context) -> dict[str, int]:
     run = _Run(ctx)
     slas = await category_slas(ctx)
-    now = run.now
     low = {k: min(s[k] for s in slas.values()) for k in KEYS}
-
-    # submitted, not dispatched
-    cutoff = now - timedelta(
-        hours=min(low["dispatch_remind_hours"], low["dispatch_escalate_hours"])
-    )
-    async for order in ctx.db.orders.find(
-        {"status": orders.SUBMITTED, "updated_at": {"$lte": cutoff}}, PROJECTION
-    ):
-        sla = _sla(slas, order)
-        age = _hours(now - order["updated_at"])
-        path = list(order["org_path"])
-        levels = path.index(order["org_id"]) - path.index(in_charge(order))
-        if age >= sla["dispatch_escalate_hours"] and levels < sla["max_escalations"]:
-            try:
-                moved = await orders.escalate_order(
-                    ctx, order, f"超过 {sla['dispatch_escalate_hours']:g} 小时未派单"
-                )
-            except Conflict:
-                continue  # changed meanwhile: the next run sees the new state
-            if moved is not None:
-                run.count("escalated")
-                continue
-        if age >= sla["dispatch_remind_hours"]:
-            staff = await staff_in_charge(ctx, path_to(order, in_charge(order)))
-            await run.remind(
-                order,
-                "dispatch",
-                staff,
-                "工单待派单，请尽快处理",
-                f"「{order['category_name']}」工单已等待 {int(age)} 小时未派单",
-                order["updated_at"],
-            )
-
-    # dispatched, not accepted
-    cutoff = now - timedelta(hours=min(low["accept_remind_hours"], low["accept_escalate_hours"]))
-    async for order in ctx.db.orders.find(
-        {"status": orders.DISPATCHED, "updated_at": {"$lte": cutoff}}, PROJECTION
-    ):
-        sla = _sla(slas, order)
-        age = _hours(now - order["updated_at"])
-        if age >= sla["accept_remind_hours"]:
-            volunteers = await volunteers_for(ctx, order, {})
-            await run.remind(
-                order,
-                "accept",
-                volunteers,
-                "有工单等待接单",
-                f"「{order['category_name']}」{order['address']}，已派单 {int(age)} 小时无人接单",
-                order.get("due_at"),
-            )
-        if age >= sla["accept_escalate_hours"]:
-            staff = await staff_in_charge(ctx, path_to(order, in_charge(order)))
-            await run.remind(
-                order,
-                "unaccepted",
-                staff,
-                "派出的工单无人接单",
-                f"「{order['category_name']}」工单派出 {int(age)} 小时仍无人接单，请改派",
-                order.get("dispatched_at"),
-            )
-
-    # accepted / in service, past the due time
-    cutoff = now - timedelta(hours=low["due_grace_hours"])
-    async for order in ctx.db.orders.find(
-        {"status": {"$in": [orders.ACCEPTED, orders.IN_SERVICE]}, "due_at": {"$lte": cutoff}},
-        PROJECTION,
-    ):
-        sla = _sla(slas, order)
-        due = order["due_at"]
-        if now < due + timedelta(hours=sla["due_grace_hours"]) or not order.get("assignee_id"):
-            continue
-        await run.remind(
-            order,
-            f"due:{order['assignee_id']}:{int(due.timestamp())}",
-            [order["assignee_id"]],
-            "工单已超过完成时限",
-            f"「{order['category_name']}」工单应在 {due.astimezone(tz(ctx)):%m月%d日 %H:%M} 前完成",
-            due,
-        )
-
-    # completed, not confirmed
-    cutoff = now - timedelta(days=min(low["confirm_remind_days"], low["confirm_auto_close_days"]))
-    async for order in ctx.db.orders.find(
-        {"status": orders.COMPLETED, "updated_at": {"$lte": cutoff}}, PROJECTION
-    ):
-        sla = _sla(slas, order)
-        since = order.get("completed_at") or order["updated_at"]
-        days = (now - since).total_seconds() / 86400
-        if days >= sla["confirm_auto_close_days"]:
-            try:
-                await orders.auto_close_order(ctx, order, sla["confirm_auto_close_days"])
-                run.count("auto_closed")
-            except (Conflict, AlreadyRecorded):
-                pass  # confirmed or closed meanwhile: exactly one close wins
-            continue
-        if days >= sla["confirm_remind_days"]:
-            await run.remind(
-                order,
-                "confirm",
-                [order["resident_id"]],
-                "请确认服务是否完成",
-                f"「{order['category_name']}」服务已完成，请确认并评价；"
-                f"{sla['confirm_auto_close_days']:g} 天后将自动确认",
-                since,
-            )
+    for stage in STAGES:
+        wait = min(low[k] for k in stage.keys)
+        cutoff = run.now - (timedelta(days=wait) if stage.days else timedelta(hours=wait))
+        for status in stage.statuses:  # one indexed `{status, clock}` range per state
+            query = {"status": status, stage.clock: {"$lte": cutoff}}
+            async for order in ctx.db.orders.find(query, PROJECTION):
+                await stage.act(run, order, _sla(slas, order))
     return run.counts

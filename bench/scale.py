@@ -1,0 +1,410 @@
+"""Scale benchmark: does any request or job cost more when the collections grow?
+
+Seeds the same world twice on one embedded SecantusDB (bulk inserts straight into the
+collections, bench/admin_pages.py's realistic mix): 1× = 20,000 orders and 2,000 members,
+10× = 200,000 orders, 20,000 members (and ~300,000 ledger entries). The real app is
+served in-process on its own thread; each API endpoint, admin page and job is called
+one at a time, and for each call the bench records
+- API CPU: CPU time of the server thread (/proc/self/task/<tid>/schedstat),
+- DB CPU: CPU time of the embedded database process, all its threads (/proc/<pid>/task),
+then prints the median per call at 1× and 10× and the 10×/1× ratio. Target: ≤ 1.5× for
+every row (the house rule: no request or job may cost more as a collection grows).
+
+    python bench/scale.py            # 20k / 200k orders (a long run: the 10× seed dominates)
+    python bench/scale.py --quick    # 1k / 10k orders, 2 rounds: the smoke test runs this
+
+Exits 0 even when a target is missed: it is a report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Coroutine
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import tornado.httpclient  # noqa: E402
+import tornado.httpserver  # noqa: E402
+import tornado.web  # noqa: E402
+
+from bench.admin_pages import PASSWORD, seed_bulk, seed_tree  # noqa: E402
+from jobs.tasks import JOBS  # noqa: E402
+from models.core import clock  # noqa: E402
+from models.ops import stats  # noqa: E402
+from models.people import admin_auth, auth  # noqa: E402
+from server.app import Service, build_service  # noqa: E402
+from server.config import load_config  # noqa: E402
+from server.embedded import EmbeddedMongo, free_port  # noqa: E402
+from tests.fakes.wechat import FakeWeChat  # noqa: E402
+
+T = TypeVar("T")
+RATIO_TARGET = 1.5
+API = "/api/v1"
+
+
+def thread_cpu_ns(tid: int) -> int:
+    with open(f"/proc/self/task/{tid}/schedstat") as fh:
+        return int(fh.read().split()[0])
+
+
+def process_cpu_ns(pid: int) -> int:
+    total = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/schedstat") as fh:
+                total += int(fh.read().split()[0])
+        except (FileNotFoundError, ProcessLookupError):
+            pass  # a thread that ended meanwhile
+    return total
+
+
+class Server:
+    """The app on its own event-loop thread, so its CPU time is that thread's alone."""
+
+    def __init__(self, config: Any, uri: str):
+        self.loop = asyncio.new_event_loop()
+        ready = threading.Event()
+        self.tid = 0
+
+        def run() -> None:
+            self.tid = threading.get_native_id()
+            asyncio.set_event_loop(self.loop)
+            ready.set()
+            self.loop.run_forever()
+
+        self.thread = threading.Thread(target=run, daemon=True)
+        self.thread.start()
+        ready.wait()
+        self.service: Service = self.run(build_service(config, uri))
+        self.port = free_port()
+
+        async def listen() -> tornado.httpserver.HTTPServer:
+            server = tornado.httpserver.HTTPServer(self.service.app)
+            server.listen(self.port, "127.0.0.1")
+            return server
+
+        self.http = self.run(listen())
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float = 1800) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def stop(self, drop: str) -> None:
+        async def close() -> None:
+            self.http.stop()
+            await self.service.client.drop_database(drop)
+            await self.service.close()
+
+        self.run(close())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+
+class Meter:
+    def __init__(self, server: Server, db_pid: int):
+        self.server = server
+        self.db_pid = db_pid
+        self.rows: dict[str, tuple[list[float], list[float]]] = {}
+
+    def measure(self, name: str, call: Callable[[], Any]) -> Any:
+        api0, db0 = thread_cpu_ns(self.server.tid), process_cpu_ns(self.db_pid)
+        result = call()
+        api1, db1 = thread_cpu_ns(self.server.tid), process_cpu_ns(self.db_pid)
+        api, db = self.rows.setdefault(name, ([], []))
+        api.append((api1 - api0) / 1e6)
+        db.append((db1 - db0) / 1e6)
+        return result
+
+
+class Client:
+    def __init__(self, base: str):
+        self.base = base
+        self.http = tornado.httpclient.HTTPClient()
+
+    def call(self, method: str, path: str, token: str = "", body: Any = None, **kw: Any) -> Any:
+        import json
+
+        headers = dict(kw.pop("headers", {}))
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        data = None if body is None else json.dumps(body, ensure_ascii=False)
+        if method == "POST" and data is None:
+            data = ""
+        resp = self.http.fetch(
+            self.base + path,
+            method=method,
+            body=data,
+            headers=headers,
+            raise_error=False,
+            follow_redirects=False,
+            request_timeout=600,
+        )
+        if resp.code >= 400:
+            raise RuntimeError(f"{method} {path}: HTTP {resp.code} {resp.body[:300]!r}")
+        ctype = resp.headers.get("Content-Type", "")
+        return json.loads(resp.body) if "json" in ctype and resp.body else None
+
+
+async def prepare(service: Service, n_orders: int, n_members: int) -> dict[str, Any]:
+    ctx = service.ctx
+    tree = await seed_tree(ctx)
+    t = time.perf_counter()
+    if n_orders:
+        await seed_bulk(ctx, tree, n_orders, n_members)
+    seed_s = time.perf_counter() - t
+    await stats.rebuild(ctx)
+    member = await ctx.db.users.find_one(
+        {"role": "member", "org_id": tree["branches"][0]["_id"]}, {"_id": 1, "openid": 1}
+    )
+    if member is None:  # the empty world: one member of the first branch
+        from models.people.users import create_user
+
+        member = await create_user(
+            ctx, role="member", name="队员", org_id=tree["branches"][0]["_id"], skills=["助老"]
+        )
+    resident = await ctx.db.users.find_one({"role": "resident"}, {"_id": 1})
+    if resident is None:
+        from models.people.users import create_user
+
+        resident = await create_user(ctx, role="resident", name="居民", openid="bench-r-0")
+    await ctx.db.users.update_one(
+        {"_id": member["_id"]}, {"$set": {"openid": "bench-member", "open_orders": 0}}
+    )
+    await ctx.db.users.update_one({"_id": resident["_id"]}, {"$set": {"openid": "bench-resident"}})
+    secret = str(ctx.config.auth.cookie_secret)
+    cookies = {}
+    for username in ("bench-admin", "bench-sec"):
+        token, _ = await admin_auth.sign_in(ctx, username, PASSWORD)
+        signed = tornado.web.create_signed_value(secret, "tx_admin", token).decode()
+        cookies[username] = f"tx_admin={signed}"
+    tokens = {
+        "admin": (await auth.issue_token(ctx, tree["admin"]["_id"]))[0],
+        "sec": (await auth.issue_token(ctx, tree["sec"]["_id"]))[0],
+        "member": (await auth.issue_token(ctx, member["_id"]))[0],
+        "resident": (await auth.issue_token(ctx, resident["_id"]))[0],
+    }
+    some = await ctx.db.orders.find_one({"org_path": tree["branches"][0]["_id"]}, {"_id": 1})
+    return {
+        "tree": tree,
+        "seed_s": seed_s,
+        "member": member,
+        "resident": resident,
+        "cookies": cookies,
+        "tokens": tokens,
+        "order": some["_id"] if some else None,
+    }
+
+
+def drive(meter: Meter, client: Client, world: dict[str, Any], rounds: int, ctx: Any) -> None:
+    branch = world["tree"]["branches"][0]["_id"]
+    cats = meter.server.run(ctx.db.service_categories.find({}, {"_id": 1}).to_list(1))
+    body = {
+        "category_id": str(cats[0]["_id"]),
+        "org_id": str(branch),
+        "description": "家里空调不制冷，需要上门看看",
+        "address": "阳光社区 3 号楼 2 单元 501",
+        "contact_phone": "13812345678",
+    }
+    member_id = str(world["member"]["_id"])
+    for _ in range(rounds):
+        one_round(meter, client, world, ctx, body, member_id)
+
+
+def one_round(
+    meter: Meter, client: Client, world: dict[str, Any], ctx: Any, body: Any, member_id: str
+) -> None:
+    """Every endpoint, admin page and job once, on fresh orders driven through the loop."""
+    tok = world["tokens"]
+    street = world["tree"]["street"]["_id"]
+    m = meter.measure
+    m(
+        "POST login",
+        lambda: client.call("POST", f"{API}/auth/wechat-login", body={"code": "ok:bench-member"}),
+    )
+    order = m("POST place", lambda: client.call("POST", f"{API}/orders", tok["resident"], body))
+    oid = order["id"]
+    m(
+        "GET recommendations",
+        lambda: client.call("GET", f"{API}/orders/{oid}/recommendations", tok["sec"]),
+    )
+    m(
+        "POST dispatch",
+        lambda: client.call(
+            "POST", f"{API}/orders/{oid}/dispatch", tok["sec"], {"volunteer_ids": [member_id]}
+        ),
+    )
+    m(
+        "POST accept",
+        lambda: client.call("POST", f"{API}/orders/{oid}/accept", tok["member"], {}),
+    )
+    m("POST start", lambda: client.call("POST", f"{API}/orders/{oid}/start", tok["member"], {}))
+    m(
+        "POST complete",
+        lambda: client.call(
+            "POST", f"{API}/orders/{oid}/complete", tok["member"], {"note": "好了"}
+        ),
+    )
+    m(
+        "POST confirm",
+        lambda: client.call("POST", f"{API}/orders/{oid}/confirm", tok["resident"], {"rating": 5}),
+    )
+    other = client.call("POST", f"{API}/orders", tok["resident"], body)["id"]
+    m(
+        "POST reject",
+        lambda: client.call("POST", f"{API}/orders/{other}/reject", tok["sec"], {"reason": "重复"}),
+    )
+    other = client.call("POST", f"{API}/orders", tok["resident"], body)["id"]
+    client.call("POST", f"{API}/orders/{other}/dispatch", tok["sec"], {"to_hall": True})
+    m("GET task-hall", lambda: client.call("GET", f"{API}/task-hall", tok["member"]))
+    m(
+        "POST cancel",
+        lambda: client.call(
+            "POST", f"{API}/orders/{other}/cancel", tok["resident"], {"reason": "不要了"}
+        ),
+    )
+    other = client.call("POST", f"{API}/orders", tok["resident"], body)["id"]
+    client.call(
+        "POST", f"{API}/orders/{other}/dispatch", tok["sec"], {"volunteer_ids": [member_id]}
+    )
+    m(
+        "POST decline",
+        lambda: client.call(
+            "POST", f"{API}/orders/{other}/decline", tok["member"], {"reason": "有事"}
+        ),
+    )
+    gets = [
+        ("GET orders (org)", "/orders", "admin"),
+        ("GET orders (org, status)", "/orders?status=closed", "admin"),
+        ("GET orders (secretary)", "/orders", "sec"),
+        ("GET orders (mine)", "/orders?scope=mine", "resident"),
+        ("GET orders (assigned)", "/orders?scope=assigned", "member"),
+        ("GET order", f"/orders/{oid}", "resident"),
+        ("GET me", "/me", "member"),
+        ("GET me/points", "/me/points", "member"),
+        ("GET me/ledger", "/me/ledger", "member"),
+        ("GET me/export", "/me/export", "member"),
+        ("GET leaderboard (month)", f"/leaderboard?org_id={street}&period=month", "member"),
+        ("GET leaderboard (all)", f"/leaderboard?org_id={street}&period=all", "member"),
+        ("GET notifications", "/notifications", "member"),
+        ("GET unread-count", "/notifications/unread-count", "member"),
+        ("GET member-registrations", "/member-registrations", "admin"),
+        ("GET orgs", "/orgs", "member"),
+        ("GET service-categories", "/service-categories", "member"),
+        ("GET job-runs", "/job-runs", "admin"),
+    ]
+    for name, path, who in gets:
+        m(name, lambda path=path, who=who: client.call("GET", API + path, tok[who]))
+    first = (ctx.now() - timedelta(days=89)).astimezone(clock.BEIJING).date().isoformat()
+    pages = [
+        ("admin dashboard", "/admin/"),
+        ("admin dashboard 90 days", f"/admin/?from={first}"),
+        ("admin dispatch board", "/admin/dispatch"),
+        ("admin registrations", "/admin/registrations"),
+        ("admin members", "/admin/members"),
+        ("admin member search", "/admin/members?q=%E7%8E%8B"),
+        ("admin points", "/admin/points"),
+        ("admin audit", "/admin/audit"),
+        ("admin catalogue", "/admin/catalogue"),
+        ("admin order", f"/admin/orders/{oid}"),
+        ("admin member", f"/admin/members/{member_id}"),
+    ]
+    for name, path in pages:
+        cookie = world["cookies"]["bench-admin"]
+        m(
+            name,
+            lambda path=path, cookie=cookie: client.call("GET", path, headers={"Cookie": cookie}),
+        )
+    for job in JOBS:
+        if job.name == "wechat_token":
+            continue
+        m(
+            f"job {job.name}",
+            lambda job=job: meter.server.run(job.fn(ctx, meter.server.service.wechat)),
+        )
+
+
+def run_scale(
+    uri: str, db_pid: int, fake: FakeWeChat, orders: int, members: int, rounds: int
+) -> tuple[Meter, float]:
+    config = load_config(environ={}).replace(
+        mongo={"database": "scale_" + uuid.uuid4().hex[:8], "timeout_ms": 600_000},
+        wechat={"api_base": fake.base, "appid": "wxbench", "secret": "test-secret"},
+        orders={"max_open_per_member": 1_000_000},
+    )
+    server = Server(config, uri)
+    try:
+        world = server.run(prepare(server.service, orders, members))
+        meter = Meter(server, db_pid)
+        client = Client(f"http://127.0.0.1:{server.port}")
+        drive(meter, client, world, 1, server.service.ctx)  # warm-up: caches, rollups
+        meter.rows.clear()
+        drive(meter, client, world, rounds, server.service.ctx)
+        return meter, world["seed_s"]
+    finally:
+        server.stop(config.mongo.database)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--orders", type=int, default=20_000)
+    parser.add_argument("--members", type=int, default=2_000)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    if args.quick:
+        args.orders, args.members, args.rounds = 1_000, 100, 2
+    fake = FakeWeChat()
+    fake.start()
+    with tempfile.TemporaryDirectory(prefix="tongxin-bench-scale-") as tmp:
+        db = EmbeddedMongo(Path(tmp) / "db", free_port())
+        db.start()
+        try:
+            assert db.process is not None
+            pid = db.process.pid
+            one, seed1 = run_scale(db.uri, pid, fake, args.orders, args.members, args.rounds)
+            ten, seed10 = run_scale(
+                db.uri, pid, fake, args.orders * 10, args.members * 10, args.rounds
+            )
+        finally:
+            db.stop()
+            fake.stop()
+    print(
+        f"scale: 1× = {args.orders} orders, {args.members} members (seeded in {seed1:.0f} s); "
+        f"10× = {args.orders * 10} orders, {args.members * 10} members (seeded in {seed10:.0f} s); "
+        f"{args.rounds} rounds, median CPU ms per call"
+    )
+    head = f"{'API 1×':>8} {'API 10×':>8} {'ratio':>6} {'DB 1×':>8} {'DB 10×':>8} {'ratio':>6}"
+    print(f"{'call':30} {head}  target")
+    missed = []
+    for name, (api1, db1) in one.rows.items():
+        api10, db10 = ten.rows.get(name, ([float("nan")], [float("nan")]))
+        a1, a10 = statistics.median(api1), statistics.median(api10)
+        d1, d10 = statistics.median(db1), statistics.median(db10)
+        # below 0.5 ms a ratio is noise: compare against 0.5 ms floors
+        ra = max(a10, 0.5) / max(a1, 0.5)
+        rd = max(d10, 0.5) / max(d1, 0.5)
+        ok = ra <= RATIO_TARGET and rd <= RATIO_TARGET
+        if not ok:
+            missed.append(name)
+        cells = f"{a1:8.2f} {a10:8.2f} {ra:6.2f} {d1:8.2f} {d10:8.2f} {rd:6.2f}"
+        print(f"{name:30} {cells}  {'ok' if ok else 'MISSED'}")
+    if missed:
+        print(f"TARGETS MISSED ({len(missed)}): " + ", ".join(missed))
+    else:
+        print(f"ALL TARGETS MET (every call ≤ {RATIO_TARGET}× at 10× data)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
