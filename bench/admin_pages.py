@@ -336,7 +336,9 @@ async def run_one(
     config = load_config(environ={}).replace(
         mongo={"database": "bench_" + uuid.uuid4().hex[:8], "timeout_ms": 120_000}
     )
-    service = await build_service(config, uri)
+    # a bulk seed keeps the database's one core busy: a 1 s heartbeat would mark it down
+    slow = {"connectTimeoutMS": 60_000, "heartbeatFrequencyMS": 60_000}
+    service = await build_service(config, uri, **slow)
     ctx = service.ctx
     info: dict[str, float] = {}
     try:

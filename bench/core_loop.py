@@ -60,6 +60,11 @@ API = "/api/v1"
 DB_NAME = "bench"
 MAX_OPEN = 1_000_000  # the per-member open-order limit is not what we measure here
 RATIO_TARGET = 0.25
+# per transition, on the embedded database: the physical floor (one read + one {_id} write,
+# ~1 ms DB CPU) with the indexes the app needs and no auth round trip, plus 25 %
+API_CPU_TARGET_MS = 1.2
+DB_CPU_TARGET_MS = 2.5
+TRANSITIONS = ("place", "dispatch", "accept", "start", "complete", "confirm")
 try:
     SECANTUS = importlib.metadata.version("secantusdb")
 except importlib.metadata.PackageNotFoundError:
@@ -96,6 +101,7 @@ class Profile:
     secretaries: int
     population: int  # extra residents who take no part: lookups must not scan them all
     rt_samples: int  # counted sequential loops for round trips (after one warm-up loop)
+    floor_samples: int  # find_one + update pairs timed for the physical floor
     phase_timeout_s: float  # one endpoint's load is cut off after this
     deadline_s: float  # the whole run is cut off after this
 
@@ -108,6 +114,7 @@ FULL = Profile(
     secretaries=4,
     population=3000,
     rt_samples=5,
+    floor_samples=500,
     phase_timeout_s=60,
     deadline_s=170,
 )
@@ -119,6 +126,7 @@ QUICK = Profile(
     secretaries=2,
     population=0,
     rt_samples=2,
+    floor_samples=50,
     phase_timeout_s=15,
     deadline_s=35,
 )
@@ -398,6 +406,48 @@ class CpuMeter:
         return result, {k: 100 * (after[k] - before[k]) / wall for k in before}
 
 
+async def physical_floor(uri: str, db_name: str, pid: int, n: int) -> dict[str, float]:
+    """DB CPU (ms) of one `find_one({_id})` + one `update_one({_id})`, same database and run.
+
+    `bare`: a collection with only `_id`; `orders`: the orders collection with its indexes.
+    """
+    client: AsyncMongoClient = AsyncMongoClient(uri, retryWrites=False)
+    out: dict[str, float] = {}
+    try:
+        db = client[db_name]
+        await db.floor_probe.delete_many({})
+        await db.floor_probe.insert_one({"_id": 1, "n": 0, "status": "a"})
+        some = await db.orders.find_one({}, {"_id": 1})
+        targets = {"bare": (db.floor_probe, 1)}
+        if some is not None:
+            targets["orders"] = (db.orders, some["_id"])
+        for name, (coll, key) in targets.items():
+            await coll.find_one({"_id": key})
+            before = _proc_cpu(pid)
+            for i in range(n):
+                await coll.find_one({"_id": key})
+                await coll.update_one({"_id": key}, {"$set": {"floor_probe": i}})
+            out[name] = (_proc_cpu(pid) - before) * 1000 / n
+        await db.floor_probe.drop()
+        await db.orders.update_many(
+            {"floor_probe": {"$exists": True}}, {"$unset": {"floor_probe": ""}}
+        )
+    finally:
+        await client.close()
+    return out
+
+
+def _proc_cpu(pid: int) -> float:
+    """CPU seconds of process `pid`, all threads (ns resolution from schedstat)."""
+    total = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            total += int(Path(f"/proc/{pid}/task/{task}/schedstat").read_text().split()[0])
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / 1e9
+
+
 # ---------------------------------------------------------------- round trips
 
 
@@ -538,6 +588,7 @@ def report(
     rts: RoundTrips,
     cpu: dict[str, dict[str, float]],
     db_label: str,
+    floor: dict[str, float] | None = None,
 ) -> None:
     print()
     print(
@@ -614,6 +665,32 @@ def report(
         busiest = max((k for k in use if k != "load gen"), key=lambda k: use[k], default="")
         limit = f"  ← {busiest} saturated" if busiest and use[busiest] >= 85 else ""
         print(f"  {name:<9} {parts}{limit}")
+    print()
+    if floor:
+        bare_floor = floor.get("bare", float("nan"))
+        print(
+            "physical floor (DB CPU of one find_one + one {_id} update, same run): "
+            + "  ".join(f"{k} {v:.2f} ms" for k, v in floor.items())
+        )
+    print(
+        f"per transition: API CPU ≤ {API_CPU_TARGET_MS} ms, DB CPU ≤ {DB_CPU_TARGET_MS} ms "
+        "(× = ratio of the DB CPU to the bare floor)"
+    )
+    for step in TRANSITIONS:
+        ph = phases.get(step)
+        use = cpu.get(step, {})
+        if ph is None or not ph.rps:
+            continue
+        api_ms = 10 * use.get("API", float("nan")) / ph.rps
+        db_ms = 10 * use.get("DB", float("nan")) / ph.rps
+        ok = api_ms <= API_CPU_TARGET_MS and (db_ms <= DB_CPU_TARGET_MS or db_ms != db_ms)
+        ratio = f"{db_ms / bare_floor:5.1f}×" if floor and bare_floor > 0 else "   - "
+        print(
+            f"  {step:<9} API {api_ms:5.2f} ms  DB {db_ms:5.2f} ms  {ratio}  "
+            f"{'PASS' if ok else 'FAIL'}"
+        )
+        if not ok:
+            fails.append(f"{step}: API {api_ms:.2f} ms / DB {db_ms:.2f} ms CPU per request")
     print()
     if fails:
         print("TARGETS MISSED:")
@@ -708,7 +785,10 @@ async def run(profile: Profile, tmp: Path, external_uri: str | None) -> None:
         if api.proc.poll() is not None:
             print(f"API server died during the run:\n{api.tail()}")
         db_label = "external MongoDB" if external_uri else f"SecantusDB {SECANTUS}"
-        report(profile, bare, phases, rts, cpu, db_label)
+        floor = None
+        if mongo.process is not None:
+            floor = await physical_floor(uri, db_name, mongo.process.pid, profile.floor_samples)
+        report(profile, bare, phases, rts, cpu, db_label, floor)
         print(f"\ntotal {time.monotonic() - t_start:.1f}s")
     finally:
         for child in children:
