@@ -21,7 +21,7 @@ import tornado.web
 from bson import ObjectId
 from marshmallow import Schema
 
-from handlers.base import app_error_for, dumps, log_unexpected
+from handlers.base import app_error_for, dumps, log_unexpected, schema_instance
 from models.core.clock import BEIJING
 from models.core.context import Context
 from models.core.validation import load, parse_id
@@ -177,7 +177,7 @@ class AdminHandler(tornado.web.RequestHandler):
                     data[key] = texts[-1]
         if isinstance(data, dict):
             data.pop("_xsrf", None)
-        return load(schema(), data)
+        return load(schema_instance(schema), data)
 
     def date_range(self, default_days: int = 30) -> tuple[date, date]:
         from server.errors import ValidationFailed
