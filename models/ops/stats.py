@@ -57,26 +57,32 @@ def _empty(day: date, org: dict[str, Any] | None, org_id: ObjectId) -> dict[str,
     }
 
 
-async def compute_window(
-    ctx: Context, start: datetime, end: datetime, day: date
-) -> dict[ObjectId, dict[str, Any]]:
-    """Every organisation's figures for the events in [start, end), keyed by org id."""
+async def compute_days(
+    ctx: Context, first: date, last: date, until: datetime | None = None
+) -> dict[date, dict[ObjectId, dict[str, Any]]]:
+    """Every organisation's figures for each day in [first, last], keyed by day and org id.
+
+    One indexed read of the orders serves every day and the four event times: an order
+    with an event since `first` began was last updated at or after that moment (no index
+    per event time: each one costs every transition). `until` cuts today's live figures.
+    """
     tree = await orgs.all_orgs(ctx)
-    out: dict[ObjectId, dict[str, Any]] = {}
+    start, _ = day_bounds(first)
+    _, end = day_bounds(last)
+    if until is not None:
+        end = min(end, until)
+    out: dict[date, dict[ObjectId, dict[str, Any]]] = {}
 
-    def doc(org_id: ObjectId) -> dict[str, Any]:
-        if org_id not in out:
-            out[org_id] = _empty(day, tree.get(org_id), org_id)
-        return out[org_id]
-
-    window = {"$gte": start, "$lt": end}
+    def doc(when: datetime, org_id: ObjectId) -> dict[str, Any]:
+        day = local_day(when)
+        per_org = out.setdefault(day, {})
+        if org_id not in per_org:
+            per_org[org_id] = _empty(day, tree.get(org_id), org_id)
+        return per_org[org_id]
 
     def within(when: Any) -> bool:
         return isinstance(when, datetime) and start <= when < end
 
-    # one indexed read serves the four event times: an order with any event in the window
-    # was last updated at or after the window's start (no index per event time: each one
-    # costs every transition)
     fields = {
         "org_id": 1,
         "category_id": 1,
@@ -87,32 +93,34 @@ async def compute_window(
         "rating": 1,
     }
     async for o in ctx.db.orders.find({"updated_at": {"$gte": start}}, fields):
-        if within(o.get("created_at")):
-            d = doc(o["org_id"])
+        org_id = o["org_id"]
+        if within(created := o.get("created_at")):
+            d = doc(created, org_id)
             key = str(o["category_id"])
             d["created"][key] = d["created"].get(key, 0) + 1
             d["created_total"] += 1
-        if within(o.get("dispatched_at")):
-            m = _minutes(o.get("dispatched_at"), o.get("created_at"))
+        if within(dispatched := o.get("dispatched_at")):
+            m = _minutes(dispatched, o.get("created_at"))
             if m is not None:
-                doc(o["org_id"])["dispatch_min"].append(round(m, 1))
-        if within(o.get("accepted_at")):
-            m = _minutes(o.get("accepted_at"), o.get("dispatched_at"))
+                doc(dispatched, org_id)["dispatch_min"].append(round(m, 1))
+        if within(accepted := o.get("accepted_at")):
+            m = _minutes(accepted, o.get("dispatched_at"))
             if m is not None:
-                doc(o["org_id"])["accept_min"].append(round(m, 1))
-        if within(o.get("closed_at")):
-            d = doc(o["org_id"])
-            m = _minutes(o.get("closed_at"), o.get("created_at"))
+                doc(accepted, org_id)["accept_min"].append(round(m, 1))
+        if within(closed := o.get("closed_at")):
+            d = doc(closed, org_id)
+            m = _minutes(closed, o.get("created_at"))
             if m is not None:
                 d["close_min"].append(round(m, 1))
             if o.get("rating"):
                 d["rating_sum"] += o["rating"]
                 d["rating_count"] += 1
-    ledger_fields = {"org_path": 1, "kind": 1, "delta": 1}
+    ledger_fields = {"org_path": 1, "kind": 1, "delta": 1, "created_at": 1}
+    window = {"$gte": start, "$lt": end}
     async for e in ctx.db.ledger_entries.find({"created_at": window}, ledger_fields):
         if e.get("delta", 0) <= 0 or not e.get("org_path"):
             continue
-        d = doc(e["org_path"][-1])
+        d = doc(e["created_at"], e["org_path"][-1])
         d[e["kind"]] = round(d[e["kind"]] + e["delta"], 2)
     return out
 
@@ -130,39 +138,43 @@ async def _ensure_days(ctx: Context, first: date, last: date) -> None:
             {"_id": {"$in": [d.isoformat() for d in wanted]}}, {"_id": 1}
         )
     }
-    for day in wanted:
-        if day.isoformat() not in have:
-            await _store_day(ctx, day)
+    missing = [day for day in wanted if day.isoformat() not in have]
+    if missing:
+        await _store_days(ctx, missing[0], missing[-1], set(missing))
 
 
-async def _store_day(ctx: Context, day: date) -> None:
-    start, end = day_bounds(day)
-    docs = await compute_window(ctx, start, end, day)
-    await ctx.db.stats_daily.delete_many({"day": day.isoformat()})
-    if docs:
-        await ctx.db.stats_daily.insert_many(list(docs.values()))
-    await ctx.db.stats_days.replace_one(
-        {"_id": day.isoformat()},
-        {"_id": day.isoformat(), "computed_at": ctx.now(), "orgs": len(docs)},
-        upsert=True,
-    )
+async def _store_days(ctx: Context, first: date, last: date, only: set[date] | None) -> int:
+    computed = await compute_days(ctx, first, last)
+    stored = 0
+    day = first
+    while day <= last:
+        if only is None or day in only:
+            docs = computed.get(day, {})
+            await ctx.db.stats_daily.delete_many({"day": day.isoformat()})
+            if docs:
+                await ctx.db.stats_daily.insert_many(list(docs.values()))
+            await ctx.db.stats_days.replace_one(
+                {"_id": day.isoformat()},
+                {"_id": day.isoformat(), "computed_at": ctx.now(), "orgs": len(docs)},
+                upsert=True,
+            )
+            stored += 1
+        day += timedelta(days=1)
+    return stored
 
 
 async def rebuild(ctx: Context, since: date | None = None) -> int:
     """Recompute every finished day from `since` (default: the first order) to yesterday."""
     if since is None:
-        first = await ctx.db.orders.find({}, {"created_at": 1}).sort("_id", 1).to_list(1)
+        # offline (after a restore or an import): the one whole read of the orders
+        first = await ctx.db.orders.find({}, {"created_at": 1}).sort("created_at", 1).to_list(1)
         if not first:
             return 0
         since = local_day(first[0]["created_at"])
     yesterday = local_day(ctx.now()) - timedelta(days=1)
-    days = 0
-    day = since
-    while day <= yesterday:
-        await _store_day(ctx, day)
-        day += timedelta(days=1)
-        days += 1
-    return days
+    if yesterday < since:
+        return 0
+    return await _store_days(ctx, since, yesterday, None)
 
 
 def _median(values: list[float]) -> float | None:
@@ -182,8 +194,7 @@ async def dashboard(ctx: Context, org: dict[str, Any], first: date, last: date) 
         {"_id": 0},
     ).to_list(None)
     if last >= today:
-        start, _ = day_bounds(today)
-        live = await compute_window(ctx, start, now + timedelta(seconds=1), today)
+        live = (await compute_days(ctx, today, today, now + timedelta(seconds=1))).get(today, {})
         rows += [d for d in live.values() if node in d["org_path"]]
 
     in_range = [r for r in rows if first.isoformat() <= r["day"] <= last.isoformat()]
