@@ -126,7 +126,7 @@ QUICK = Profile(
     secretaries=2,
     population=0,
     rt_samples=2,
-    floor_samples=50,
+    floor_samples=20,
     phase_timeout_s=15,
     deadline_s=35,
 )
