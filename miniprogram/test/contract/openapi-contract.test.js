@@ -251,7 +251,7 @@ describe('services ↔ backend OpenAPI contract', () => {
       test('the check itself notices a drifted fixture', () => {
         const op = doc.paths[PREFIX + '/orders'].get;
         const schema = op.responses['200'].content['application/json'].schema;
-        expect(violations({ items: [{ id: 'o1', status: 'closed', price: 3 }], next_offset: null }, schema, 'x')).toEqual(['x.items[0].price is not in the schema']);
+        expect(violations({ items: [{ id: 'o1', status: 'closed', price: 3 }], next_cursor: null }, schema, 'x')).toEqual(['x.items[0].price is not in the schema']);
         expect(violations({ items: [{ status: 'closed' }] }, schema, 'x')).toEqual(['x.items[0].id is required']);
       });
     });

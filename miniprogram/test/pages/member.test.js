@@ -45,7 +45,7 @@ describe('member registration page', () => {
         { id: 'r0', status: 'rejected', org_id: 'b0', org_name: '旧支部', name: '王强', party_status: '入党申请人', skills: [], created_at: '2024-01-01T00:00:00Z' },
         { id: 'r1', status: 'rejected', org_id: 'b1', org_name: '一支部', name: '王小强', party_status: '积极分子', skills: ['理发', '电工'], phone: '13700000000', created_at: '2025-01-01T00:00:00Z' }
       ],
-      next_offset: null
+      next_cursor: null
     });
     const page = createPage('pkg-member/pages/register/register');
     page.onLoad();
@@ -61,7 +61,7 @@ describe('member registration page', () => {
 
   test('a new applicant gets the bound WeChat phone pre-filled', async () => {
     fakeApp({ id: 'u1', role: 'resident', name: '王强', has_phone: true, phone: '13900000001' });
-    registrationsService.listRegistrations.mockResolvedValue({ items: [], next_offset: null });
+    registrationsService.listRegistrations.mockResolvedValue({ items: [], next_cursor: null });
     const page = createPage('pkg-member/pages/register/register');
     page.onLoad();
     await flush();
@@ -138,7 +138,7 @@ describe('task hall page', () => {
     orgsService.getOrgTree.mockResolvedValue({
       items: [{ id: 'st', name: '幸福街道', type: 'street', parent_id: null, children: [{ id: 'cm', name: '阳光社区', type: 'community', parent_id: 'st', children: [{ id: 'b1', name: '第一党支部', type: 'branch', parent_id: 'cm', children: [] }] }] }]
     });
-    tasksService.listTaskHall.mockResolvedValue({ items: [order({ org_id: 'b1' }), order({ id: 'o2', org_id: 'elsewhere' })], next_offset: null });
+    tasksService.listTaskHall.mockResolvedValue({ items: [order({ org_id: 'b1' }), order({ id: 'o2', org_id: 'elsewhere' })], next_cursor: null });
     const page = createPage('pkg-member/pages/task-hall/task-hall');
     await page.onLoad();
     expect(orgsService.getOrgTree).toHaveBeenCalledWith({ silent: true });
@@ -242,7 +242,7 @@ describe('my tasks page', () => {
 
   test('opens on the most urgent tab that has something (服务中 before 已接单), with a count on each tab', async () => {
     const all = [order({ id: 'a', status: 'in_service' }), order({ id: 'b', status: 'closed' }), order({ id: 'c', status: 'closed' })];
-    ordersService.listOrders.mockImplementation((q) => Promise.resolve({ items: all.filter((o) => !q.status || o.status === q.status), next_offset: null }));
+    ordersService.listOrders.mockImplementation((q) => Promise.resolve({ items: all.filter((o) => !q.status || o.status === q.status), next_cursor: null }));
     const page = createPage('pkg-member/pages/my-tasks/my-tasks');
     await page.onLoad({});
     await flush();
@@ -254,7 +254,7 @@ describe('my tasks page', () => {
   });
 
   test('with nothing open it opens on 服务中 and points to the task hall', async () => {
-    ordersService.listOrders.mockResolvedValue({ items: [], next_offset: null });
+    ordersService.listOrders.mockResolvedValue({ items: [], next_cursor: null });
     const page = createPage('pkg-member/pages/my-tasks/my-tasks');
     await page.onLoad({});
     await flush();

@@ -43,7 +43,7 @@ describe('notifications inbox page', () => {
   });
 
   test('a message whose action is done (the order was confirmed) reads as done and is marked read, silently', async () => {
-    ordersService.listOrders.mockResolvedValue({ items: [{ id: 'o-waiting' }], next_offset: null });
+    ordersService.listOrders.mockResolvedValue({ items: [{ id: 'o-waiting' }], next_cursor: null });
     notificationsService.markRead.mockResolvedValue({ updated: 1, unread: 1 });
     const page = await openInbox(
       [note('n1', { kind: 'order_completed', order_id: 'o-confirmed' }), note('n2', { kind: 'order_completed', order_id: 'o-waiting' }), note('n3', { order_id: 'o-x' })],
@@ -62,7 +62,7 @@ describe('notifications inbox page', () => {
   });
 
   test('when the open orders are not known (error, or more than one page) nothing is marked done', async () => {
-    ordersService.listOrders.mockResolvedValue({ items: [], next_offset: 100 });
+    ordersService.listOrders.mockResolvedValue({ items: [], next_cursor: 'c100' });
     const page = await openInbox([note('n1', { kind: 'order_completed', order_id: 'o1' })], 1);
     await flush();
     expect(page.data.list.items[0]).toMatchObject({ done: false, read: false });
@@ -72,11 +72,11 @@ describe('notifications inbox page', () => {
   test('a member: a dispatch no longer in the task hall is done', async () => {
     fakeApp({ id: 'm1', role: 'member' });
     loggedIn();
-    notificationsService.listNotifications.mockResolvedValue({ items: [note('n1', { kind: 'order_dispatched', order_id: 'taken' })], next_offset: null });
+    notificationsService.listNotifications.mockResolvedValue({ items: [note('n1', { kind: 'order_dispatched', order_id: 'taken' })], next_cursor: null });
     notificationsService.getUnreadCount.mockResolvedValue({ count: 1 });
     notificationsService.markRead.mockResolvedValue({ updated: 1, unread: 0 });
-    ordersService.listOrders.mockResolvedValue({ items: [], next_offset: null });
-    tasksService.listTaskHall.mockResolvedValue({ items: [{ id: 'other' }], next_offset: null });
+    ordersService.listOrders.mockResolvedValue({ items: [], next_cursor: null });
+    tasksService.listTaskHall.mockResolvedValue({ items: [{ id: 'other' }], next_cursor: null });
     const page = createPage('pages/notifications/index');
     await page.onLoad();
     await flush();

@@ -43,9 +43,9 @@ describe('home page', () => {
     fakeApp({ id: 's1', role: 'secretary', name: '阳光社区第一党支部书记', org_name: '阳光社区第一党支部' });
     categoriesService.listCategories.mockResolvedValue({ items: CATS });
     ordersService.listOrders.mockImplementation((q) =>
-      Promise.resolve(q.scope === 'org' ? { items: [order(), order({ id: 'o2' })], next_offset: null } : { items: [], next_offset: null })
+      Promise.resolve(q.scope === 'org' ? { items: [order(), order({ id: 'o2' })], next_cursor: null } : { items: [], next_cursor: null })
     );
-    registrationsService.listRegistrations.mockResolvedValue({ items: Array.from({ length: 100 }, (_, i) => ({ id: 'r' + i })), next_offset: 100 });
+    registrationsService.listRegistrations.mockResolvedValue({ items: Array.from({ length: 100 }, (_, i) => ({ id: 'r' + i })), next_cursor: 'c100' });
     const page = createPage('pages/index/index');
     page.onLoad();
     await flush();
@@ -59,7 +59,7 @@ describe('home page', () => {
   test('a member sees name · role and the branch on its own line; no counts are asked for', async () => {
     fakeApp({ id: 'u1', role: 'member', name: '王建国', org_name: '阳光社区第一党支部' });
     categoriesService.listCategories.mockResolvedValue({ items: CATS });
-    ordersService.listOrders.mockResolvedValue({ items: [], next_offset: null });
+    ordersService.listOrders.mockResolvedValue({ items: [], next_cursor: null });
     const page = createPage('pages/index/index');
     page.onLoad();
     await flush();

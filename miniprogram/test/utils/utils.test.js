@@ -202,10 +202,10 @@ describe('list behavior (behaviors/list.js)', () => {
   }
 
   test('initList loads the first page; tabs switch status and reload; return visits reload', async () => {
-    const fetcher = jest.fn((q) => Promise.resolve({ items: [{ id: q.offset + ':' + Date.now() }], next_offset: q.offset === 0 ? 20 : null }));
+    const fetcher = jest.fn((q) => Promise.resolve({ items: [{ id: q.offset + ':' + Date.now() }], next_cursor: q.cursor ? null : 'c20' }));
     const p = page();
     await p.initList(fetcher);
-    expect(fetcher).toHaveBeenLastCalledWith({ offset: 0, limit: 20 });
+    expect(fetcher).toHaveBeenLastCalledWith({ cursor: null, offset: 0, limit: 20 });
     await p.onReachBottom();
     expect(p.data.list.items).toHaveLength(2);
     await p.onTab({ currentTarget: { dataset: { key: 'b' } } });

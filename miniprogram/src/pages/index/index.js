@@ -20,7 +20,7 @@ function bannerLines(user) {
 
 function pendingText(res) {
   const items = (res && res.items) || [];
-  return countText(items.length, res && res.next_offset !== undefined && res.next_offset !== null);
+  return countText(items.length, res && res.next_cursor !== undefined && res.next_cursor !== null);
 }
 
 Page({

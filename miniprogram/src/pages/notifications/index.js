@@ -109,7 +109,7 @@ Page({
             ? await tasksService.listTaskHall({ offset: 0, limit: OPEN_LIMIT }, { silent: true })
             : await ordersService.listOrders({ scope: a.scope, status: a.status, offset: 0, limit: OPEN_LIMIT }, { silent: true });
           // a longer list than one page: not sure what is done, so nothing is
-          if (!res || res.next_offset !== undefined && res.next_offset !== null) return;
+          if (!res || res.next_cursor !== undefined && res.next_cursor !== null) return;
           open[key] = {};
           (res.items || []).forEach((o) => {
             open[key][o.id] = true;

@@ -38,7 +38,7 @@ Page({
     const path = this.data.path;
     if (path.length === 0) {
       // roots visible to the caller: top level of the tree
-      return orgsService.getOrgTree().then((res) => ({ items: res.items || [], next_offset: null }));
+      return orgsService.getOrgTree().then((res) => ({ items: res.items || [], next_cursor: null }));
     }
     return orgsService.listOrgChildren(path[path.length - 1].id);
   },

@@ -51,7 +51,7 @@ Page({
       (res.items || []).forEach((o) => {
         counts[o.status] = (counts[o.status] || 0) + 1;
       });
-      const more = res.next_offset !== undefined && res.next_offset !== null;
+      const more = res.next_cursor !== undefined && res.next_cursor !== null;
       this.setData({ tabs: TABS.map((t) => Object.assign({}, t, { count: t.key === 'closed' ? '' : countText(counts[t.key], more) })) });
     } catch (e) {
       // the tabs stay without counts
