@@ -135,6 +135,7 @@ def drive_everything(live: LiveServer, world: Any) -> None:
             assert resp.status_code < 500, (path, resp.text[:300])
 
 
+@pytest.mark.slow  # drives every operation, page and job
 def test_no_query_the_code_makes_is_a_collection_scan(live, recorder):
     world = live.run(staff_world(live.ctx))
     recorder.commands.clear()

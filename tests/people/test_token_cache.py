@@ -49,6 +49,7 @@ async def _until(api: Api, token: str, want: Any, what: str) -> float:
     raise AssertionError(f"never: {what}")
 
 
+@pytest.mark.slow  # two server processes
 @pytest.mark.gen_test(timeout=120)
 async def test_revocation_reaches_two_processes_within_a_second(
     world, ctx, config, mongo_uri, fake_wechat
