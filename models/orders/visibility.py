@@ -80,6 +80,9 @@ async def get_visible(
     return order
 
 
+OPEN_STATUSES = (SUBMITTED, DISPATCHED, ACCEPTED, IN_SERVICE, COMPLETED)
+
+
 async def list_orders(
     ctx: Context,
     actor: Actor,
@@ -107,9 +110,20 @@ async def list_orders(
         raise ValidationFailed(fields={"scope": "取值必须是 mine、assigned、org 之一"})
     if status:
         query["status"] = status
+    if scope == "org" and status in OPEN_STATUSES:
+        # an organisation works its queue oldest first (as on the admin dispatch board): an
+        # open state's orders are bounded by the work in hand, one indexed range serves them
+        return await paging.newest_of_owner(
+            ctx.db.orders,
+            query,
+            cursor=after,
+            limit=limit,
+            projection=EXCLUDE_TIMELINE,
+            direction=1,
+        )
     if scope == "org":
-        # an organisation works its queue oldest first (as on the admin dispatch board); the
-        # subtree grows with the service, so it is read in time windows
+        # the whole history, oldest first, read in time windows walking forward; the first
+        # page still reads the subtree's oldest stretch whole (README: limits)
         return await paging.oldest_in_windows(
             ctx.db.orders,
             query,
