@@ -10,6 +10,7 @@ from marshmallow import Schema
 
 from handlers.base import BaseHandler, endpoint, route
 from models import orders
+from models.core import ratelimit
 from models.core.context import Context
 from models.core.schemas import EmptyRequest, OptionalReasonRequest, ReasonRequest
 from models.core.validation import PageQuery, page, parse_id
@@ -55,6 +56,16 @@ class OrdersHandler(OrderHandlerBase):
         tag="orders",
     )
     async def post(self) -> None:
+        settings = self.ctx.config.orders
+        limit, minutes = int(settings.place_limit), int(settings.place_window_minutes)
+        await ratelimit.hit(
+            self.ctx,
+            "place_order",
+            str(self.me.id),
+            limit,
+            minutes * 60,
+            f"下单过于频繁：每 {minutes} 分钟最多 {limit} 单，请稍后再试",
+        )
         order, created = await orders.place_order(
             self.ctx, self.me, self.data, self.idempotency_key()
         )

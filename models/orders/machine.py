@@ -30,7 +30,14 @@ from models.orders.states import (
     STATUS_NAMES,
     SUBMITTED,
 )
-from models.orders.visibility import _eligible, can_view, get_visible
+from models.orders.visibility import (
+    _eligible,
+    can_view,
+    get_visible,
+    refuse_own_order,
+    resident_ids,
+    same_person_ids,
+)
 from models.people import orgs
 from models.people.users import SYSTEM, Actor
 from server.errors import Conflict, Forbidden, NotFound, Unprocessable, ValidationFailed
@@ -141,6 +148,8 @@ async def place_order(
         "status": SUBMITTED,
         "version": 0,
         "resident_id": actor.id,
+        # the placer's accounts (same bound phone): never offered the order to serve
+        "resident_accounts": await same_person_ids(ctx, actor.id, actor.doc.get("phone")),
         "category_id": category["_id"],
         "category_name": category["name"],
         "skills": category["skills"],
@@ -220,6 +229,8 @@ async def dispatch_order(
         ok = {u["_id"]: u for u in found if actor.org_id in u.get("org_path", [])}
         if len(ok) != len(volunteer_ids):
             raise ValidationFailed(fields={"volunteer_ids": "队员不存在或不在本组织范围内"})
+        if set(volunteer_ids) & set(await resident_ids(ctx, order)):
+            raise ValidationFailed(fields={"volunteer_ids": "不能指派下单人本人承接自己的工单"})
         names = [ok[v].get("name") or "" for v in volunteer_ids]
     note = data.get("note") or ""
     summary = "发布到任务大厅" if to_hall else "指派给 " + "、".join(names)
@@ -261,6 +272,7 @@ async def accept_order(ctx: Context, actor: Actor, order_id: ObjectId) -> dict[s
         _need(order, DISPATCHED)
     if not _eligible(order, actor):
         raise NotFound("找不到该工单", code="order_not_found")
+    await refuse_own_order(ctx, order, actor)
     limit = int(ctx.config.orders.max_open_per_member)
     took = await ctx.db.users.update_one(
         {"_id": actor.id, "open_orders": {"$lt": limit}}, {"$inc": {"open_orders": 1}}

@@ -35,6 +35,7 @@ from models.core.clock import tz
 from models.core.context import Context
 from models.notifications.inbox import Notice, notify_many
 from models.ops import audit
+from models.orders.visibility import resident_ids
 from models.people.users import STAFF_ROLES
 
 STATE_ID = "notifier"
@@ -82,7 +83,7 @@ async def hall_members(
         "role": "member",
         "org_path": hall_org_id,
         "deleted_at": None,
-        "_id": {"$nin": order.get("declined_by", [])},
+        "_id": {"$nin": [*order.get("declined_by", []), *await resident_ids(ctx, order)]},
     }
     if order.get("skills"):
         query["skills"] = {"$in": order["skills"]}

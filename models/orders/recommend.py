@@ -9,7 +9,7 @@ from bson import ObjectId
 
 from models.core.context import Context
 from models.core.geo import distance_km
-from models.orders.visibility import get_visible
+from models.orders.visibility import get_visible, resident_ids
 from models.people import orgs
 from models.people.users import Actor
 from server.errors import Forbidden
@@ -72,7 +72,7 @@ async def recommend_volunteers(
         "org_path": deeper,
         "role": "member",
         "deleted_at": None,
-        "_id": {"$nin": order.get("declined_by", [])},
+        "_id": {"$nin": [*order.get("declined_by", []), *await resident_ids(ctx, order)]},
     }
     projection = {
         "name": 1,
