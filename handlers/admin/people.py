@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 from urllib.parse import quote
 
@@ -44,6 +45,10 @@ class LoginHandler(AdminHandler):
             message = exc.message
             if exc.fields and exc.code == "validation_failed":
                 message = "请输入用户名和密码"
+            if exc.status in (401, 429):
+                # a refused sign-in answers after a pause (no CPU spent waiting): a flood's
+                # clients spend their time waiting instead of costing the loop a request each
+                await asyncio.sleep(float(self.ctx.config.admin.refusal_delay_seconds))
             self.set_status(exc.status)
             self.render("login.html", error=message, username=username, next=next_url)
             return
@@ -162,8 +167,10 @@ class ImportHandler(AdminHandler):
             result = await roster.import_roster(
                 self.ctx, self.me, upload["body"], upload.get("filename", ""), self.client_ip
             )
-        except ValidationFailed as exc:
-            self.set_status(400)
+        except AppError as exc:  # a bad or hostile file: 400/422 with the reason
+            if exc.status >= 500 or exc.status in (401, 403, 404):
+                raise
+            self.set_status(exc.status)
             self.render("import.html", result=None, error=exc.message)
             return
         if result.get("errors"):
