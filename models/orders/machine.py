@@ -34,9 +34,8 @@ from models.orders.visibility import (
     _eligible,
     can_view,
     get_visible,
+    placed_by,
     refuse_own_order,
-    resident_ids,
-    same_person_ids,
 )
 from models.people import orgs
 from models.people.users import SYSTEM, Actor
@@ -148,8 +147,8 @@ async def place_order(
         "status": SUBMITTED,
         "version": 0,
         "resident_id": actor.id,
-        # the placer's accounts (same bound phone): never offered the order to serve
-        "resident_accounts": await same_person_ids(ctx, actor.id, actor.doc.get("phone")),
+        # the placer's bound phone: their other accounts never serve this order either
+        "resident_phone": actor.doc.get("phone"),
         "category_id": category["_id"],
         "category_name": category["name"],
         "skills": category["skills"],
@@ -224,12 +223,12 @@ async def dispatch_order(
     if volunteer_ids:
         found = await ctx.db.users.find(
             {"_id": {"$in": volunteer_ids}, "role": "member", "deleted_at": None},
-            {"name": 1, "org_path": 1},
+            {"name": 1, "org_path": 1, "phone": 1, "role": 1},
         ).to_list(None)
         ok = {u["_id"]: u for u in found if actor.org_id in u.get("org_path", [])}
         if len(ok) != len(volunteer_ids):
             raise ValidationFailed(fields={"volunteer_ids": "队员不存在或不在本组织范围内"})
-        if set(volunteer_ids) & set(await resident_ids(ctx, order)):
+        if any(placed_by(order, Actor.from_user(u)) for u in ok.values()):
             raise ValidationFailed(fields={"volunteer_ids": "不能指派下单人本人承接自己的工单"})
         names = [ok[v].get("name") or "" for v in volunteer_ids]
     note = data.get("note") or ""

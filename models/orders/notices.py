@@ -35,7 +35,7 @@ from models.core.clock import tz
 from models.core.context import Context
 from models.notifications.inbox import Notice, notify_many
 from models.ops import audit
-from models.orders.visibility import resident_ids
+from models.orders.visibility import not_placed_by
 from models.people.users import STAFF_ROLES
 
 STATE_ID = "notifier"
@@ -83,8 +83,11 @@ async def hall_members(
         "role": "member",
         "org_path": hall_org_id,
         "deleted_at": None,
-        "_id": {"$nin": [*order.get("declined_by", []), *await resident_ids(ctx, order)]},
+        "_id": {"$nin": order.get("declined_by", [])},
     }
+    others = not_placed_by(order)  # the placer's own member account is not told
+    query["_id"] = {**query["_id"], **others.pop("_id")}
+    query.update(others)
     if order.get("skills"):
         query["skills"] = {"$in": order["skills"]}
     rows = (

@@ -44,34 +44,35 @@ def _eligible(order: dict[str, Any], actor: Actor) -> bool:
     return actor.id in eligible or bool(eligible.intersection(actor.org_path))
 
 
-async def same_person_ids(ctx: Context, user_id: ObjectId, phone: str | None) -> list[ObjectId]:
-    """This account and every other live account bound to the same phone: one person."""
-    ids = [user_id]
-    if phone:
-        query = {"phone": phone, "deleted_at": None}
-        async for other in ctx.db.users.find(query, {"_id": 1}).limit(20):
-            if other["_id"] != user_id:
-                ids.append(other["_id"])
-    return ids
-
-
-async def resident_ids(ctx: Context, order: dict[str, Any]) -> list[ObjectId]:
-    """The accounts of the person who placed `order` (nobody serves their own order)."""
-    resident = await ctx.db.users.find_one({"_id": order["resident_id"]}, {"phone": 1})
-    return await same_person_ids(ctx, order["resident_id"], (resident or {}).get("phone"))
+def placed_by(order: dict[str, Any], actor: Actor) -> bool:
+    """Did `actor` place `order`, from this account or another bound to the same phone?"""
+    phone = actor.doc.get("phone")
+    return order["resident_id"] == actor.id or bool(phone and phone == order.get("resident_phone"))
 
 
 async def refuse_own_order(ctx: Context, order: dict[str, Any], actor: Actor) -> None:
-    """403 when `actor` placed `order`, from this account or another on the same phone."""
-    if order["resident_id"] in await same_person_ids(ctx, actor.id, actor.doc.get("phone")):
+    """403 when `actor` placed `order` (nobody serves their own order)."""
+    own = placed_by(order, actor)
+    if not own and "resident_phone" not in order:  # placed before the phone was kept
+        resident = await ctx.db.users.find_one({"_id": order["resident_id"]}, {"phone": 1})
+        own = placed_by({**order, "resident_phone": (resident or {}).get("phone")}, actor)
+    if own:
         raise Forbidden("不能承接自己下的工单", code="own_order")
+
+
+def not_placed_by(order: dict[str, Any]) -> dict[str, Any]:
+    """Query terms leaving out the person who placed `order` (for member searches)."""
+    terms: dict[str, Any] = {"_id": {"$ne": order["resident_id"]}}
+    if order.get("resident_phone"):
+        terms["phone"] = {"$ne": order["resident_phone"]}
+    return terms
 
 
 def allowed_actions(order: dict[str, Any], actor: Actor) -> list[str]:
     """The transitions this caller may perform now: the client shows exactly these buttons."""
     status = order["status"]
     owner = order["resident_id"] == actor.id
-    placer = owner or actor.id in order.get("resident_accounts", ())
+    placer = placed_by(order, actor)
     manager = actor.manages(order["org_path"])
     assignee = order.get("assignee_id") == actor.id
     actions = []
@@ -137,8 +138,10 @@ async def task_hall(ctx: Context, actor: Actor, offset: int, limit: int) -> list
         "status": DISPATCHED,
         "eligible": {"$in": [actor.id, *actor.org_path]},
         "declined_by": {"$ne": actor.id},
-        "resident_id": {"$nin": await same_person_ids(ctx, actor.id, actor.doc.get("phone"))},
+        "resident_id": {"$ne": actor.id},
     }
+    if actor.doc.get("phone"):  # nor those placed from another account on the same phone
+        query["resident_phone"] = {"$ne": actor.doc["phone"]}
     cursor = ctx.db.orders.find(query, EXCLUDE_TIMELINE).sort([("dispatched_at", -1), ("_id", -1)])
     items = await cursor.skip(offset).limit(limit + 1).to_list(limit + 1)
     home = (actor.doc.get("home_location") or {}).get("coordinates")
