@@ -61,6 +61,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("key", ASC)], unique=True),
         IndexModel([("user_id", ASC), ("read", ASC), ("created_at", DESC)]),
         IndexModel([("expires_at", ASC)], expireAfterSeconds=0),
+        IndexModel([("order_id", ASC)]),  # erasure: others' inbox entries about an order
     ],
     "subscribe_deliveries": [
         IndexModel([("key", ASC)], unique=True),
@@ -87,6 +88,9 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("org_path", ASC), ("at", DESC)]),
         # audit records derived from order timeline events are written once per event
         IndexModel([("key", ASC)], unique=True, partialFilterExpression={"key": {"$exists": True}}),
+        # erasure: entries about a person, and by them
+        IndexModel([("target.id", ASC)]),
+        IndexModel([("actor_id", ASC)]),
     ],
     "point_adjustments": [
         IndexModel([("org_path", ASC), ("status", ASC), ("created_at", ASC)]),

@@ -34,6 +34,8 @@ REQUIRED = {
     "own orders offered": 0,
     "own recommendations": 0,
     "orders past the rate limit": 0,
+    "checked past the limit": 0,
+    "personal data left": 0,
 }
 
 
