@@ -27,6 +27,13 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("org_path", ASC), ("role", ASC)]),
         IndexModel([("org_id", ASC), ("points_balance", DESC)]),
         IndexModel([("phone", ASC)]),  # admin: roster import duplicate check, search
+        # one member per bound phone: racing roster imports cannot both add it
+        IndexModel(
+            [("phone", ASC)],
+            name="member_phone_unique",
+            unique=True,
+            partialFilterExpression={"phone": {"$type": "string"}, "role": "member"},
+        ),
     ],
     "auth_tokens": [
         IndexModel([("expires_at", ASC)], expireAfterSeconds=0),

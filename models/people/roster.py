@@ -20,6 +20,7 @@ from marshmallow import ValidationError as MarshmallowError
 from marshmallow import validates
 from openpyxl import load_workbook
 from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from models.core import excel, uow
 from models.core.clock import local_time
@@ -275,7 +276,23 @@ async def import_roster(
         for start in range(0, len(docs), 500):
             await ctx.db.users.insert_many(docs[start : start + 500], session=session)
 
-    await uow.in_transaction(ctx, work)
+    try:
+        await uow.in_transaction(ctx, work)
+    except (DuplicateKeyError, BulkWriteError) as exc:
+        if not _duplicate_key(exc):
+            raise
+        # another import (or registration) took some of these phones meanwhile: the unique
+        # index refused them and the transaction inserted nothing; say which rows
+        taken = await ctx.db.users.find(
+            {"phone": {"$in": [d["phone"] for d in docs]}, "deleted_at": None}, {"phone": 1}
+        ).to_list(None)
+        used = {u["phone"] for u in taken}
+        errors = [
+            {"row": number, "column": "手机号", "message": "该手机号已有账号"}
+            for number, loaded, _ in good
+            if loaded["phone"] in used
+        ] or [{"row": 2, "column": "手机号", "message": "手机号与其他队员重复，请重新导入"}]
+        return {"errors": errors, "rows": len(rows)}
     await audit.record(
         ctx,
         actor,
@@ -288,6 +305,13 @@ async def import_roster(
         ip=ip,
     )
     return {"imported": len(docs), "rows": len(rows)}
+
+
+def _duplicate_key(exc: Exception) -> bool:
+    if isinstance(exc, DuplicateKeyError):
+        return True
+    details = getattr(exc, "details", None) or {}
+    return any(e.get("code") == 11000 for e in details.get("writeErrors", []))
 
 
 # ---------------------------------------------------------------- export
