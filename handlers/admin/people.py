@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any
-from urllib.parse import quote
 
 from handlers.admin.base import COOKIE_PATH, SESSION_COOKIE, AdminHandler, admin_route, oid
 from models.core.clock import BEIJING
@@ -18,7 +17,9 @@ from server.errors import AppError, ValidationFailed
 
 
 def _safe_next(value: str) -> str:
-    """Only local admin paths: never an open redirect."""
+    """Only local admin paths: never an open redirect, never a control character."""
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
+        return "/admin/"
     if value.startswith("/admin") and not value.startswith("//") and "\\" not in value:
         return value
     return "/admin/"
@@ -70,7 +71,7 @@ class LogoutHandler(AdminHandler):
         if self.session_token:
             await admin_auth.sign_out(self.ctx, self.session_token, self.actor, ip=self.client_ip)
         self.clear_cookie(SESSION_COOKIE, path=COOKIE_PATH)
-        self.redirect("/admin/login?msg=已退出登录")
+        self.redirect("/admin/login?msg=logged_out")
 
 
 PAGE = 50
@@ -248,10 +249,10 @@ class AdjustHandler(MemberHandler):
             await self.show(id, errors=exc.fields or {"body": exc.message}, form=raw)
             return
         if adj["status"] == adjustments.PENDING:
-            msg = "调整数额超过审批阈值，已提交，等待另一位管理员审批"
+            msg = "adjust_pending"
         else:
-            msg = "积分调整已生效"
-        self.redirect(f"/admin/members/{id}?msg={quote(msg)}")
+            msg = "adjusted"
+        self.redirect(f"/admin/members/{id}?msg={msg}")
 
 
 default_handlers = [
