@@ -257,6 +257,8 @@ class BaseHandler(tornado.web.RequestHandler):
         self.set_default_headers()
         if error.status == 503:
             self.set_header("Retry-After", "2")
+        if error.status == 405:  # say which methods this path has (RFC 9110)
+            self.set_header("Allow", ", ".join(self.allowed_methods()))
         if self.settings["lifecycle"].draining:
             self.set_header("Connection", "close")
         self.set_status(error.status)
@@ -264,6 +266,13 @@ class BaseHandler(tornado.web.RequestHandler):
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
         log_unexpected(typ, value, tb)
+
+    def allowed_methods(self) -> list[str]:
+        return [
+            m
+            for m in self.SUPPORTED_METHODS
+            if hasattr(getattr(type(self), m.lower(), None), "__endpoint__")
+        ]
 
 
 class NotFoundHandler(BaseHandler):

@@ -20,10 +20,17 @@ async def take(ctx: Context, bucket: str, who: str, limit: int, window_seconds: 
         return True
     now = ctx.now()
     start = int(now.timestamp()) // window_seconds * window_seconds
-    key = f"{bucket}:{who}:{start}"
     ends = datetime.fromtimestamp(start, UTC) + timedelta(seconds=window_seconds)
-    query = {"_id": key, "count": {"$lt": limit}}
-    update = {"$inc": {"count": 1}, "$setOnInsert": {"expires_at": ends}}
+    return await take_amount(ctx, f"{bucket}:{who}:{start}", 1, limit, ends)
+
+
+async def take_amount(
+    ctx: Context, key: str, amount: float, limit: float, expires_at: datetime
+) -> bool:
+    """Add `amount` to the counter `key` unless that would pass `limit`: one conditional
+    upsert, so racing callers can never together pass it."""
+    query = {"_id": key, "count": {"$lte": limit - amount}}
+    update = {"$inc": {"count": amount}, "$setOnInsert": {"expires_at": expires_at}}
     for upsert in (True, False):
         try:
             result = await ctx.db.rate_limits.update_one(query, update, upsert=upsert)
@@ -31,6 +38,11 @@ async def take(ctx: Context, bucket: str, who: str, limit: int, window_seconds: 
             continue
         return bool(result.modified_count or result.upserted_id is not None)
     return False
+
+
+async def give_back(ctx: Context, key: str, amount: float) -> None:
+    """Undo a `take_amount` whose work did not happen."""
+    await ctx.db.rate_limits.update_one({"_id": key}, {"$inc": {"count": -amount}})
 
 
 async def hit(

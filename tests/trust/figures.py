@@ -36,6 +36,7 @@ REQUIRED = {
     "orders past the rate limit": 0,
     "checked past the limit": 0,
     "personal data left": 0,
+    "applied past the threshold": 0,
 }
 
 

@@ -36,6 +36,11 @@ async def test_deeply_nested_json_is_a_400(api, world):
             answers.append(status)
             assert status == 400 and chinese(body["error"]["message"]), (path, status, body)
     assert "unhandled error" not in LOG_STREAM.getvalue()[logged:]
+    # an unlisted method says which ones the path has
+    resp = await api.client.fetch(
+        api.base_url + "/api/v1/orders", method="PUT", body=b"{}", raise_error=False
+    )
+    assert resp.code == 405 and resp.headers.get("Allow") == "GET, POST", resp.headers
     record(
         "hostile input: small doors",
         deep_json_requests=len(answers),
