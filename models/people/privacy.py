@@ -61,12 +61,12 @@ def _scrub(text: Any, needles: list[str], replacement: str = "***") -> Any:
     return text
 
 
-def _scrub_deep(value: Any, needles: list[str]) -> Any:
+def _scrub_deep(value: Any, needles: list[str], replacement: str = "***") -> Any:
     if isinstance(value, dict):
-        return {k: _scrub_deep(v, needles) for k, v in value.items()}
+        return {k: _scrub_deep(v, needles, replacement) for k, v in value.items()}
     if isinstance(value, list):
-        return [_scrub_deep(v, needles) for v in value]
-    return _scrub(value, needles)
+        return [_scrub_deep(v, needles, replacement) for v in value]
+    return _scrub(value, needles, replacement)
 
 
 async def _involvement(ctx: Context, actor: Actor) -> tuple[list[ObjectId], list[str]]:
@@ -155,18 +155,16 @@ async def _scrub_others(
     await db.point_adjustments.update_many(
         {"member_id": actor.id}, {"$set": {"member_name": label}}
     )
-    async for entry in db.audit_log.find(
-        {"target.id": {"$in": [actor.id, *adjustment_ids]}}, {"target": 1, "after": 1}
-    ):
-        await db.audit_log.update_one(
-            {"_id": entry["_id"]},
-            {
-                "$set": {
-                    "target.label": _scrub(entry["target"].get("label"), needles, label),
-                    "after": _scrub_deep(entry.get("after"), needles),
-                }
-            },
+    # audit entries about the person, their adjustments and their orders (order events are
+    # audited with the order's address and the event's note): the name becomes the
+    # anonymous id, everything else of theirs "***"
+    about = [actor.id, *adjustment_ids, *ids]
+    fields = {"target": 1, "after": 1, "reason": 1}
+    async for entry in db.audit_log.find({"target.id": {"$in": about}}, fields):
+        named = _scrub_deep(
+            {k: entry.get(k) for k in ("target", "after", "reason")}, [actor.name], label
         )
+        await db.audit_log.update_one({"_id": entry["_id"]}, {"$set": _scrub_deep(named, needles)})
     importer = actor.doc.get("imported_by")
     if importer is not None:  # the roster import's audit entry lists the first names it added
         async for entry in db.audit_log.find(

@@ -7,6 +7,7 @@ import asyncio
 
 import pytest
 
+from models.core import excel
 from models.people import roster
 from tests.trust.figures import record
 
@@ -15,7 +16,7 @@ def roster_file(phones: list[str], tag: str) -> bytes:
     rows = [
         [f"队员{tag}{n}", p, "阳光社区第一党支部", "正式党员", "助老"] for n, p in enumerate(phones)
     ]
-    return roster.workbook_bytes("队员名册", [h for h, _, _ in roster.COLUMNS], rows)
+    return excel.workbook_bytes("队员名册", [h for h, _, _ in roster.COLUMNS], rows)
 
 
 @pytest.mark.gen_test(timeout=180)
