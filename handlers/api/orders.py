@@ -27,6 +27,7 @@ from models.orders.schemas import (
     RecommendationList,
 )
 from models.people.users import Actor
+from server.errors import AppError
 
 STAFF = ("secretary", "admin")
 
@@ -66,9 +67,17 @@ class OrdersHandler(OrderHandlerBase):
             minutes * 60,
             f"下单过于频繁：每 {minutes} 分钟最多 {limit} 单，请稍后再试",
         )
-        order, created = await orders.place_order(
-            self.ctx, self.me, self.data, self.idempotency_key()
-        )
+        try:
+            order, created = await orders.place_order(
+                self.ctx, self.me, self.data, self.idempotency_key()
+            )
+        except AppError:  # refused (unknown category, …): it does not count, nothing kept
+            if limit > 0:
+                key, _ = ratelimit.window_key(
+                    self.ctx, "place_order", str(self.me.id), minutes * 60
+                )
+                await ratelimit.give_back(self.ctx, key, 1)
+            raise
         self.write_order(order, 201 if created else 200)
 
     @endpoint(

@@ -14,14 +14,19 @@ from models.core.context import Context
 from server.errors import RateLimited
 
 
+def window_key(ctx: Context, bucket: str, who: str, window_seconds: int) -> tuple[str, datetime]:
+    """The counter of `who` in the current fixed window, and when that window ends."""
+    start = int(ctx.now().timestamp()) // window_seconds * window_seconds
+    ends = datetime.fromtimestamp(start, UTC) + timedelta(seconds=window_seconds)
+    return f"{bucket}:{who}:{start}", ends
+
+
 async def take(ctx: Context, bucket: str, who: str, limit: int, window_seconds: int) -> bool:
     """Count one hit; False when `who` already used `limit` hits in this window (0: no limit)."""
     if limit <= 0 or window_seconds <= 0:
         return True
-    now = ctx.now()
-    start = int(now.timestamp()) // window_seconds * window_seconds
-    ends = datetime.fromtimestamp(start, UTC) + timedelta(seconds=window_seconds)
-    return await take_amount(ctx, f"{bucket}:{who}:{start}", 1, limit, ends)
+    key, ends = window_key(ctx, bucket, who, window_seconds)
+    return await take_amount(ctx, key, 1, limit, ends)
 
 
 async def take_amount(
@@ -41,8 +46,10 @@ async def take_amount(
 
 
 async def give_back(ctx: Context, key: str, amount: float) -> None:
-    """Undo a `take_amount` whose work did not happen."""
+    """Undo a `take_amount` whose work did not happen (a counter back at 0 is removed, so a
+    refused request leaves the database as it found it)."""
     await ctx.db.rate_limits.update_one({"_id": key}, {"$inc": {"count": -amount}})
+    await ctx.db.rate_limits.delete_one({"_id": key, "count": {"$lte": 0}})
 
 
 async def hit(
