@@ -163,7 +163,7 @@ def bench_config(wechat_base: str, db_name: str) -> Config:
     return load_config(environ={}).replace(
         mongo={"database": db_name},
         wechat={"api_base": wechat_base, "appid": "wxbench", "secret": "test-secret"},
-        orders={"max_open_per_member": MAX_OPEN},
+        orders={"max_open_per_member": MAX_OPEN, "place_limit": 0},
         log={"level": "WARNING"},
     )
 

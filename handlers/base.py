@@ -45,6 +45,44 @@ _HTTP_MESSAGES = {
 }
 
 
+MAX_JSON_DEPTH = 32
+
+
+def parse_json(raw: bytes | str) -> Any:
+    """A request body as JSON, or 400: bad JSON, and nesting deeper than MAX_JSON_DEPTH
+    (`[` × 1000 would otherwise exhaust the recursion of the parser or the validators)."""
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    if text.count("[") + text.count("{") <= MAX_JSON_DEPTH:  # cannot nest too deep: skip
+        text = ""
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > MAX_JSON_DEPTH:
+                raise ValidationFailed(
+                    "请求体嵌套层级过深", fields={"body": f"嵌套不能超过 {MAX_JSON_DEPTH} 层"}
+                )
+        elif ch in "]}":
+            depth -= 1
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise ValidationFailed(
+            "请求体不是有效的 JSON", fields={"body": "不是有效的 JSON"}
+        ) from None
+
+
 def json_default(value: Any) -> Any:
     if isinstance(value, datetime):
         return iso(value)
@@ -193,12 +231,7 @@ class BaseHandler(tornado.web.RequestHandler):
         if not raw.strip():
             data: Any = {}
         else:
-            try:
-                data = json.loads(raw)
-            except (ValueError, UnicodeDecodeError):
-                raise ValidationFailed(
-                    "请求体不是有效的 JSON", fields={"body": "不是有效的 JSON"}
-                ) from None
+            data = parse_json(raw)
         return load(schema_instance(schema), data)
 
     def load_query(self, schema: type[Schema]) -> dict[str, Any]:
@@ -235,6 +268,8 @@ class BaseHandler(tornado.web.RequestHandler):
         self.set_default_headers()
         if error.status == 503:
             self.set_header("Retry-After", "2")
+        if error.status == 405:  # say which methods this path has (RFC 9110)
+            self.set_header("Allow", ", ".join(self.allowed_methods()))
         if self.settings["lifecycle"].draining:
             self.set_header("Connection", "close")
         self.set_status(error.status)
@@ -242,6 +277,13 @@ class BaseHandler(tornado.web.RequestHandler):
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
         log_unexpected(typ, value, tb)
+
+    def allowed_methods(self) -> list[str]:
+        return [
+            m
+            for m in self.SUPPORTED_METHODS
+            if hasattr(getattr(type(self), m.lower(), None), "__endpoint__")
+        ]
 
 
 class NotFoundHandler(BaseHandler):

@@ -61,6 +61,9 @@ async def serve(config: Config, uri: str, demo: bool) -> None:
         service.app,
         max_body_size=int(config.http.max_body_bytes) * 8,
         xheaders=bool(config.http.xheaders),
+        # idle keep-alive connections and slow bodies do not hold a connection forever
+        idle_connection_timeout=float(config.http.idle_timeout_seconds),
+        body_timeout=float(config.http.body_timeout_seconds),
     )
     server.listen(int(config.http.port), str(config.http.host))
     log.info("listening", extra={"host": config.http.host, "port": config.http.port})

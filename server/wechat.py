@@ -11,6 +11,7 @@ import functools
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import requests
@@ -83,13 +84,16 @@ class WeChatGateway:
             session=self.storage,
             timeout=float(config.wechat.timeout_s),
         )
+        # WeChat calls block: a pool of their own, so a flood of anything else (argon2 on
+        # the default pool, say) never makes logins wait, and WeChat never starves others
+        self.pool = ThreadPoolExecutor(int(config.wechat.workers), thread_name_prefix="wechat")
 
     async def _call(self, fn: Callable[[], T], errors: dict[int, AppError]) -> T:
         await self._load_shared_token()
         loop = asyncio.get_running_loop()
         before = self.storage.get(self.client.access_token_key)
         try:
-            result = await loop.run_in_executor(None, fn)
+            result = await loop.run_in_executor(self.pool, fn)
         except WeChatClientException as exc:
             code = int(exc.errcode) if exc.errcode is not None else None
             log.warning("wechat call failed", extra={"errcode": code})
@@ -139,7 +143,7 @@ class WeChatGateway:
             return False
         loop = asyncio.get_running_loop()
         try:
-            await loop.run_in_executor(None, self.client.fetch_access_token)
+            await loop.run_in_executor(self.pool, self.client.fetch_access_token)
         except WeChatClientException as exc:
             log.warning("wechat token refresh failed", extra={"errcode": exc.errcode})
             raise UpstreamFailed() from None
@@ -175,7 +179,7 @@ class WeChatGateway:
             self.client.post, "cgi-bin/message/subscribe/send", data=body, api_base_url=self.base
         )
         try:
-            await loop.run_in_executor(None, send)
+            await loop.run_in_executor(self.pool, send)
             errcode = 0
         except WeChatClientException as exc:
             errcode = int(exc.errcode) if exc.errcode is not None else -1

@@ -36,7 +36,9 @@ class LiveServer:
         self.port = free_port()
 
         async def listen() -> tornado.httpserver.HTTPServer:
-            server = tornado.httpserver.HTTPServer(self.service.app, max_body_size=8 << 20)
+            server = tornado.httpserver.HTTPServer(
+                self.service.app, max_body_size=8 << 20, xheaders=bool(config.http.xheaders)
+            )
             server.listen(self.port, "127.0.0.1")
             return server
 

@@ -7,7 +7,6 @@ here, and an admin session cookie opens nothing in the JSON API (tokens carry a 
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import time
@@ -21,7 +20,7 @@ import tornado.web
 from bson import ObjectId
 from marshmallow import Schema
 
-from handlers.base import app_error_for, dumps, log_unexpected, schema_instance
+from handlers.base import app_error_for, dumps, log_unexpected, parse_json, schema_instance
 from models.core.clock import BEIJING
 from models.core.context import Context
 from models.core.validation import load, parse_id
@@ -40,7 +39,40 @@ SESSION_COOKIE = "tx_admin"
 COOKIE_PATH = "/admin"
 UPLOAD_LIMIT = 4 * 1024 * 1024
 
+# ?msg= and ?err= carry a code from these fixed sets, never text: a link cannot put
+# words of its own into the page's banner
+FLASH_MESSAGES = {
+    "logged_out": "已退出登录",
+    "adjusted": "积分调整已生效",
+    "adjust_pending": "调整数额超过审批阈值，已提交，等待另一位管理员审批",
+    "approved": "已审批通过，积分已入账",
+    "rejected": "已驳回该调整申请",
+    "category_added": "已新增服务项目",
+    "category_saved": "已保存服务项目",
+}
+ERROR_MESSAGES = {
+    "adjustment_decided": "该调整申请已处理",
+    "same_approver": "不能审批自己提交的调整，请由另一位管理员审批",
+    "already_reversed": "该记录已冲正过",
+    "validation_failed": "请填写原因后再提交",
+}
+MIN_DATE, MAX_DATE = date(2000, 1, 1), date(2099, 12, 31)  # admin date filters
 ROLE_NAMES = {"secretary": "支部书记", "admin": "党委管理员", "member": "队员", "resident": "群众"}
+
+
+def script_json(data: Any) -> str:
+    """JSON to place inside <script type="application/json">: no character of any string
+    can end the element or switch the parser's state (`</`, `<!--`, `<script`, U+2028)."""
+    text = dumps(data)
+    for char, escaped in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
+        text = text.replace(char, escaped)
+    return text
 
 
 def local(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -83,6 +115,20 @@ class AdminHandler(tornado.web.RequestHandler):
             "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
             "script-src 'self'; frame-ancestors 'none'; form-action 'self'",
         )
+        hsts = int(self.ctx.config.http.hsts_seconds) if self.ctx is not None else 0
+        if hsts > 0 and self.over_https:
+            self.set_header("Strict-Transport-Security", f"max-age={hsts}")
+
+    @property
+    def over_https(self) -> bool:
+        """Behind the proxy (`http.xheaders`) tornado reads the scheme from X-Forwarded-Proto."""
+        return self.request.protocol == "https"
+
+    def set_cookie(self, name: str, value: str | bytes, *args: Any, **kwargs: Any) -> None:
+        """Every admin cookie (session, xsrf) is Secure over HTTPS or when configured so."""
+        if self.over_https or bool(self.ctx.config.http.secure_cookies):
+            kwargs["secure"] = True
+        super().set_cookie(name, value, *args, **kwargs)
 
     @property
     def wants_json(self) -> bool:
@@ -159,12 +205,7 @@ class AdminHandler(tornado.web.RequestHandler):
         """The posted form (or JSON) through a strict schema; empty optional fields dropped."""
         ctype = self.request.headers.get("Content-Type", "")
         if ctype.startswith("application/json"):
-            try:
-                data: Any = json.loads(self.request.body or b"{}")
-            except ValueError:
-                from server.errors import ValidationFailed
-
-                raise ValidationFailed(fields={"body": "不是有效的 JSON"}) from None
+            data: Any = parse_json(self.request.body or b"{}")
         else:
             data = {}
             for key, values in self.request.body_arguments.items():
@@ -187,15 +228,23 @@ class AdminHandler(tornado.web.RequestHandler):
             if self.ctx is None
             else (self.ctx.now().astimezone(BEIJING).date())
         )
-        try:
-            last = date.fromisoformat(self.query("to")) if self.query("to") else today
-            first = (
-                date.fromisoformat(self.query("from"))
-                if self.query("from")
-                else last - timedelta(days=default_days - 1)
-            )
-        except ValueError:
-            raise ValidationFailed(fields={"from": "日期格式应为 YYYY-MM-DD"}) from None
+
+        def parse(name: str) -> date | None:
+            text = self.query(name)
+            if not text:
+                return None
+            try:
+                value = date.fromisoformat(text)
+            except ValueError:
+                raise ValidationFailed(fields={name: "日期格式应为 YYYY-MM-DD"}) from None
+            if not MIN_DATE <= value <= MAX_DATE:  # far dates overflow the day arithmetic
+                raise ValidationFailed(
+                    fields={name: f"日期应在 {MIN_DATE.year} 到 {MAX_DATE.year} 年之间"}
+                )
+            return value
+
+        last = parse("to") or today
+        first = parse("from") or last - timedelta(days=default_days - 1)
         if first > last:
             raise ValidationFailed(fields={"from": "开始日期不能晚于结束日期"})
         if (last - first).days > 366:
@@ -212,9 +261,10 @@ class AdminHandler(tornado.web.RequestHandler):
             local=local,
             mask_phone=mask_phone,
             role_names=ROLE_NAMES,
-            flash=self.get_query_argument("msg", ""),
+            flash=FLASH_MESSAGES.get(self.get_query_argument("msg", ""), ""),
             xsrf=self.xsrf_token.decode() if isinstance(self.xsrf_token, bytes) else "",
             dumps=dumps,
+            script_json=script_json,
             qs=self.qs,
             status_names=STATUS_NAMES,
         )

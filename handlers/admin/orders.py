@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from handlers.admin.base import AdminHandler, admin_route, oid
 from models import orders
@@ -120,11 +119,11 @@ class CatalogueHandler(AdminHandler):
         try:
             data = self.form(NewCategoryForm)
             data["skills"] = catalogue.parse_skills(data["skills"])
-            cat = await catalogue.add_category(self.ctx, self.me, data)
+            await catalogue.add_category(self.ctx, self.me, data)
         except AppError as exc:
             await self.show(errors=exc.fields or {"body": exc.message}, form=raw, editing="new")
             return
-        self.redirect("/admin/catalogue?msg=" + quote(f"已新增服务项目「{cat['name']}」"))
+        self.redirect("/admin/catalogue?msg=category_added")
 
 
 class CategoryHandler(CatalogueHandler):
@@ -139,11 +138,11 @@ class CategoryHandler(CatalogueHandler):
         try:
             data = self.form(CategoryForm)
             data["skills"] = catalogue.parse_skills(data["skills"])
-            _, after = await catalogue.update_category(self.ctx, self.me, oid(id, "服务项目"), data)
+            await catalogue.update_category(self.ctx, self.me, oid(id, "服务项目"), data)
         except ValidationFailed as exc:
             await self.show(errors=exc.fields, form=raw, editing=id)
             return
-        self.redirect("/admin/catalogue?msg=" + quote(f"已保存「{after['name']}」"))
+        self.redirect("/admin/catalogue?msg=category_saved")
 
 
 default_handlers = [

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
-from urllib.parse import quote
 
 from handlers.admin.base import COOKIE_PATH, SESSION_COOKIE, AdminHandler, admin_route, oid
 from models.core.clock import BEIJING
@@ -17,7 +17,9 @@ from server.errors import AppError, ValidationFailed
 
 
 def _safe_next(value: str) -> str:
-    """Only local admin paths: never an open redirect."""
+    """Only local admin paths: never an open redirect, never a control character."""
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
+        return "/admin/"
     if value.startswith("/admin") and not value.startswith("//") and "\\" not in value:
         return value
     return "/admin/"
@@ -44,6 +46,10 @@ class LoginHandler(AdminHandler):
             message = exc.message
             if exc.fields and exc.code == "validation_failed":
                 message = "请输入用户名和密码"
+            if exc.status in (401, 429):
+                # a refused sign-in answers after a pause (no CPU spent waiting): a flood's
+                # clients spend their time waiting instead of costing the loop a request each
+                await asyncio.sleep(float(self.ctx.config.admin.refusal_delay_seconds))
             self.set_status(exc.status)
             self.render("login.html", error=message, username=username, next=next_url)
             return
@@ -65,7 +71,7 @@ class LogoutHandler(AdminHandler):
         if self.session_token:
             await admin_auth.sign_out(self.ctx, self.session_token, self.actor, ip=self.client_ip)
         self.clear_cookie(SESSION_COOKIE, path=COOKIE_PATH)
-        self.redirect("/admin/login?msg=已退出登录")
+        self.redirect("/admin/login?msg=logged_out")
 
 
 PAGE = 50
@@ -162,8 +168,10 @@ class ImportHandler(AdminHandler):
             result = await roster.import_roster(
                 self.ctx, self.me, upload["body"], upload.get("filename", ""), self.client_ip
             )
-        except ValidationFailed as exc:
-            self.set_status(400)
+        except AppError as exc:  # a bad or hostile file: 400/422 with the reason
+            if exc.status >= 500 or exc.status in (401, 403, 404):
+                raise
+            self.set_status(exc.status)
             self.render("import.html", result=None, error=exc.message)
             return
         if result.get("errors"):
@@ -241,10 +249,10 @@ class AdjustHandler(MemberHandler):
             await self.show(id, errors=exc.fields or {"body": exc.message}, form=raw)
             return
         if adj["status"] == adjustments.PENDING:
-            msg = "调整数额超过审批阈值，已提交，等待另一位管理员审批"
+            msg = "adjust_pending"
         else:
-            msg = "积分调整已生效"
-        self.redirect(f"/admin/members/{id}?msg={quote(msg)}")
+            msg = "adjusted"
+        self.redirect(f"/admin/members/{id}?msg={msg}")
 
 
 default_handlers = [

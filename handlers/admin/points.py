@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from handlers.admin.base import AdminHandler, admin_route, oid
+from handlers.admin.base import ERROR_MESSAGES, AdminHandler, admin_route, oid
 from models.core.clock import BEIJING
 from models.core.forms import NoteForm, ReasonForm
 from models.people import directory
@@ -29,7 +29,9 @@ class PointsHandler(AdminHandler):
             kind_names=adjustments.KIND_NAMES,
             month_first=today.replace(day=1),
             today=today,
-            error=self.get_query_argument("err", ""),
+            error=ERROR_MESSAGES.get(self.get_query_argument("err", ""), "操作未完成，请刷新后重试")
+            if self.get_query_argument("err", "")
+            else "",
         )
 
 
@@ -41,20 +43,19 @@ class DecideHandler(AdminHandler):
                 await adjustments.approve(
                     self.ctx, self.me, oid(id, "调整申请"), note, ip=self.client_ip
                 )
-                msg = "已审批通过，积分已入账"
+                msg = "approved"
             else:
                 data = self.form(ReasonForm)
                 await adjustments.reject(
                     self.ctx, self.me, oid(id, "调整申请"), data["reason"], ip=self.client_ip
                 )
-                msg = "已驳回该调整申请"
+                msg = "rejected"
         except AppError as exc:
             if exc.status == 404:
                 raise
-            detail = "；".join(exc.fields.values()) if exc.fields else exc.message
-            self.redirect("/admin/points?err=" + quote(detail))
+            self.redirect("/admin/points?err=" + quote(exc.code))
             return
-        self.redirect("/admin/points?msg=" + quote(msg))
+        self.redirect("/admin/points?msg=" + msg)
 
 
 class LedgerExportHandler(AdminHandler):

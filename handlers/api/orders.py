@@ -10,6 +10,7 @@ from marshmallow import Schema
 
 from handlers.base import BaseHandler, endpoint, route
 from models import orders
+from models.core import ratelimit
 from models.core.context import Context
 from models.core.schemas import EmptyRequest, OptionalReasonRequest, ReasonRequest
 from models.core.validation import PageQuery, page, parse_id
@@ -26,6 +27,7 @@ from models.orders.schemas import (
     RecommendationList,
 )
 from models.people.users import Actor
+from server.errors import AppError
 
 STAFF = ("secretary", "admin")
 
@@ -55,9 +57,27 @@ class OrdersHandler(OrderHandlerBase):
         tag="orders",
     )
     async def post(self) -> None:
-        order, created = await orders.place_order(
-            self.ctx, self.me, self.data, self.idempotency_key()
+        settings = self.ctx.config.orders
+        limit, minutes = int(settings.place_limit), int(settings.place_window_minutes)
+        await ratelimit.hit(
+            self.ctx,
+            "place_order",
+            str(self.me.id),
+            limit,
+            minutes * 60,
+            f"下单过于频繁：每 {minutes} 分钟最多 {limit} 单，请稍后再试",
         )
+        try:
+            order, created = await orders.place_order(
+                self.ctx, self.me, self.data, self.idempotency_key()
+            )
+        except AppError:  # refused (unknown category, …): it does not count, nothing kept
+            if limit > 0:
+                key, _ = ratelimit.window_key(
+                    self.ctx, "place_order", str(self.me.id), minutes * 60
+                )
+                await ratelimit.give_back(self.ctx, key, 1)
+            raise
         self.write_order(order, 201 if created else 200)
 
     @endpoint(

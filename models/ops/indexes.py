@@ -28,6 +28,13 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("org_id", ASC), ("points_balance", DESC)]),
         IndexModel([("phone", ASC)]),  # admin: roster import duplicate check, search
         IndexModel([("role", ASC), ("org_id", ASC)]),  # staff in charge; monthly statements
+        # one member per bound phone: racing roster imports cannot both add it
+        IndexModel(
+            [("phone", ASC)],
+            name="member_phone_unique",
+            unique=True,
+            partialFilterExpression={"phone": {"$type": "string"}, "role": "member"},
+        ),
     ],
     "auth_tokens": [
         IndexModel([("expires_at", ASC)], expireAfterSeconds=0),
@@ -64,6 +71,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("key", ASC)], unique=True),
         IndexModel([("user_id", ASC), ("read", ASC), ("created_at", DESC)]),
         IndexModel([("expires_at", ASC)], expireAfterSeconds=0),
+        IndexModel([("order_id", ASC)]),  # erasure: others' inbox entries about an order
     ],
     "subscribe_deliveries": [
         IndexModel([("key", ASC)], unique=True),
@@ -90,6 +98,9 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("org_path", ASC), ("at", DESC)]),
         # audit records derived from order timeline events are written once per event
         IndexModel([("key", ASC)], unique=True, partialFilterExpression={"key": {"$exists": True}}),
+        # erasure: entries about a person, and by them
+        IndexModel([("target.id", ASC)]),
+        IndexModel([("actor_id", ASC)]),
     ],
     "point_adjustments": [
         IndexModel([("org_path", ASC), ("status", ASC), ("created_at", ASC)]),
@@ -102,7 +113,9 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
     "stats_daily": [IndexModel([("org_path", ASC), ("day", ASC)]), IndexModel([("day", ASC)])],
     "stats_days": [],
-    "admin_login_failures": [],
+    "admin_login_failures": [IndexModel([("expires_at", ASC)], expireAfterSeconds=0)],
+    # security: rate-limit windows (models/core/ratelimit.py) expire by themselves
+    "rate_limits": [IndexModel([("expires_at", ASC)], expireAfterSeconds=0)],
 }
 
 

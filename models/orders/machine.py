@@ -36,7 +36,13 @@ from models.orders.states import (
     STATUS_NAMES,
     SUBMITTED,
 )
-from models.orders.visibility import _eligible, can_view, get_visible
+from models.orders.visibility import (
+    _eligible,
+    can_view,
+    get_visible,
+    placed_by,
+    refuse_own_order,
+)
 from models.people import orgs
 from models.people.users import SYSTEM, Actor
 from server.errors import Conflict, Forbidden, NotFound, Unprocessable, ValidationFailed
@@ -187,6 +193,8 @@ async def place_order(
         "status": SUBMITTED,
         "version": 0,
         "resident_id": actor.id,
+        # the placer's bound phone: their other accounts never serve this order either
+        "resident_phone": actor.doc.get("phone"),
         "category_id": category["_id"],
         "category_name": category["name"],
         "skills": category["skills"],
@@ -262,11 +270,13 @@ async def dispatch_order(
     if volunteer_ids:
         found = await ctx.db.users.find(
             {"_id": {"$in": volunteer_ids}, "role": "member", "deleted_at": None},
-            {"name": 1, "org_path": 1},
+            {"name": 1, "org_path": 1, "phone": 1, "role": 1},
         ).to_list(None)
         ok = {u["_id"]: u for u in found if actor.org_id in u.get("org_path", [])}
         if len(ok) != len(volunteer_ids):
             raise ValidationFailed(fields={"volunteer_ids": "队员不存在或不在本组织范围内"})
+        if any(placed_by(order, Actor.from_user(u)) for u in ok.values()):
+            raise ValidationFailed(fields={"volunteer_ids": "不能指派下单人本人承接自己的工单"})
         names = [ok[v].get("name") or "" for v in volunteer_ids]
     note = data.get("note") or ""
     summary = "发布到任务大厅" if to_hall else "指派给 " + "、".join(names)
@@ -308,6 +318,7 @@ async def accept_order(ctx: Context, actor: Actor, order_id: ObjectId) -> dict[s
         _need(order, DISPATCHED)
     if not _eligible(order, actor):
         raise NotFound("找不到该工单", code="order_not_found")
+    await refuse_own_order(ctx, order, actor)
     limit = int(ctx.config.orders.max_open_per_member)
 
     async def work(session: AsyncClientSession) -> dict[str, Any]:

@@ -35,6 +35,7 @@ from models.core.clock import tz
 from models.core.context import Context
 from models.notifications.inbox import Notice, notify_many
 from models.ops import audit
+from models.orders.visibility import not_placed_by
 from models.people.users import STAFF_ROLES
 
 STATE_ID = "notifier"
@@ -84,6 +85,9 @@ async def hall_members(
         "deleted_at": None,
         "_id": {"$nin": order.get("declined_by", [])},
     }
+    others = not_placed_by(order)  # the placer's own member account is not told
+    query["_id"] = {**query["_id"], **others.pop("_id")}
+    query.update(others)
     if order.get("skills"):
         query["skills"] = {"$in": order["skills"]}
     rows = (

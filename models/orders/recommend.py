@@ -9,7 +9,7 @@ from bson import ObjectId
 
 from models.core.context import Context
 from models.core.geo import distance_km
-from models.orders.visibility import get_visible
+from models.orders.visibility import get_visible, not_placed_by
 from models.people import orgs
 from models.people.users import Actor
 from server.errors import Forbidden
@@ -74,6 +74,9 @@ async def recommend_volunteers(
         "deleted_at": None,
         "_id": {"$nin": order.get("declined_by", [])},
     }
+    others = not_placed_by(order)  # nobody is recommended for their own order
+    query["_id"] = {**query["_id"], **others.pop("_id")}
+    query.update(others)
     projection = {
         "name": 1,
         "skills": 1,

@@ -45,10 +45,35 @@ def _eligible(order: dict[str, Any], actor: Actor) -> bool:
     return actor.id in eligible or bool(eligible.intersection(actor.org_path))
 
 
+def placed_by(order: dict[str, Any], actor: Actor) -> bool:
+    """Did `actor` place `order`, from this account or another bound to the same phone?"""
+    phone = actor.doc.get("phone")
+    return order["resident_id"] == actor.id or bool(phone and phone == order.get("resident_phone"))
+
+
+async def refuse_own_order(ctx: Context, order: dict[str, Any], actor: Actor) -> None:
+    """403 when `actor` placed `order` (nobody serves their own order)."""
+    own = placed_by(order, actor)
+    if not own and "resident_phone" not in order:  # placed before the phone was kept
+        resident = await ctx.db.users.find_one({"_id": order["resident_id"]}, {"phone": 1})
+        own = placed_by({**order, "resident_phone": (resident or {}).get("phone")}, actor)
+    if own:
+        raise Forbidden("不能承接自己下的工单", code="own_order")
+
+
+def not_placed_by(order: dict[str, Any]) -> dict[str, Any]:
+    """Query terms leaving out the person who placed `order` (for member searches)."""
+    terms: dict[str, Any] = {"_id": {"$ne": order["resident_id"]}}
+    if order.get("resident_phone"):
+        terms["phone"] = {"$ne": order["resident_phone"]}
+    return terms
+
+
 def allowed_actions(order: dict[str, Any], actor: Actor) -> list[str]:
     """The transitions this caller may perform now: the client shows exactly these buttons."""
     status = order["status"]
     owner = order["resident_id"] == actor.id
+    placer = placed_by(order, actor)
     manager = actor.manages(order["org_path"])
     assignee = order.get("assignee_id") == actor.id
     actions = []
@@ -56,7 +81,7 @@ def allowed_actions(order: dict[str, Any], actor: Actor) -> list[str]:
         actions += ["dispatch", "reject"]
     if status in (SUBMITTED, DISPATCHED) and (owner or manager):
         actions.append("cancel")
-    if status == DISPATCHED and actor.is_member and _eligible(order, actor):
+    if status == DISPATCHED and actor.is_member and _eligible(order, actor) and not placer:
         actions.append("accept")
         if actor.id in order.get("candidates", []):
             actions.append("decline")
@@ -149,6 +174,14 @@ async def task_hall(
     if not actor.is_member:
         raise Forbidden("只有队员可以进入任务大厅")
     query = {"status": DISPATCHED, "eligible": {"$in": [actor.id, *actor.org_path]}}
+    phone = actor.doc.get("phone")
+
+    def takeable(order: dict[str, Any]) -> bool:
+        """Not declined by this member, nor placed by them (or on their bound phone)."""
+        if actor.id in order.get("declined_by", []) or order.get("resident_id") == actor.id:
+            return False
+        return not (phone and order.get("resident_phone") == phone)
+
     items, next_cursor = await paging.newest_of_owner(
         ctx.db.orders,
         query,
@@ -156,7 +189,7 @@ async def task_hall(
         cursor=paging.decode(cursor),
         limit=limit,
         projection=EXCLUDE_TIMELINE,
-        keep=lambda order: actor.id not in order.get("declined_by", []),
+        keep=takeable,
     )
     home = (actor.doc.get("home_location") or {}).get("coordinates")
     for item in items:

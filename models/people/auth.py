@@ -16,7 +16,7 @@ from pymongo.errors import DuplicateKeyError
 
 from models.core.context import Context
 from models.people.users import Actor, get_user, new_user_doc
-from server.errors import Unauthenticated
+from server.errors import Conflict, Unauthenticated
 
 log = logging.getLogger("tongxin.auth")
 
@@ -109,7 +109,10 @@ async def logout(ctx: Context, token: str) -> None:
 async def bind_phone(ctx: Context, wechat: WeChatPort, actor: Actor, code: str) -> dict:
     phone = await wechat.phone_number(code)
     log.info("phone bound", extra={"user_id": str(actor.id), "phone": phone})  # masked by the log
-    await ctx.db.users.update_one(
-        {"_id": actor.id}, {"$set": {"phone": phone, "updated_at": ctx.now()}}
-    )
+    try:
+        await ctx.db.users.update_one(
+            {"_id": actor.id}, {"$set": {"phone": phone, "updated_at": ctx.now()}}
+        )
+    except DuplicateKeyError:  # users: one member per bound phone (models/ops/indexes.py)
+        raise Conflict("该手机号已登记在另一名队员名下", code="phone_taken") from None
     return await get_user(ctx, actor.id)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bson import ObjectId
+
 from models import orders
 from models.core.context import Context
 from models.people.users import Actor
@@ -46,6 +48,135 @@ async def export_my_data(ctx: Context, actor: Actor) -> dict[str, Any]:
     }
 
 
+def anonymous_label(user_id: ObjectId) -> str:
+    """What books and logs keep in place of an erased person's name: stable, not personal."""
+    return f"{ERASED_NAME}#{str(user_id)[-6:]}"
+
+
+def _scrub(text: Any, needles: list[str], replacement: str = "***") -> Any:
+    if not isinstance(text, str):
+        return text
+    for needle in needles:
+        text = text.replace(needle, replacement)
+    return text
+
+
+def _scrub_deep(value: Any, needles: list[str], replacement: str = "***") -> Any:
+    if isinstance(value, dict):
+        return {k: _scrub_deep(v, needles, replacement) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub_deep(v, needles, replacement) for v in value]
+    return _scrub(value, needles, replacement)
+
+
+async def _involvement(ctx: Context, actor: Actor) -> tuple[list[ObjectId], list[str]]:
+    """The orders this person placed, served or was named on (their inbox says which), and
+    the strings that identify them there: name, phone, and what they wrote on their orders."""
+    db = ctx.db
+    needles = {actor.name, actor.doc.get("phone") or ""}
+    ids: set[ObjectId] = set()
+    placed_fields = {
+        "address": 1,
+        "description": 1,
+        "contact_name": 1,
+        "contact_phone": 1,
+        "comment": 1,
+    }
+    async for order in db.orders.find({"resident_id": actor.id}, placed_fields):
+        ids.add(order["_id"])
+        needles.update(str(order.get(k) or "") for k in placed_fields)
+    async for order in db.orders.find({"assignee_id": actor.id}, {"completion_note": 1}):
+        ids.add(order["_id"])
+        needles.add(str(order.get("completion_note") or ""))
+    async for note in db.notifications.find({"user_id": actor.id}, {"order_id": 1}):
+        if note.get("order_id"):
+            ids.add(note["order_id"])
+    # longest first, so a phone inside a longer text is not half-replaced
+    return sorted(ids), sorted((n for n in needles if len(n) >= 2), key=len, reverse=True)
+
+
+async def _scrub_orders(
+    ctx: Context, actor: Actor, ids: list[ObjectId], needles: list[str]
+) -> None:
+    """On every involved order: this person's timeline notes go, others' notes lose them."""
+    for order_id in ids:
+        for _ in range(5):  # conditional on the version read, like every order write
+            order = await ctx.db.orders.find_one(
+                {"_id": order_id}, {"timeline": 1, "version": 1, "assignee_id": 1}
+            )
+            if order is None:
+                break
+            timeline = []
+            for event in order.get("timeline", []):
+                event = dict(event)
+                if event.get("actor_id") == actor.id:
+                    event["actor_name"] = ERASED_NAME
+                    event["note"] = ERASED_TEXT if event.get("note") else ""
+                else:
+                    event["note"] = _scrub(event.get("note"), needles, ERASED_NAME)
+                timeline.append(event)
+            fields: dict[str, Any] = {"timeline": timeline}
+            if order.get("assignee_id") == actor.id:
+                fields["completion_note"] = ERASED_TEXT
+            result = await ctx.db.orders.update_one(
+                {"_id": order_id, "version": order.get("version", 0)},
+                {"$set": fields, "$inc": {"version": 1}},
+            )
+            if result.modified_count == 1:
+                break
+
+
+async def _scrub_others(
+    ctx: Context, actor: Actor, ids: list[ObjectId], needles: list[str]
+) -> None:
+    """Other people's inboxes and pushes about those orders; names kept on the books (points
+    adjustments, audit labels) become an anonymous id so the history still adds up."""
+    db = ctx.db
+    keys = []
+    async for note in db.notifications.find({"order_id": {"$in": ids}}):
+        keys.append(note["key"])
+        await db.notifications.update_one(
+            {"_id": note["_id"]},
+            {
+                "$set": {
+                    "title": _scrub(note.get("title"), needles),
+                    "body": _scrub(note.get("body"), needles),
+                }
+            },
+        )
+    async for push in db.subscribe_deliveries.find({"key": {"$in": keys}}, {"data": 1}):
+        await db.subscribe_deliveries.update_one(
+            {"_id": push["_id"]}, {"$set": {"data": _scrub_deep(push.get("data") or {}, needles)}}
+        )
+    label = anonymous_label(actor.id)
+    adjustment_ids = []
+    async for adj in db.point_adjustments.find({"member_id": actor.id}, {"_id": 1}):
+        adjustment_ids.append(adj["_id"])
+    await db.point_adjustments.update_many(
+        {"member_id": actor.id}, {"$set": {"member_name": label}}
+    )
+    # audit entries about the person, their adjustments and their orders (order events are
+    # audited with the order's address and the event's note): the name becomes the
+    # anonymous id, everything else of theirs "***"
+    about = [actor.id, *adjustment_ids, *ids]
+    fields = {"target": 1, "after": 1, "reason": 1}
+    async for entry in db.audit_log.find({"target.id": {"$in": about}}, fields):
+        named = _scrub_deep(
+            {k: entry.get(k) for k in ("target", "after", "reason")}, [actor.name], label
+        )
+        await db.audit_log.update_one({"_id": entry["_id"]}, {"$set": _scrub_deep(named, needles)})
+    importer = actor.doc.get("imported_by")
+    if importer is not None:  # the roster import's audit entry lists the first names it added
+        async for entry in db.audit_log.find(
+            {"actor_id": importer, "action": "member.import"}, {"after": 1}
+        ):
+            await db.audit_log.update_one(
+                {"_id": entry["_id"]},
+                {"$set": {"after": _scrub_deep(entry.get("after"), [actor.name])}},
+            )
+    await db.audit_log.update_many({"actor_id": actor.id}, {"$set": {"actor_name": label}})
+
+
 async def erase_me(ctx: Context, actor: Actor) -> dict[str, Any]:
     """Erase personal data; refuse while someone else is waiting on this person."""
     db = ctx.db
@@ -66,6 +197,8 @@ async def erase_me(ctx: Context, actor: Actor) -> dict[str, Any]:
             await orders.cancel_order(ctx, actor, order["_id"], "用户注销账号")
         except Conflict:
             pass  # it moved on meanwhile; the erasure below still removes the personal data
+    # read what others hold about this person before the person's own records are blanked
+    involved, needles = await _involvement(ctx, actor)
     now = ctx.now()
     await db.orders.update_many(
         {"resident_id": actor.id},
@@ -73,6 +206,7 @@ async def erase_me(ctx: Context, actor: Actor) -> dict[str, Any]:
             "$set": {
                 "contact_name": ERASED_NAME,
                 "contact_phone": None,
+                "resident_phone": None,
                 "address": ERASED_TEXT,
                 "location": None,
                 "description": ERASED_TEXT,
@@ -106,6 +240,8 @@ async def erase_me(ctx: Context, actor: Actor) -> dict[str, Any]:
             "$unset": {"openid": "", "unionid": "", "username": "", "password_hash": ""},
         },
     )
+    await _scrub_orders(ctx, actor, involved, needles)
+    await _scrub_others(ctx, actor, involved, needles)
     await db.auth_tokens.delete_many({"user_id": actor.id})
     await db.wechat_sessions.delete_many({"_id": actor.id})
     await db.notifications.delete_many({"user_id": actor.id})

@@ -122,7 +122,10 @@ async def approve(ctx: Context, actor: Actor, reg_id: ObjectId) -> dict[str, Any
             raise Conflict("申请人账号已不可用", code="applicant_unavailable")
         await _audit(ctx, actor, reg, "registration.approve", session=session)
 
-    await uow.in_transaction(ctx, work)
+    try:
+        await uow.in_transaction(ctx, work)
+    except DuplicateKeyError:  # users: one member per bound phone (models/ops/indexes.py)
+        raise Conflict("申请人的手机号已登记在另一名队员名下", code="phone_taken") from None
     return {**reg, **decided}
 
 

@@ -6,16 +6,21 @@ message); a good file is inserted in one transaction.
 
 from __future__ import annotations
 
+import asyncio
 import io
+import re
+import time
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
+from defusedxml import ElementTree as safe_xml
 from marshmallow import ValidationError as MarshmallowError
 from marshmallow import validates
 from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from models.core import excel, uow
 from models.core.clock import local_time
@@ -25,7 +30,7 @@ from models.ops import audit
 from models.orders import catalogue
 from models.people import orgs
 from models.people.users import PARTY_STATUSES, Actor, new_user_doc
-from server.errors import ValidationFailed
+from server.errors import AppError, Unprocessable, ValidationFailed
 
 MAX_ROWS = 5000
 COLUMNS = [  # (header, key, required)
@@ -63,17 +68,78 @@ def _cell_text(value: Any) -> str:
     return str(value).strip()
 
 
-def read_rows(content: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    """(headers, [(excel row number, {key: text})]) or ValidationFailed for a bad file."""
+MAX_UNZIPPED = 20 * 1024 * 1024  # all parts of the .xlsx together, uncompressed
+MAX_PARTS = 200
+MAX_COLUMNS = 50  # a row's cells are read up to this column only
+PARSE_SECONDS = 15.0
+_BAD_FILE = "文件不是有效的 Excel 文件（.xlsx）或内容已损坏"
+# parsing is CPU work in pure Python: off the event loop, one at a time per process
+_PARSER = ThreadPoolExecutor(1, thread_name_prefix="roster")
+
+
+def _check_archive(content: bytes) -> None:
+    """Refuse zip bombs before any XML is parsed: too many parts or too many bytes inside."""
     try:
-        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError):
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise ValidationFailed(_BAD_FILE, fields={"file": "请上传 .xlsx 文件"}) from None
+    if len(parts) > MAX_PARTS or sum(p.file_size for p in parts) > MAX_UNZIPPED:
         raise ValidationFailed(
-            "文件不是有效的 Excel 文件（.xlsx）", fields={"file": "请上传 .xlsx 文件"}
-        ) from None
+            "文件解压后过大，请只保留名册数据后再导入",
+            fields={"file": f"解压后不能超过 {MAX_UNZIPPED // (1024 * 1024)} MB"},
+        )
+
+
+def _check_sheets(content: bytes, deadline: float) -> None:
+    """Count every row element of every sheet (streaming, entities refused) and stop at the
+    limit: openpyxl would otherwise walk a whole sheet just to size it before reading."""
+    too_many = ValidationFailed(
+        f"一次最多导入 {MAX_ROWS} 行（空行也计算在内）", fields={"file": f"超过 {MAX_ROWS} 行"}
+    )
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        sheets = [n for n in archive.namelist() if re.fullmatch(r"xl/worksheets/[^/]+\.xml", n)]
+        for name in sheets:
+            rows = cells = 0
+            with archive.open(name) as part:
+                for _, element in safe_xml.iterparse(part, events=("end",)):
+                    tag = element.tag.rsplit("}", 1)[-1]
+                    if tag == "c":
+                        cells += 1
+                    elif tag == "row":
+                        rows += 1
+                        number = element.get("r") or ""
+                        if rows > MAX_ROWS + 1 or (number.isdigit() and int(number) > MAX_ROWS + 1):
+                            raise too_many
+                        element.clear()
+                    if cells > (MAX_ROWS + 1) * MAX_COLUMNS:
+                        raise too_many
+                    if (rows + cells) % 1000 == 0 and time.monotonic() > deadline:
+                        raise Unprocessable("文件解析超时，请精简后再导入", code="roster_too_slow")
+
+
+def read_rows(
+    content: bytes, deadline: float | None = None
+) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """(headers, [(excel row number, {key: text})]) or ValidationFailed for a bad file.
+
+    Every row element counts toward the limit, empty ones too (a sheet of millions of
+    `<row/>` stops at the limit), and parsing stops at `deadline` (time.monotonic()).
+    Whatever else a malformed file makes the parser raise is a 400, never a 500.
+    """
+    _check_archive(content)
+    deadline = deadline or time.monotonic() + PARSE_SECONDS
     try:
-        ws = wb.worksheets[0]
-        rows = ws.iter_rows(values_only=True)
+        _check_sheets(content, deadline)
+        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except AppError:
+        raise
+    except Exception:  # any parser failure means a bad file, said in Chinese
+        raise ValidationFailed(_BAD_FILE, fields={"file": "请上传 .xlsx 文件"}) from None
+    try:
+        if not wb.worksheets:
+            raise ValidationFailed("文件里没有工作表", fields={"file": "没有工作表"})
+        rows = wb.worksheets[0].iter_rows(values_only=True, max_col=MAX_COLUMNS)
         header_row = next(rows, None)
         if header_row is None:
             raise ValidationFailed("文件是空的", fields={"file": "没有表头行"})
@@ -82,24 +148,45 @@ def read_rows(content: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]
             headers.pop()
         out: list[tuple[int, dict[str, str]]] = []
         for number, values in enumerate(rows, start=2):
+            if number > MAX_ROWS + 1:
+                raise ValidationFailed(
+                    f"一次最多导入 {MAX_ROWS} 行（空行也计算在内）",
+                    fields={"file": f"超过 {MAX_ROWS} 行"},
+                )
+            if time.monotonic() > deadline:
+                raise Unprocessable("文件解析超时，请精简后再导入", code="roster_too_slow")
             texts = [_cell_text(v) for v in values[: len(headers)]]
             if not any(texts):
                 continue
-            if len(out) >= MAX_ROWS:
-                raise ValidationFailed(
-                    f"一次最多导入 {MAX_ROWS} 行", fields={"file": f"超过 {MAX_ROWS} 行"}
-                )
             out.append((number, dict(zip(headers, texts, strict=False))))
         return headers, out
+    except AppError:
+        raise
+    except Exception:  # bad cell data deep in the sheet: still the file is at fault
+        raise ValidationFailed(_BAD_FILE, fields={"file": "文件内容有误"}) from None
     finally:
         wb.close()
+
+
+async def read_rows_off_loop(
+    content: bytes,
+) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """`read_rows` on the parser thread, with a time limit: the event loop stays free."""
+    deadline = time.monotonic() + PARSE_SECONDS
+    loop = asyncio.get_running_loop()
+    try:
+        return await asyncio.wait_for(
+            loop.run_in_executor(_PARSER, read_rows, content, deadline), PARSE_SECONDS + 5
+        )
+    except TimeoutError:
+        raise Unprocessable("文件解析超时，请精简后再导入", code="roster_too_slow") from None
 
 
 async def import_roster(
     ctx: Context, actor: Actor, content: bytes, filename: str = "", ip: str | None = None
 ) -> dict[str, Any]:
     """Returns {"imported": n} or {"errors": [{row, column, message}], "rows": n}."""
-    headers, rows = read_rows(content)
+    headers, rows = await read_rows_off_loop(content)
     errors: list[dict[str, Any]] = []
     known = {h for h, _, _ in COLUMNS}
     missing = [h for h, _, req in COLUMNS if req and h not in headers]
@@ -189,7 +276,23 @@ async def import_roster(
         for start in range(0, len(docs), 500):
             await ctx.db.users.insert_many(docs[start : start + 500], session=session)
 
-    await uow.in_transaction(ctx, work)
+    try:
+        await uow.in_transaction(ctx, work)
+    except (DuplicateKeyError, BulkWriteError) as exc:
+        if not _duplicate_key(exc):
+            raise
+        # another import (or registration) took some of these phones meanwhile: the unique
+        # index refused them and the transaction inserted nothing; say which rows
+        taken = await ctx.db.users.find(
+            {"phone": {"$in": [d["phone"] for d in docs]}, "deleted_at": None}, {"phone": 1}
+        ).to_list(None)
+        used = {u["phone"] for u in taken}
+        errors = [
+            {"row": number, "column": "手机号", "message": "该手机号已有账号"}
+            for number, loaded, _ in good
+            if loaded["phone"] in used
+        ] or [{"row": 2, "column": "手机号", "message": "手机号与其他队员重复，请重新导入"}]
+        return {"errors": errors, "rows": len(rows)}
     await audit.record(
         ctx,
         actor,
@@ -202,6 +305,13 @@ async def import_roster(
         ip=ip,
     )
     return {"imported": len(docs), "rows": len(rows)}
+
+
+def _duplicate_key(exc: Exception) -> bool:
+    if isinstance(exc, DuplicateKeyError):
+        return True
+    details = getattr(exc, "details", None) or {}
+    return any(e.get("code") == 11000 for e in details.get("writeErrors", []))
 
 
 # ---------------------------------------------------------------- export

@@ -10,13 +10,15 @@ edit: the ledger is append-only.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from bson import ObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
-from models.core import uow
+from models.core import ratelimit, uow
+from models.core.clock import BEIJING
 from models.core.context import Context
 from models.ops import audit
 from models.people.users import Actor
@@ -66,7 +68,14 @@ async def request_adjustment(
             raise NotFound("找不到该积分记录", code="entry_not_found")
         kind, delta = entry["kind"], -entry["delta"]
     now = ctx.now()
-    needs_approval = abs(delta) > threshold(ctx)
+    # four eyes over the day, not per request: what one approver applies alone to a member
+    # adds up per Beijing day (many small adjustments cannot split the threshold)
+    day = now.astimezone(BEIJING).date()
+    budget = f"adjust_alone:{member_id}:{day.isoformat()}"
+    amount = abs(float(delta))
+    needs_approval = amount > threshold(ctx) or not await ratelimit.take_amount(
+        ctx, budget, amount, threshold(ctx), now + timedelta(days=2)
+    )
     doc: dict[str, Any] = {
         "_id": ObjectId(),
         "member_id": member_id,
@@ -138,8 +147,12 @@ async def request_adjustment(
         # a re-run after a lost commit answer finds this call's own request stored
         landed = await ctx.db.point_adjustments.find_one({"_id": doc["_id"], "status": APPLIED})
         if landed is None:
+            await ratelimit.give_back(ctx, budget, amount)
             raise
         applied = landed
+    except BaseException:
+        await ratelimit.give_back(ctx, budget, amount)
+        raise
     after = dict(before)
     after[kind] = round(before[kind] + delta, 2)
     await audit.record(

@@ -292,7 +292,7 @@ def test_catalogue_for_committee_admins(page, live, staff):
     row = page.locator("#cat-appliance")
     row.locator("input[name=base_points]").fill("15")
     row.locator("button").click()
-    expect(page.locator(".flash.ok")).to_have_text("已保存「家电维修」")
+    expect(page.locator(".flash.ok")).to_have_text("已保存服务项目")
     expect(page.locator("#cat-appliance input[name=base_points]")).to_have_value("15")
     page.locator("#cat-appliance input[name=sla_hours]").fill("0")
     page.locator("#cat-appliance button").click()

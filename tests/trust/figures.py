@@ -29,6 +29,14 @@ REQUIRED = {
     "id numbers in logs": 0,
     "extra winners": 0,
     "duplicate reminders": 0,
+    "self served orders": 0,
+    "own orders in hall": 0,
+    "own orders offered": 0,
+    "own recommendations": 0,
+    "orders past the rate limit": 0,
+    "checked past the limit": 0,
+    "personal data left": 0,
+    "applied past the threshold": 0,
 }
 
 

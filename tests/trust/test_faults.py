@@ -251,7 +251,14 @@ async def test_db_outage_during_thousand_awards(api, own_db, outage_service):
 
 
 def _server_env(config, mongo_uri, fake_wechat, port: int) -> dict[str, str]:
-    return server_env(config, mongo_uri, fake_wechat, http_port=port, jobs_enabled="false")
+    return server_env(
+        config,
+        mongo_uri,
+        fake_wechat,
+        http_port=port,
+        jobs_enabled="false",
+        orders_place_limit=0,  # one client places hundreds of orders here
+    )
 
 
 @pytest.mark.gen_test(timeout=90)
