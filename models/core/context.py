@@ -26,6 +26,7 @@ class Context:
     clock: Callable[[], datetime] = _utcnow
     cache: dict[str, Any] = field(default_factory=dict)
     failpoints: set[str] = field(default_factory=set)
+    wechat: Any = None  # the WeChat gateway (server/wechat.py), set by the app assembly
 
     def now(self) -> datetime:
         return self.clock()
