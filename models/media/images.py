@@ -55,7 +55,7 @@ _OUT = {"jpeg": ("JPEG", "image/jpeg"), "png": ("PNG", "image/png"), "webp": ("W
 
 # markup hidden in an image file (a polyglot a browser would run); archives appended after
 # a PNG or WebP are caught by `_trailing`
-_POLYGLOT = re.compile(rb"<\s*(script|html|svg|iframe|body|\?php|!doctype)|PK\x03\x04", re.I)
+_POLYGLOT = re.compile(rb"<\s*(script|html|svg|iframe|body|\?php|!doctype)", re.I)
 
 
 def _trailing(kind: str, data: bytes) -> bool:

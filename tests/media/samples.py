@@ -13,9 +13,10 @@ GPS_LAT = (39.0, 54.0, 27.0)
 
 def photo(fmt: str = "JPEG", size: tuple[int, int] = (800, 600), *, gps: bool = True) -> bytes:
     """A colourful picture (so it does not compress to nothing) with camera EXIF and GPS."""
-    img = Image.new("RGB", size)
-    w, h = size
-    img.putdata([((x * 7) % 256, (y * 5) % 256, ((x + y) * 3) % 256) for y in range(h) for x in range(w)])
+    r = Image.linear_gradient("L").resize(size)
+    g = Image.radial_gradient("L").resize(size)
+    b = Image.effect_noise(size, 40)
+    img = Image.merge("RGB", (r, g, b))
     buf = io.BytesIO()
     exif = Image.Exif()
     exif[ExifTags.Base.Make] = "FakeCam"
@@ -38,14 +39,14 @@ def noisy_jpeg(target_bytes: int) -> bytes:
     """A JPEG close to `target_bytes` (random noise does not compress)."""
     import os
 
-    side = 400
+    side = int((target_bytes / 2.45) ** 0.5)  # q95 noise: ~2.45 bytes per pixel
     while True:
         img = Image.frombytes("RGB", (side, side), os.urandom(side * side * 3))
         buf = io.BytesIO()
         img.save(buf, "JPEG", quality=95)
         if buf.tell() >= target_bytes:
             return buf.getvalue()
-        side = int(side * 1.3)
+        side = int(side * 1.02) + 1
 
 
 def png_bomb(width: int = 10_000, height: int = 10_000) -> bytes:
@@ -53,7 +54,9 @@ def png_bomb(width: int = 10_000, height: int = 10_000) -> bytes:
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body) & 0xFFFFFFFF)
+        return (
+            struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body) & 0xFFFFFFFF)
+        )
 
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     raw = zlib.compressobj(9)
@@ -62,7 +65,9 @@ def png_bomb(width: int = 10_000, height: int = 10_000) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
 
 
-SVG = b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+SVG = (
+    b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+)
 
 
 def polyglot() -> bytes:
