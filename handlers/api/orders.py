@@ -13,6 +13,7 @@ from models import orders
 from models.core.context import Context
 from models.core.schemas import EmptyRequest, OptionalReasonRequest, ReasonRequest
 from models.core.validation import PageQuery, page, parse_id
+from models.media import service as media
 from models.orders import catalogue
 from models.orders.schemas import (
     CategoryList,
@@ -41,8 +42,14 @@ class OrderHandlerBase(BaseHandler):
     def order_id(self, id: str) -> Any:
         return parse_id(id, "工单")
 
-    def write_order(self, order: dict[str, Any], status: int = 200) -> None:
+    async def write_order(self, order: dict[str, Any], status: int = 200) -> None:
+        await media.prefetch(self.ctx, media.photo_ids([order]))
         self.write_json(orders.order_json(self.ctx, order, self.me), status)
+
+    async def write_orders(self, result: dict[str, Any]) -> None:
+        await media.prefetch(self.ctx, media.photo_ids(result["items"]))
+        result["items"] = [orders.order_json(self.ctx, o, self.me) for o in result["items"]]
+        self.write_json(result)
 
 
 class OrdersHandler(OrderHandlerBase):
@@ -58,7 +65,7 @@ class OrdersHandler(OrderHandlerBase):
         order, created = await orders.place_order(
             self.ctx, self.me, self.data, self.idempotency_key()
         )
-        self.write_order(order, 201 if created else 200)
+        await self.write_order(order, 201 if created else 200)
 
     @endpoint(
         summary="工单列表（按调用者可见范围）",
@@ -76,15 +83,13 @@ class OrdersHandler(OrderHandlerBase):
             offset=a["offset"],
             limit=a["limit"],
         )
-        result = page(rows, a["offset"], a["limit"])
-        result["items"] = [orders.order_json(self.ctx, o, self.me) for o in result["items"]]
-        self.write_json(result)
+        await self.write_orders(page(rows, a["offset"], a["limit"]))
 
 
 class OrderHandler(OrderHandlerBase):
     @endpoint(summary="工单详情（含时间线）", response=OrderOut, tag="orders")
     async def get(self, id: str) -> None:
-        self.write_order(await orders.get_visible(self.ctx, self.me, self.order_id(id)))
+        await self.write_order(await orders.get_visible(self.ctx, self.me, self.order_id(id)))
 
 
 Transition = Callable[[Context, Actor, ObjectId, dict[str, Any]], Awaitable[dict[str, Any]]]
@@ -98,7 +103,7 @@ def transition_handler(
     class TransitionHandler(OrderHandlerBase):
         @endpoint(summary=summary, body=body, response=OrderOut, roles=roles, tag="orders")
         async def post(self, id: str) -> None:
-            self.write_order(await service(self.ctx, self.me, self.order_id(id), self.data))
+            await self.write_order(await service(self.ctx, self.me, self.order_id(id), self.data))
 
     return TransitionHandler
 
@@ -149,9 +154,7 @@ class TaskHallHandler(OrderHandlerBase):
     async def get(self) -> None:
         a = self.args
         rows = await orders.task_hall(self.ctx, self.me, a["offset"], a["limit"])
-        result = page(rows, a["offset"], a["limit"])
-        result["items"] = [orders.order_json(self.ctx, o, self.me) for o in result["items"]]
-        self.write_json(result)
+        await self.write_orders(page(rows, a["offset"], a["limit"]))
 
 
 default_handlers = [

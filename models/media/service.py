@@ -367,3 +367,14 @@ async def cleanup_orphans(ctx: Context, batch: int = 500) -> dict[str, int]:
     for doc in docs:
         removed += int(await remove(ctx, doc))
     return {"orphans_removed": removed}
+
+
+def photo_ids(owners: Iterable[dict[str, Any]]) -> list[ObjectId]:
+    """Every media id in the `photos`/`completion_photos` of some owners (for prefetch)."""
+    return [
+        m
+        for o in owners
+        for key in ("photos", "completion_photos")
+        for m in o.get(key) or []
+        if isinstance(m, ObjectId)
+    ]

@@ -17,6 +17,8 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
 from models.core.context import Context
+from models.media import safety
+from models.media import service as media
 from models.orders import catalogue
 from models.orders.states import (
     ACCEPTED,
@@ -133,6 +135,9 @@ async def place_order(
     org = await orgs.get_org(ctx, data["org_id"])
     if org["type"] not in ("community", "branch"):
         raise ValidationFailed(fields={"org_id": "请选择社区或支部"})
+    verdict = await safety.check_text(
+        ctx, actor, {"description": data["description"]}, scene=safety.SCENE_FORUM
+    )
     now = ctx.now()
     order_id = ObjectId()
     event = _event(ctx, actor, "submit", None, SUBMITTED)
@@ -156,7 +161,8 @@ async def place_order(
         "contact_name": data.get("contact_name") or actor.name,
         "contact_phone": data.get("contact_phone") or actor.doc.get("phone"),
         "wanted_at": data.get("wanted_at"),
-        "photos": data.get("photos", []),
+        "photos": list(dict.fromkeys(data.get("photos", []))),
+        "moderation": verdict.held,
         "candidates": [],
         "eligible": [],
         "declined_by": [],
@@ -183,6 +189,12 @@ async def place_order(
                 "同一个 Idempotency-Key 不能用于不同的请求", code="idempotency_key_reused"
             ) from None
         return first, False
+    try:
+        await media.attach(ctx, actor, doc["photos"], owner_type="order", owner_id=order_id)
+    except ValidationFailed:
+        await ctx.db.orders.delete_one({"_id": order_id, "version": 0})  # nothing else saw it
+        raise
+    await safety.record(ctx, verdict, owner_type="order", owner_id=order_id, org_path=org["path"])
     return doc, True
 
 
@@ -299,6 +311,7 @@ async def decline_order(
     if not (assignee or candidate):
         _need(order, ACCEPTED if order.get("assignee_id") == actor.id else DISPATCHED)
         raise Forbidden("只有被指派的队员可以退回工单")
+    verdict = await safety.check_text(ctx, actor, {"reason": reason}, scene=safety.SCENE_COMMENT)
     declines = order.get("decline_count", 0) + 1
     candidates = [c for c in order.get("candidates", []) if c != actor.id]
     eligible = [e for e in order.get("eligible", []) if e != actor.id]
@@ -347,6 +360,9 @@ async def decline_order(
         )
     if assignee:
         await ctx.db.users.update_one({"_id": actor.id}, {"$inc": {"open_orders": -1}})
+    await safety.record(
+        ctx, verdict, owner_type="order", owner_id=order_id, org_path=order["org_path"]
+    )
     return updated
 
 
@@ -367,6 +383,12 @@ async def complete_order(
     if order.get("assignee_id") != actor.id:
         raise Forbidden("只有接单队员可以完成服务")
     _need(order, IN_SERVICE)
+    verdict = await safety.check_text(
+        ctx, actor, {"completion_note": data["note"]}, scene=safety.SCENE_FORUM
+    )
+    photos = await media.attach(
+        ctx, actor, data.get("photos", []), owner_type="order", owner_id=order_id
+    )
     updated = await _apply(
         ctx,
         order,
@@ -376,9 +398,13 @@ async def complete_order(
         set_fields={
             "completed_at": ctx.now(),
             "completion_note": data["note"],
-            "completion_photos": data.get("photos", []),
+            "completion_photos": photos,
+            **{f"moderation.{k}": v for k, v in verdict.held.items()},
         },
         note=data["note"],
+    )
+    await safety.record(
+        ctx, verdict, owner_type="order", owner_id=order_id, org_path=order["org_path"]
     )
     await ctx.db.users.update_one(
         {"_id": actor.id}, {"$inc": {"open_orders": -1}, "$set": {"last_served_at": ctx.now()}}
