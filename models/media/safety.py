@@ -42,7 +42,7 @@ HELD_TEXT = "（内容审核中）"
 HIDDEN_TEXT = "（内容已隐藏）"
 
 # owner_type → collection whose documents carry `moderation.<field>` (other domains add theirs)
-OWNERS: dict[str, str] = {"order": "orders"}
+OWNERS: dict[str, str] = {"order": "orders", "registration": "member_registrations"}
 
 _MAX_RETRIES = 20
 
