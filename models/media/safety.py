@@ -44,7 +44,16 @@ HIDDEN_TEXT = "（内容已隐藏）"
 # owner_type → collection whose documents carry `moderation.<field>` (other domains add theirs)
 OWNERS: dict[str, str] = {"order": "orders", "registration": "member_registrations"}
 
-_MAX_RETRIES = 20
+# the Chinese name of each checked field, for the refusal message (other domains add theirs)
+LABELS: dict[str, str] = {
+    "description": "服务内容",
+    "completion_note": "完成说明",
+    "comment": "评价",
+    "reason": "原因",
+    "name": "姓名",
+    "title": "标题",
+    "content": "内容",
+}
 
 
 @dataclass
@@ -118,11 +127,12 @@ async def check_text(ctx: Context, actor: Actor, fields: dict[str, str], *, scen
         verdict.labels[name] = label
         verdict.trace_ids[name] = trace
         if suggest == RISKY:
-            risky[name] = "内容含有违规信息，请修改后再提交"
+            risky[name] = f"「{LABELS.get(name, name)}」含有不适宜发布的内容，请修改后再提交"
     if risky:
         log.info("text refused by content check", extra={"fields": sorted(risky)})
+        names = "、".join(f"「{LABELS.get(n, n)}」" for n in risky)
         raise ValidationFailed(
-            "提交的内容未通过安全检测：" + "、".join(risky) + "，请修改后再提交",
+            f"{names}未通过微信内容安全检测，请修改后再提交",
             code="content_risky",
             fields=risky,
         )

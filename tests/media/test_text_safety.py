@@ -14,7 +14,7 @@ async def test_risky_text_refused_naming_the_field(api, world, fake_wechat, ctx)
         "/api/v1/orders", world.order_body(description="出售违禁物品"), token=owner
     )
     assert status == 400 and err["error"]["code"] == "content_risky"
-    assert "description" in err["error"]["fields"] and "description" in err["error"]["message"]
+    assert "description" in err["error"]["fields"] and "「服务内容」" in err["error"]["message"]
     assert await ctx.db.orders.count_documents({}) == 0
     check = fake_wechat.state.text_checks[-1]
     assert check["openid"] == "openid-owner" and check["scene"] == 3 and check["version"] == 2
