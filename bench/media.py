@@ -120,7 +120,8 @@ async def run(uploads: int, concurrency: int) -> int:
     body, ctype = multipart(image)
     print(
         f"image: {len(image) / 1e6:.2f} MB JPEG ({Image.open(io.BytesIO(image)).size[0]} px), "
-        f"{uploads} uploads, concurrency {concurrency}, cores: {os.cpu_count()}"
+        f"{uploads} uploads, concurrency {concurrency}, cores: {os.cpu_count()}, "
+        f"load average {os.getloadavg()[0]:.1f}"
     )
     with tempfile.TemporaryDirectory(prefix="tongxin-bench-media-") as tmp:
         db = EmbeddedMongo(os.path.join(tmp, "db"), free_port())
@@ -162,6 +163,8 @@ async def run(uploads: int, concurrency: int) -> int:
                 f"http://{HOST}:{api_port}/api/v1/media", body, ctype, token, uploads, concurrency
             )
             peak = {"api": peak_rss_mb(api.proc.pid), "bare": peak_rss_mb(bare.proc.pid)}
+            if api_r["errors"]:
+                print("api log:\n" + api.tail(30))
         finally:
             api.stop()
             bare.stop()

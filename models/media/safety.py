@@ -130,9 +130,9 @@ async def check_text(ctx: Context, actor: Actor, fields: dict[str, str], *, scen
             risky[name] = f"「{LABELS.get(name, name)}」含有不适宜发布的内容，请修改后再提交"
     if risky:
         log.info("text refused by content check", extra={"fields": sorted(risky)})
-        names = "、".join(f"「{LABELS.get(n, n)}」" for n in risky)
+        named = "、".join(f"「{LABELS.get(n, n)}」" for n in risky)
         raise ValidationFailed(
-            f"{names}未通过微信内容安全检测，请修改后再提交",
+            f"{named}未通过微信内容安全检测，请修改后再提交",
             code="content_risky",
             fields=risky,
         )

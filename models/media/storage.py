@@ -28,7 +28,8 @@ class GridFSStore:
     """GridFS in the service's own MongoDB (the embedded SecantusDB included)."""
 
     def __init__(self, ctx: Context, bucket: str = "media_blobs"):
-        self.bucket = AsyncGridFSBucket(ctx.db, bucket_name=bucket)
+        # 1 MB chunks: a stored photo (≤ ~2 MB after re-encoding) is a few inserts, not eight
+        self.bucket = AsyncGridFSBucket(ctx.db, bucket_name=bucket, chunk_size_bytes=1024 * 1024)
         self.files = ctx.db[f"{bucket}.files"]
 
     async def put(self, key: str, data: bytes, content_type: str) -> None:

@@ -15,9 +15,7 @@ async def test_orphans_removed_after_a_day(api, world, ctx, clock):
     owner = await api.login("openid-owner")
     _, kept = await upload(api, owner, photo(size=(80, 60)))
     _, orphan = await upload(api, owner, photo(size=(60, 80)))
-    status, _ = await api.post(
-        "/api/v1/orders", world.order_body(photos=[kept["id"]]), token=owner
-    )
+    status, _ = await api.post("/api/v1/orders", world.order_body(photos=[kept["id"]]), token=owner)
     assert status == 201
     clock.move(hours=23)
     assert (await media_job(ctx, ctx.wechat))["orphans_removed"] == 0
