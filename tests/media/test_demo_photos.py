@@ -9,6 +9,7 @@ from server.demo import seed_demo
 from tests.media.samples import has_gps
 
 
+@pytest.mark.slow  # seeds the whole demo (about 20 photos processed)
 @pytest.mark.gen_test(timeout=120)
 async def test_demo_orders_have_real_photos(ctx):
     ctx.wechat = None  # a first run has no WeChat app secret

@@ -58,6 +58,7 @@ def config(config, s3_server):
     )
 
 
+@pytest.mark.slow  # starts moto's S3 server
 @pytest.mark.gen_test(timeout=60)
 async def test_s3_backend_over_http(api, world, ctx):
     store = store_for(ctx)
