@@ -140,17 +140,7 @@ async def attach(
     ids = list(dict.fromkeys(media_ids))
     if not ids:
         return []
-    docs = {d["_id"]: d async for d in ctx.db.media.find({"_id": {"$in": ids}})}
-    for mid in ids:
-        doc = docs.get(mid)
-        mine = doc is not None and doc["uploader_id"] == actor.id and doc["status"] != HIDDEN
-        elsewhere = doc is not None and doc.get("owner_id") not in (None, owner_id)
-        if not mine or elsewhere:
-            raise ValidationFailed(
-                "图片无效，请重新上传",
-                code="media_not_attachable",
-                fields={field: f"图片 {mid} 不存在、不是您上传的或已被使用"},
-            )
+    docs = await check_attachable(ctx, actor, ids, owner_id=owner_id, field=field)
     done: list[ObjectId] = []
     now = ctx.now()
     for mid in ids:
@@ -180,6 +170,33 @@ async def attach(
             )
         done.append(mid)
     return ids
+
+
+async def check_attachable(
+    ctx: Context,
+    actor: Actor,
+    media_ids: list[ObjectId],
+    *,
+    owner_id: ObjectId | None = None,
+    field: str = "photos",
+) -> dict[ObjectId, dict[str, Any]]:
+    """The read-only half of `attach`: call it before writing the owner, so a refused id
+    leaves nothing written. Returns the media documents by id."""
+    ids = list(dict.fromkeys(media_ids))
+    if not ids:
+        return {}
+    docs = {d["_id"]: d async for d in ctx.db.media.find({"_id": {"$in": ids}})}
+    for mid in ids:
+        doc = docs.get(mid)
+        mine = doc is not None and doc["uploader_id"] == actor.id and doc["status"] != HIDDEN
+        elsewhere = doc is not None and doc.get("owner_id") not in (None, owner_id)
+        if not mine or elsewhere:
+            raise ValidationFailed(
+                "图片无效，请重新上传",
+                code="media_not_attachable",
+                fields={field: f"图片 {mid} 不存在、不是您上传的或已被使用"},
+            )
+    return docs
 
 
 # ------------------------------------------------------------------ URLs for viewers

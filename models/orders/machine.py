@@ -138,6 +138,12 @@ async def place_order(
     verdict = await safety.check_text(
         ctx, actor, {"description": data["description"]}, scene=safety.SCENE_FORUM
     )
+    if data.get("photos"):  # a refused photo id leaves nothing written (a retry answers below)
+        retry = idempotency_key and await ctx.db.orders.find_one(
+            {"resident_id": actor.id, "idempotency_key": idempotency_key}, {"_id": 1}
+        )
+        if not retry:
+            await media.check_attachable(ctx, actor, data["photos"])
     now = ctx.now()
     order_id = ObjectId()
     event = _event(ctx, actor, "submit", None, SUBMITTED)

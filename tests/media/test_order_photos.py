@@ -122,3 +122,18 @@ async def test_completion_photos_only_for_resident_assignee_staff(api, world, fa
         assert resp.code == 200
     other = await api.login("openid-other")
     assert (await api.get(f"/api/v1/orders/{oid}", token=other))[0] == 404
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_retried_order_with_photos_returns_the_first(api, world, ctx):
+    owner = await api.login("openid-owner")
+    status, up = await upload(api, owner, photo(size=(64, 48)))
+    assert status == 201
+    body = world.order_body(photos=[up["id"]])
+    key = {"Idempotency-Key": "retry-with-photos-1"}
+    status, first = await api.post("/api/v1/orders", body, token=owner, headers=key)
+    assert status == 201
+    status, again = await api.post("/api/v1/orders", body, token=owner, headers=key)
+    assert status == 200 and again["id"] == first["id"]
+    assert [p["id"] for p in again["photos"]] == [up["id"]]
+    assert await ctx.db.orders.count_documents({}) == 1
