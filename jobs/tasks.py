@@ -49,6 +49,13 @@ async def wechat_token(ctx: Context, wechat: Any) -> dict[str, Any]:
     return {"refreshed": int(await wechat.refresh_access_token(margin))}
 
 
+async def media_job(ctx: Context, wechat: Any) -> dict[str, Any]:
+    """Content re-checks WeChat missed, then uploads nobody attached (models/media)."""
+    from models.media import safety, service
+
+    return {**await safety.recheck(ctx), **await service.cleanup_orphans(ctx)}
+
+
 @dataclass(frozen=True)
 class JobSpec:
     name: str
@@ -62,4 +69,5 @@ JOBS = (
     JobSpec("digests", digests_job, "digest_check_seconds"),
     JobSpec("housekeeping", housekeeping_job, "housekeeping_seconds"),
     JobSpec("wechat_token", wechat_token, "token_refresh_seconds"),
+    JobSpec("media", media_job, "media_seconds"),
 )

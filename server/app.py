@@ -10,7 +10,7 @@ import tornado.web
 from pymongo import AsyncMongoClient
 
 from handlers.admin import ADMIN_SETTINGS, admin_routes
-from handlers.api import notifications, ops, orders, people, points
+from handlers.api import media, notifications, ops, orders, people, points
 from handlers.base import NotFoundHandler, log_request
 from handlers.openapi import build_openapi
 from models.core.context import Context
@@ -28,6 +28,7 @@ def api_routes() -> list[Any]:
         *orders.default_handlers,
         *points.default_handlers,
         *notifications.default_handlers,
+        *media.default_handlers,
     ]
 
 
@@ -93,6 +94,7 @@ async def build_service(
         await ensure_indexes(db)
     ctx = Context(db=db, config=config, tokens=tokens)
     wechat = WeChatGateway(config, db)
+    ctx.wechat = wechat  # content safety (models/media/safety.py) reaches WeChat through it
     lifecycle = Lifecycle()
     app = make_app(ctx, wechat, lifecycle)
     return Service(client=client, ctx=ctx, wechat=wechat, app=app, lifecycle=lifecycle)

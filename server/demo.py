@@ -137,6 +137,35 @@ async def seed_demo(ctx: Context) -> bool:
     return True
 
 
+def _demo_photo(rng: random.Random, size: tuple[int, int] = (640, 480)) -> bytes:
+    """A generated 'photo' (a wall, a window, an appliance) as a JPEG with GPS in its EXIF,
+    so the demo shows real uploads and that the stored copy has the EXIF stripped."""
+    import io
+
+    from PIL import ExifTags, Image, ImageDraw
+
+    w, h = size
+    wall = tuple(rng.randint(150, 230) for _ in range(3))
+    img = Image.new("RGB", size, wall)
+    draw = ImageDraw.Draw(img)
+    draw.rectangle([0, int(h * 0.72), w, h], fill=(120, 90, 60))  # floor
+    wx, wy = rng.randint(40, w // 2), rng.randint(40, h // 4)
+    draw.rectangle(
+        [wx, wy, wx + w // 3, wy + h // 3], fill=(170, 210, 240), outline=(250, 250, 250), width=8
+    )
+    ax, ay = rng.randint(w // 2, w - 220), int(h * 0.45)
+    draw.rounded_rectangle(
+        [ax, ay, ax + 180, ay + 240], 18, fill=(235, 235, 235), outline=(90, 90, 90), width=4
+    )
+    draw.ellipse([ax + 50, ay + 60, ax + 130, ay + 140], outline=(60, 60, 60), width=6)
+    exif = Image.Exif()
+    exif[ExifTags.Base.Make] = "DemoPhone"
+    exif.get_ifd(ExifTags.IFD.GPSInfo)[ExifTags.GPS.GPSLatitude] = (39.0, 54.0, 27.0)
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=88, exif=exif.tobytes())
+    return buf.getvalue()
+
+
 async def _demo_orders(
     ctx: Context,
     rng: random.Random,
@@ -145,6 +174,9 @@ async def _demo_orders(
     members: list[dict[str, Any]],
     residents: list[dict[str, Any]],
 ) -> None:
+    from models.media import safety
+    from models.media import service as media
+
     cats = list((await catalogue.active_categories(ctx)).values())
     stages = [
         "submitted",
@@ -173,9 +205,24 @@ async def _demo_orders(
                 "description": f"需要{cat['name']}服务，麻烦尽快联系。",
                 "address": f"{branch['name'][:4]}{rng.randint(1, 30)}号楼{rng.randint(1, 6)}单元",
                 "location": _point(centre, rng),
-                "photos": [],
+                "photos": [
+                    (await media.upload(ctx, resident, _demo_photo(rng)))["_id"]
+                    for _ in range(1 + n % 2)
+                ],
             },
         )
+        if n == 1:  # one description waits on the 内容审核 page
+            held = safety.Verdict(
+                fields={"description": "review"},
+                texts={"description": order["description"]},
+                author_id=resident.id,
+            )
+            await ctx.db.orders.update_one(
+                {"_id": order["_id"]}, {"$set": {"moderation": held.held}}
+            )
+            await safety.record(
+                ctx, held, owner_type="order", owner_id=order["_id"], org_path=order["org_path"]
+            )
         if stage in ("submitted", "cancelled"):
             if stage == "cancelled":
                 await orders.cancel_order(ctx, resident, order["_id"], "已自行解决")
@@ -196,7 +243,10 @@ async def _demo_orders(
         await orders.start_order(ctx, member, order["_id"])
         if stage == "in_service":
             continue
-        await orders.complete_order(ctx, member, order["_id"], {"note": "已上门处理完毕。"})
+        done = await media.upload(ctx, member, _demo_photo(rng))
+        await orders.complete_order(
+            ctx, member, order["_id"], {"note": "已上门处理完毕。", "photos": [done["_id"]]}
+        )
         if stage == "completed":
             continue
         await orders.confirm_order(

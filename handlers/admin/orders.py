@@ -7,6 +7,7 @@ from typing import Any
 from handlers.admin.base import AdminHandler, admin_route, oid
 from models import orders
 from models.core.forms import ReasonForm
+from models.media import service as media
 from models.orders import catalogue
 from models.orders.forms import CategoryForm, DispatchForm, NewCategoryForm
 from models.people import directory
@@ -73,6 +74,7 @@ class OrderDetailHandler(AdminHandler):
             from server.errors import NotFound
 
             raise NotFound("找不到该工单", code="order_not_found")
+        await media.prefetch(self.ctx, media.photo_ids([order]))
         self.render("order.html", o=orders.order_json(self.ctx, order, self.me), now=self.ctx.now())
 
 

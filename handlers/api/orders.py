@@ -14,6 +14,7 @@ from models.core import ratelimit
 from models.core.context import Context
 from models.core.schemas import EmptyRequest, OptionalReasonRequest, ReasonRequest
 from models.core.validation import PageQuery, page, parse_id
+from models.media import service as media
 from models.orders import catalogue
 from models.orders.schemas import (
     CategoryList,
@@ -43,8 +44,14 @@ class OrderHandlerBase(BaseHandler):
     def order_id(self, id: str) -> Any:
         return parse_id(id, "工单")
 
-    def write_order(self, order: dict[str, Any], status: int = 200) -> None:
+    async def write_order(self, order: dict[str, Any], status: int = 200) -> None:
+        await media.prefetch(self.ctx, media.photo_ids([order]))
         self.write_json(orders.order_json(self.ctx, order, self.me), status)
+
+    async def write_orders(self, result: dict[str, Any]) -> None:
+        await media.prefetch(self.ctx, media.photo_ids(result["items"]))
+        result["items"] = [orders.order_json(self.ctx, o, self.me) for o in result["items"]]
+        self.write_json(result)
 
 
 class OrdersHandler(OrderHandlerBase):
@@ -78,7 +85,7 @@ class OrdersHandler(OrderHandlerBase):
                 )
                 await ratelimit.give_back(self.ctx, key, 1)
             raise
-        self.write_order(order, 201 if created else 200)
+        await self.write_order(order, 201 if created else 200)
 
     @endpoint(
         summary="工单列表（按调用者可见范围）",
@@ -96,14 +103,13 @@ class OrdersHandler(OrderHandlerBase):
             cursor=a.get("cursor"),
             limit=a["limit"],
         )
-        items = [orders.order_json(self.ctx, o, self.me) for o in rows]
-        self.write_json(page(items, next_cursor))
+        await self.write_orders(page(rows, next_cursor))
 
 
 class OrderHandler(OrderHandlerBase):
     @endpoint(summary="工单详情（含时间线）", response=OrderOut, tag="orders")
     async def get(self, id: str) -> None:
-        self.write_order(await orders.get_visible(self.ctx, self.me, self.order_id(id)))
+        await self.write_order(await orders.get_visible(self.ctx, self.me, self.order_id(id)))
 
 
 Transition = Callable[[Context, Actor, ObjectId, dict[str, Any]], Awaitable[dict[str, Any]]]
@@ -117,7 +123,7 @@ def transition_handler(
     class TransitionHandler(OrderHandlerBase):
         @endpoint(summary=summary, body=body, response=OrderOut, roles=roles, tag="orders")
         async def post(self, id: str) -> None:
-            self.write_order(await service(self.ctx, self.me, self.order_id(id), self.data))
+            await self.write_order(await service(self.ctx, self.me, self.order_id(id), self.data))
 
     return TransitionHandler
 
@@ -168,8 +174,7 @@ class TaskHallHandler(OrderHandlerBase):
     async def get(self) -> None:
         a = self.args
         rows, next_cursor = await orders.task_hall(self.ctx, self.me, a.get("cursor"), a["limit"])
-        items = [orders.order_json(self.ctx, o, self.me) for o in rows]
-        self.write_json(page(items, next_cursor))
+        await self.write_orders(page(rows, next_cursor))
 
 
 default_handlers = [

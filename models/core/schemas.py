@@ -7,6 +7,7 @@ from marshmallow import Schema, fields
 from models.core.validation import Length as Len
 from models.core.validation import (
     List,
+    ObjectIdField,
     PageQuery,
     Str,
     StrictSchema,
@@ -23,7 +24,13 @@ def Phone(**kwargs):
 
 
 def Photos():
-    return List(Text(500, required=True), load_default=list, validate=Len(max=9))
+    """Ids of images the caller uploaded (POST /media), never URLs or local paths."""
+    return List(
+        ObjectIdField(required=True),
+        load_default=list,
+        validate=Len(max=9),
+        metadata={"description": "已上传图片的 id（POST /api/v1/media 的返回）"},
+    )
 
 
 class EmptyRequest(StrictSchema):

@@ -41,6 +41,8 @@ ACTION_NAMES = {
     "points.export": "导出积分台账",
     "catalogue.create": "新增服务项目",
     "catalogue.update": "修改服务项目",
+    "moderation.approve": "内容审核：通过",
+    "moderation.hide": "内容审核：隐藏",
 }
 
 

@@ -116,6 +116,20 @@ INDEXES: dict[str, list[IndexModel]] = {
     "admin_login_failures": [IndexModel([("expires_at", ASC)], expireAfterSeconds=0)],
     # security: rate-limit windows (models/core/ratelimit.py) expire by themselves
     "rate_limits": [IndexModel([("expires_at", ASC)], expireAfterSeconds=0)],
+    # media and content safety (models/media)
+    "media": [
+        IndexModel([("owner_id", ASC), ("created_at", ASC)]),  # orphan cleanup, attach
+        IndexModel([("trace_id", ASC)]),  # WeChat's pushed image verdicts
+        IndexModel([("status", ASC), ("check.next_at", ASC)]),  # images to submit again
+    ],
+    "media_quota": [IndexModel([("expires_at", ASC)], expireAfterSeconds=0)],
+    "content_flags": [
+        IndexModel([("org_path", ASC), ("status", ASC), ("created_at", DESC)]),
+        IndexModel([("status", ASC), ("next_check_at", ASC)]),
+        IndexModel([("media_id", ASC)]),
+    ],
+    "media_blobs.files": [IndexModel([("filename", ASC), ("uploadDate", ASC)])],
+    "media_blobs.chunks": [IndexModel([("files_id", ASC), ("n", ASC)], unique=True)],
 }
 
 

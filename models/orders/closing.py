@@ -9,6 +9,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from models.core import uow
 from models.core.context import Context
+from models.media import safety
 from models.orders.machine import _apply, _need
 from models.orders.states import CLOSED, COMPLETED
 from models.orders.visibility import get_visible
@@ -105,14 +106,24 @@ async def confirm_order(
         raise Forbidden("只有下单群众可以确认")
     _need(order, COMPLETED)
     comment = data.get("comment") or ""
-    return await close_and_award(
+    verdict = await safety.check_text(ctx, actor, {"comment": comment}, scene=safety.SCENE_COMMENT)
+    closed = await close_and_award(
         ctx,
         actor,
         order,
         action="confirm",
-        set_fields={"rating": data["rating"], "comment": comment, "closed_at": ctx.now()},
+        set_fields={
+            "rating": data["rating"],
+            "comment": comment,
+            "closed_at": ctx.now(),
+            **{f"moderation.{k}": v for k, v in verdict.held.items()},
+        },
         note=f"评分 {data['rating']} 星" + (f"：{comment}" if comment else ""),
     )
+    await safety.record(
+        ctx, verdict, owner_type="order", owner_id=order_id, org_path=order["org_path"]
+    )
+    return closed
 
 
 async def auto_close_order(ctx: Context, order: dict[str, Any], days: float) -> dict[str, Any]:

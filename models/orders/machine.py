@@ -23,6 +23,8 @@ from pymongo.errors import DuplicateKeyError
 
 from models.core import uow
 from models.core.context import Context
+from models.media import safety
+from models.media import service as media
 from models.orders import catalogue
 from models.orders.states import (
     ACCEPTED,
@@ -185,6 +187,15 @@ async def place_order(
     org = await orgs.get_org(ctx, data["org_id"])
     if org["type"] not in ("community", "branch"):
         raise ValidationFailed(fields={"org_id": "请选择社区或支部"})
+    verdict = await safety.check_text(
+        ctx, actor, {"description": data["description"]}, scene=safety.SCENE_FORUM
+    )
+    if data.get("photos"):  # a refused photo id leaves nothing written (a retry answers below)
+        retry = idempotency_key and await ctx.db.orders.find_one(
+            {"resident_id": actor.id, "idempotency_key": idempotency_key}, {"_id": 1}
+        )
+        if not retry:
+            await media.check_attachable(ctx, actor, data["photos"])
     now = ctx.now()
     order_id = ObjectId()
     event = _event(ctx, actor, "submit", None, SUBMITTED)
@@ -210,7 +221,8 @@ async def place_order(
         "contact_name": data.get("contact_name") or actor.name,
         "contact_phone": data.get("contact_phone") or actor.doc.get("phone"),
         "wanted_at": data.get("wanted_at"),
-        "photos": data.get("photos", []),
+        "photos": list(dict.fromkeys(data.get("photos", []))),
+        "moderation": verdict.held,
         "candidates": [],
         "eligible": [],
         "declined_by": [],
@@ -238,6 +250,12 @@ async def place_order(
                 "同一个 Idempotency-Key 不能用于不同的请求", code="idempotency_key_reused"
             ) from None
         return first, False
+    try:
+        await media.attach(ctx, actor, doc["photos"], owner_type="order", owner_id=order_id)
+    except ValidationFailed:
+        await ctx.db.orders.delete_one({"_id": order_id, "version": 0})  # nothing else saw it
+        raise
+    await safety.record(ctx, verdict, owner_type="order", owner_id=order_id, org_path=org["path"])
     return doc, True
 
 
@@ -365,6 +383,7 @@ async def decline_order(
     if not (assignee or candidate):
         _need(order, ACCEPTED if order.get("assignee_id") == actor.id else DISPATCHED)
         raise Forbidden("只有被指派的队员可以退回工单")
+    verdict = await safety.check_text(ctx, actor, {"reason": reason}, scene=safety.SCENE_COMMENT)
     declines = order.get("decline_count", 0) + 1
     candidates = [c for c in order.get("candidates", []) if c != actor.id]
     eligible = [e for e in order.get("eligible", []) if e != actor.id]
@@ -425,8 +444,13 @@ async def decline_order(
         return updated
 
     if assignee:
-        return await uow.in_transaction(ctx, work)
-    return await work(None)
+        updated = await uow.in_transaction(ctx, work)
+    else:
+        updated = await work(None)
+    await safety.record(
+        ctx, verdict, owner_type="order", owner_id=order_id, org_path=order["org_path"]
+    )
+    return updated
 
 
 async def start_order(ctx: Context, actor: Actor, order_id: ObjectId) -> dict[str, Any]:
@@ -446,6 +470,12 @@ async def complete_order(
     if order.get("assignee_id") != actor.id:
         raise Forbidden("只有接单队员可以完成服务")
     _need(order, IN_SERVICE)
+    verdict = await safety.check_text(
+        ctx, actor, {"completion_note": data["note"]}, scene=safety.SCENE_FORUM
+    )
+    photos = await media.attach(
+        ctx, actor, data.get("photos", []), owner_type="order", owner_id=order_id
+    )
 
     async def work(session: AsyncClientSession) -> dict[str, Any]:
         updated = await _apply(
@@ -457,7 +487,8 @@ async def complete_order(
             set_fields={
                 "completed_at": ctx.now(),
                 "completion_note": data["note"],
-                "completion_photos": data.get("photos", []),
+                "completion_photos": photos,
+                **{f"moderation.{k}": v for k, v in verdict.held.items()},
             },
             note=data["note"],
             session=session,
@@ -469,7 +500,11 @@ async def complete_order(
         )
         return updated
 
-    return await uow.in_transaction(ctx, work)
+    updated = await uow.in_transaction(ctx, work)
+    await safety.record(
+        ctx, verdict, owner_type="order", owner_id=order_id, org_path=order["org_path"]
+    )
+    return updated
 
 
 async def escalate_order(ctx: Context, order: dict[str, Any], note: str) -> dict[str, Any] | None:

@@ -21,6 +21,7 @@ from models.core.validation import (
     Text,
 )
 from models.core.validation import Length as Len
+from models.media.schemas import PhotoOut
 from models.orders.states import STATUSES
 
 
@@ -115,8 +116,8 @@ class OrderOut(Schema):
     rating = fields.Integer(allow_none=True)
     comment = fields.String(allow_none=True)
     completion_note = fields.String(allow_none=True)
-    photos = fields.List(fields.String())
-    completion_photos = fields.List(fields.String())
+    photos = fields.List(fields.Nested(PhotoOut))
+    completion_photos = fields.List(fields.Nested(PhotoOut))
     decline_count = fields.Integer()
     escalated_to_org_id = fields.String(allow_none=True)
     distance_km = fields.Float(allow_none=True)

@@ -9,6 +9,8 @@ from bson import ObjectId
 from models.core import paging
 from models.core.context import Context
 from models.core.geo import distance_km
+from models.media import safety
+from models.media import service as media
 from models.orders.states import (
     ACCEPTED,
     ACTION_NAMES,
@@ -216,6 +218,11 @@ def order_json(
     ctx: Context, order: dict[str, Any], actor: Actor, *, names: dict[ObjectId, str] | None = None
 ) -> dict[str, Any]:
     assignee = order.get("assignee_id")
+    resident = order["resident_id"]
+    # completion photos: the resident, the assignee and staff in scope only
+    sees_completion = actor.id in (resident, assignee) or actor.manages(order["org_path"])
+    held = {"complete": "completion_note", "confirm": "comment"}
+    masked = {a for a, f in held.items() if f in (order.get("moderation") or {})}
     sees_phone = order["resident_id"] == actor.id or (
         assignee == actor.id and order["status"] in OPEN_FOR_ASSIGNEE
     )
@@ -227,7 +234,7 @@ def order_json(
         "category_name": order["category_name"],
         "org_id": str(order["org_id"]),
         "org_name": order.get("org_name"),
-        "description": order["description"],
+        "description": safety.visible_text(order, "description", actor, resident),
         "address": order["address"],
         "location": order.get("location"),
         "contact_name": order.get("contact_name") or "",
@@ -244,10 +251,12 @@ def order_json(
         "points": order["points"],
         "hours": order["hours"],
         "rating": order.get("rating"),
-        "comment": order.get("comment"),
-        "completion_note": order.get("completion_note"),
-        "photos": order.get("photos", []),
-        "completion_photos": order.get("completion_photos", []),
+        "comment": safety.visible_text(order, "comment", actor, resident),
+        "completion_note": safety.visible_text(order, "completion_note", actor, assignee),
+        "photos": media.photo_json(ctx, order.get("photos", []), viewer=actor),
+        "completion_photos": media.photo_json(ctx, order.get("completion_photos", []), viewer=actor)
+        if sees_completion
+        else [],
         "decline_count": order.get("decline_count", 0),
         "escalated_to_org_id": str(order["escalated_to"]) if order.get("escalated_to") else None,
         "created_at": order["created_at"],
@@ -266,7 +275,9 @@ def order_json(
                 "to": e["to"],
                 "actor_name": e.get("actor_name") or "",
                 "actor_role": e.get("actor_role"),
-                "note": e.get("note") or "",
+                "note": safety.HELD_TEXT
+                if e["action"] in masked and not actor.is_staff and e.get("actor_id") != actor.id
+                else e.get("note") or "",
             }
             for e in order["timeline"]
         ]

@@ -30,6 +30,11 @@ async def register(ctx: Context, actor: Actor, data: dict[str, Any]) -> dict[str
         raise ValidationFailed(fields={"org_id": "请选择一个党支部"})
     if actor.is_member and actor.org_id == org["_id"]:
         raise Conflict("您已是该支部的队员", code="already_member")
+    from models.media import safety  # content safety of what the secretary will read
+
+    verdict = await safety.check_text(
+        ctx, actor, {"name": data["name"]}, scene=safety.SCENE_PROFILE
+    )
     now = ctx.now()
     doc = {
         "_id": ObjectId(),
@@ -52,6 +57,9 @@ async def register(ctx: Context, actor: Actor, data: dict[str, Any]) -> dict[str
         await ctx.db.member_registrations.insert_one(doc)
     except DuplicateKeyError:
         raise Conflict("您已有一份待审核的申请", code="registration_pending") from None
+    await safety.record(
+        ctx, verdict, owner_type="registration", owner_id=doc["_id"], org_path=org["path"]
+    )
     return doc
 
 

@@ -36,6 +36,12 @@ class FakeWeChatState:
     subscribe_errors: list[int] = field(default_factory=list)
     subscribe_attempts: int = 0
 
+    # content safety: text containing a word below gets that verdict; `content_down` makes
+    # both checks answer "system busy" (WeChat down); image checks are kept by trace_id
+    text_checks: list[dict[str, Any]] = field(default_factory=list)
+    media_checks: list[dict[str, Any]] = field(default_factory=list)
+    content_down: bool = False
+
     def secrets(self) -> list[str]:
         return [*self.session_keys, *self.access_tokens]
 
@@ -131,6 +137,130 @@ class SubscribeSendHandler(_Base):
         self.reply({"errcode": 0, "errmsg": "ok", "msgid": len(self.state.subscribe_messages)})
 
 
+TEXT_VERDICTS = (("违禁", "risky", 20001), ("RISKY", "risky", 20001), ("REVIEW", "review", 21000))
+
+
+class MsgSecCheckHandler(_Base):
+    """wxa/msg_sec_check (v2): the verdict comes from marker words in the content."""
+
+    def post(self) -> None:
+        self.record("msg_sec_check")
+        if not self.token_ok():
+            return
+        body = json.loads(self.request.body or b"{}")
+        if self.state.content_down:
+            self.reply({"errcode": -1, "errmsg": "system error"})
+            return
+        if (
+            body.get("version") != 2
+            or not body.get("openid")
+            or body.get("scene") not in (1, 2, 3, 4)
+        ):
+            self.reply({"errcode": 47001, "errmsg": "data format error"})
+            return
+        self.state.text_checks.append(body)
+        suggest, label = "pass", 100
+        for word, verdict, code in TEXT_VERDICTS:
+            if word in str(body.get("content", "")):
+                suggest, label = verdict, code
+                break
+        trace = "TRACE-" + secrets.token_hex(8)
+        self.reply(
+            {
+                "errcode": 0,
+                "errmsg": "ok",
+                "result": {"suggest": suggest, "label": label},
+                "detail": [
+                    {"strategy": "content_model", "errcode": 0, "suggest": suggest, "label": label}
+                ],
+                "trace_id": trace,
+            }
+        )
+
+
+class MediaCheckAsyncHandler(_Base):
+    """wxa/media_check_async (v2): answers a trace_id; the verdict is pushed later."""
+
+    def post(self) -> None:
+        self.record("media_check_async")
+        if not self.token_ok():
+            return
+        body = json.loads(self.request.body or b"{}")
+        if self.state.content_down:
+            self.reply({"errcode": -1, "errmsg": "system error"})
+            return
+        if body.get("media_type") != 2 or body.get("version") != 2 or not body.get("media_url"):
+            self.reply({"errcode": 47001, "errmsg": "data format error"})
+            return
+        trace = "TRACE-" + secrets.token_hex(8)
+        self.state.media_checks.append({**body, "trace_id": trace})
+        self.reply({"errcode": 0, "errmsg": "ok", "trace_id": trace})
+
+
+def media_check_event(trace_id: str, suggest: str, appid: str = "wxtest") -> dict[str, Any]:
+    """The event WeChat pushes when an asynchronous image check ends."""
+    label = {"pass": 100, "review": 20002, "risky": 20002}[suggest]
+    return {
+        "ToUserName": "gh_tongxin",
+        "FromUserName": "o" + secrets.token_hex(8),
+        "CreateTime": 1700000000,
+        "MsgType": "event",
+        "Event": "wxa_media_check",
+        "appid": appid,
+        "trace_id": trace_id,
+        "version": 2,
+        "detail": [{"strategy": "content_model", "errcode": 0, "suggest": suggest, "label": label}],
+        "errcode": 0,
+        "errmsg": "ok",
+        "result": {"suggest": suggest, "label": label},
+    }
+
+
+def push_request(
+    event: dict[str, Any],
+    *,
+    token: str,
+    aes_key: str = "",
+    appid: str = "wxtest",
+    fmt: str = "json",
+    bad_signature: bool = False,
+) -> tuple[str, bytes]:
+    """(query string, body) of WeChat's message push, signed as WeChat signs it: plain mode,
+    or the encrypted (安全) mode when `aes_key` is given; JSON or XML data format."""
+    import hashlib
+    import time
+    from urllib.parse import urlencode
+
+    import xmltodict
+    from wechatpy.crypto import WeChatCrypto
+
+    timestamp, nonce = str(int(time.time())), secrets.token_hex(6)
+    signature = hashlib.sha1("".join(sorted([token, timestamp, nonce])).encode()).hexdigest()
+    if bad_signature:
+        signature = "0" * 40
+    query = {"signature": signature, "timestamp": timestamp, "nonce": nonce}
+    plain = (
+        json.dumps(event)
+        if fmt == "json"
+        else xmltodict.unparse({"xml": event}, full_document=False)
+    )
+    if not aes_key:
+        return urlencode(query), plain.encode()
+    crypto = WeChatCrypto(token, aes_key, appid)
+    envelope = xmltodict.parse(crypto.encrypt_message(plain, nonce, timestamp))["xml"]
+    msg_signature = envelope["MsgSignature"]
+    if bad_signature:
+        msg_signature = "0" * 40
+    query.update({"encrypt_type": "aes", "msg_signature": msg_signature})
+    wrapped = {"ToUserName": event["ToUserName"], "Encrypt": envelope["Encrypt"]}
+    body = (
+        json.dumps(wrapped)
+        if fmt == "json"
+        else xmltodict.unparse({"xml": wrapped}, full_document=False)
+    )
+    return urlencode(query), body.encode()
+
+
 class FakeWeChat:
     def __init__(self) -> None:
         self.state = FakeWeChatState()
@@ -157,6 +287,8 @@ class FakeWeChat:
                     (r"/sns/jscode2session", Code2SessionHandler),
                     (r"/wxa/business/getuserphonenumber", PhoneHandler),
                     (r"/cgi-bin/message/subscribe/send", SubscribeSendHandler),
+                    (r"/wxa/msg_sec_check", MsgSecCheckHandler),
+                    (r"/wxa/media_check_async", MediaCheckAsyncHandler),
                 ],
                 state=self.state,
                 # WeChat's own access log is not ours: keep it out of the logs the tests scan

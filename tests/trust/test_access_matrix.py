@@ -224,6 +224,15 @@ class ApiMatrix:
             if call.get("query"):
                 url += "?" + subst(call["query"], names)
             body = subst(call.get("body"), {**names, "target": str(object_id)})
+            if call.get("upload"):  # multipart, as wx.uploadFile sends it
+                from tests.media.conftest import multipart
+                from tests.media.samples import photo
+
+                raw, ctype = multipart(photo(size=(32, 32)))
+                status, _ = await self.api.call(
+                    method, url, token=token, raw=raw, headers={"Content-Type": ctype}
+                )
+                return status, self.api.last_text
             status, _ = await self.api.call(method, url, body, token=token)
             return status, self.api.last_text
 
@@ -506,6 +515,18 @@ class AdminMatrix:
             return Target(adj["_id"], "point_adjustments")
         if kind == "category":
             return Target(w.category["_id"], "service_categories")
+        if kind == "flag in A1":
+            from models.media import safety
+
+            oid = run(w.order_in("submitted"))
+            verdict = safety.Verdict(fields={"description": "review"}, texts={"description": "?"})
+            run(
+                safety.record(
+                    ctx, verdict, owner_type="order", owner_id=oid, org_path=w.orgs["A1"]["path"]
+                )
+            )
+            flag = run(ctx.db.content_flags.find_one({"owner_id": oid}))
+            return Target(flag["_id"], "content_flags")
         raise AssertionError(f"unknown target kind {kind!r}")
 
     def send(

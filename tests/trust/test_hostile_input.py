@@ -385,7 +385,7 @@ class Harness:
                 **w.order_body(),
                 "wanted_at": "2030-01-01T09:00:00+08:00",
                 "contact_name": "林阿姨",
-                "photos": ["https://img.example/1.jpg"],
+                "photos": [],
             },
             "/api/v1/orders/{id}/dispatch": {
                 "volunteer_ids": [str(w.id("m1"))],
@@ -394,7 +394,7 @@ class Harness:
                 "due_at": due,
                 "note": "尽快",
             },
-            "/api/v1/orders/{id}/complete": {"note": "修好了", "photos": ["https://img/1.jpg"]},
+            "/api/v1/orders/{id}/complete": {"note": "修好了", "photos": []},
             "/api/v1/orders/{id}/confirm": {"rating": 5, "comment": "好"},
             "/api/v1/notifications/read": {"all": True},
             "/api/v1/subscriptions": {"template_ids": ["tmpl-order"]},

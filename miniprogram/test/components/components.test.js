@@ -190,3 +190,19 @@ describe('privacy-popup', () => {
     expect(resolve).toHaveBeenCalledWith({ event: 'disagree' });
   });
 });
+
+describe('order-card photos', () => {
+  test('shows the first photo thumbnail (absolute URL) and the count', () => {
+    const comp = renderComponent('order-card', {
+      order: { id: 'o9', status: 'submitted', description: '看看', photos: [{ id: 'a', thumb_url: '/media/a/thumb?s=1' }, { id: 'b', thumb_url: '/media/b/thumb?s=2' }] }
+    });
+    expect(comp.querySelector('.oc-thumb')).toBeTruthy();
+    expect(comp.instance.data.view.thumb).toBe('http://127.0.0.1:8000/media/a/thumb?s=1');
+    expect(comp.querySelector('.oc-count').dom.textContent).toBe('2张');
+  });
+
+  test('no photo, no thumbnail', () => {
+    const comp = renderComponent('order-card', { order: { id: 'o8', status: 'submitted', description: '看看' } });
+    expect(comp.querySelector('.oc-thumb')).toBeFalsy();
+  });
+});

@@ -282,10 +282,12 @@ describe('task completion page', () => {
     expect(ordersService.completeOrder).not.toHaveBeenCalled();
     expect(page.data.error).toBe('请填写服务情况');
     page.onNote({ detail: { value: '已陪同就医并送回家' } });
-    wx.chooseMedia = jest.fn((o) => o.success({ tempFiles: [{ tempFilePath: 'wxfile://tmp/done.jpg' }] }));
-    page.onChoosePhotos();
+    page.onPhotosChange({ detail: { ids: [], busy: true } });
     await page.onSubmit();
-    expect(ordersService.completeOrder).toHaveBeenCalledWith('o1', { note: '已陪同就医并送回家', photos: ['wxfile://tmp/done.jpg'] });
+    expect(ordersService.completeOrder).not.toHaveBeenCalled(); // waits for the upload
+    page.onPhotosChange({ detail: { ids: ['665f00000000000000000002'], busy: false } });
+    await page.onSubmit();
+    expect(ordersService.completeOrder).toHaveBeenCalledWith('o1', { note: '已陪同就医并送回家', photos: ['665f00000000000000000002'] });
     expect(wx.navigateBack).toHaveBeenCalled();
   });
 

@@ -188,9 +188,12 @@ describe('order form page', () => {
   test('submits location, photos and wanted time with an Idempotency-Key, asks for subscribe consent, opens the order', async () => {
     const page = await openForm();
     fill(page);
-    wx.chooseMedia = jest.fn((o) => o.success({ tempFiles: [{ tempFilePath: 'wxfile://tmp/a.jpg' }, { tempFilePath: 'wxfile://tmp/b.jpg' }] }));
-    page.onChoosePhotos();
-    page.onRemovePhoto(ev({ index: 1 }));
+    // the photo-uploader reports an upload still running: submitting waits
+    page.onPhotosChange(ev({}, { ids: [], busy: true }));
+    await page.onSubmit();
+    expect(ordersService.createOrder).not.toHaveBeenCalled();
+    expect(page.data.errors.photos).toBe('照片还在上传，请稍候');
+    page.onPhotosChange(ev({}, { ids: ['665f00000000000000000001'], busy: false }));
     const next = new Date(Date.now() + 3 * 24 * 3600 * 1000);
     const date = next.getFullYear() + '-' + String(next.getMonth() + 1).padStart(2, '0') + '-' + String(next.getDate()).padStart(2, '0');
     page.onDateChange(ev({}, { value: date }));
@@ -208,7 +211,7 @@ describe('order form page', () => {
       contact_name: '张大妈',
       contact_phone: '13800000000',
       wanted_at: date + 'T14:30:00+08:00',
-      photos: ['wxfile://tmp/a.jpg']
+      photos: ['665f00000000000000000001']
     });
     expect(key).toMatch(/^[0-9a-f-]{36}$/);
     expect(wx.redirectTo).toHaveBeenCalledWith({ url: '/pages/order-detail/order-detail?id=o77' });

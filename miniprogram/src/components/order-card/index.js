@@ -1,4 +1,5 @@
 const { formatDateTime, OPEN_FOR_VOLUNTEER } = require('../../utils/format');
+const { mediaUrl } = require('../../utils/upload');
 
 /**
  * One order in a list. `viewer` says who looks at it, which decides what the card shows:
@@ -34,7 +35,9 @@ Component({
           place: viewer === 'hall' ? [order.community_name || order.org_name, distance].filter(Boolean).join(' · ') : '',
           org: viewer === 'hall' ? '' : order.org_name || '',
           assignee: viewer === 'org' ? order.assignee_name || '' : '',
-          points: volunteer && points > 0 ? (order.status === 'closed' ? '已获 ' : '可得 ') + points + ' 积分' : ''
+          points: volunteer && points > 0 ? (order.status === 'closed' ? '已获 ' : '可得 ') + points + ' 积分' : '',
+          thumb: order.photos && order.photos[0] ? mediaUrl(order.photos[0].thumb_url) : '',
+          photoCount: (order.photos || []).length
         }
       });
     }

@@ -34,6 +34,7 @@ Page({
     errors: {},
     today: '',
     submitting: false,
+    photosBusy: false,
     loading: true,
     maxPhotos: MAX_PHOTOS,
     maxDescription: MAX_DESCRIPTION
@@ -124,29 +125,9 @@ Page({
     });
   },
 
-  onChoosePhotos() {
-    const left = MAX_PHOTOS - this.data.form.photos.length;
-    if (left <= 0) return;
-    wx.chooseMedia({
-      count: left,
-      mediaType: ['image'],
-      sourceType: ['album', 'camera'],
-      sizeType: ['compressed'],
-      success: (res) => {
-        const paths = (res.tempFiles || []).map((f) => f.tempFilePath).filter(Boolean);
-        this.setData({ 'form.photos': this.data.form.photos.concat(paths).slice(0, MAX_PHOTOS), 'errors.photos': '' });
-      }
-    });
-  },
-
-  onRemovePhoto(e) {
-    const idx = Number(e.currentTarget.dataset.index);
-    const photos = this.data.form.photos.filter((p, i) => i !== idx);
-    this.setData({ 'form.photos': photos });
-  },
-
-  onPreviewPhoto(e) {
-    wx.previewImage({ urls: this.data.form.photos, current: e.currentTarget.dataset.url });
+  /** photo-uploader: the media ids uploaded so far, and whether one is still uploading */
+  onPhotosChange(e) {
+    this.setData({ 'form.photos': e.detail.ids, photosBusy: e.detail.busy, 'errors.photos': '' });
   },
 
   async onGetPhoneNumber(e) {
@@ -176,6 +157,7 @@ Page({
     else if (desc.length > MAX_DESCRIPTION) errors.description = '需求描述不能超过' + MAX_DESCRIPTION + '字';
     if (!f.address.trim()) errors.address = '请填写服务地址';
     if (!f.location) errors.location = '请在地图上选择位置';
+    if (d.photosBusy) errors.photos = '照片还在上传，请稍候';
     const phone = f.contact_phone.trim();
     if (phone && !/^1\d{10}$/.test(phone)) errors.contact_phone = '请填写正确的手机号';
     if (!phone && !(d.user && d.user.has_phone)) errors.contact_phone = '请授权微信手机号或填写联系电话';

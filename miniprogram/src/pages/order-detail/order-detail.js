@@ -1,3 +1,4 @@
+const { withAbsoluteUrls } = require('../../utils/upload');
 const ordersService = require('../../services/orders');
 const { formatDateTime, OPEN_FOR_VOLUNTEER } = require('../../utils/format');
 const { confirm, prompt, toast } = require('../../utils/ui');
@@ -24,7 +25,9 @@ function decorate(order, user) {
     addressHidden: candidate,
     placeText: candidate && distance ? distance + '，' : '',
     phoneCallable: !owner && !candidate && !!order.contact_phone && String(order.contact_phone).indexOf('*') < 0,
-    owner
+    owner,
+    photos: (order.photos || []).map(withAbsoluteUrls),
+    completion_photos: (order.completion_photos || []).map(withAbsoluteUrls)
   });
 }
 
@@ -172,9 +175,11 @@ Page({
     });
   },
 
+  /** full images: the signed `url` of every photo of that list (thumbnails are shown inline) */
   onPreview(e) {
     const ds = e.currentTarget.dataset;
-    const urls = (this.data.order && this.data.order[ds.field]) || [];
+    const photos = (this.data.order && this.data.order[ds.field]) || [];
+    const urls = photos.map((p) => p.url);
     wx.previewImage({ urls, current: ds.url });
   }
 });

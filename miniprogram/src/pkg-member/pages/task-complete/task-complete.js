@@ -11,6 +11,7 @@ Page({
     loading: true,
     note: '',
     photos: [],
+    photosBusy: false,
     error: '',
     submitting: false,
     maxPhotos: MAX_PHOTOS,
@@ -36,24 +37,9 @@ Page({
     this.setData({ note: e.detail.value, error: '' });
   },
 
-  onChoosePhotos() {
-    const left = MAX_PHOTOS - this.data.photos.length;
-    if (left <= 0) return;
-    wx.chooseMedia({
-      count: left,
-      mediaType: ['image'],
-      sourceType: ['album', 'camera'],
-      sizeType: ['compressed'],
-      success: (res) => {
-        const paths = (res.tempFiles || []).map((f) => f.tempFilePath).filter(Boolean);
-        this.setData({ photos: this.data.photos.concat(paths).slice(0, MAX_PHOTOS) });
-      }
-    });
-  },
-
-  onRemovePhoto(e) {
-    const idx = Number(e.currentTarget.dataset.index);
-    this.setData({ photos: this.data.photos.filter((p, i) => i !== idx) });
+  /** photo-uploader: the media ids uploaded so far, and whether one is still uploading */
+  onPhotosChange(e) {
+    this.setData({ photos: e.detail.ids, photosBusy: e.detail.busy, error: '' });
   },
 
   async onSubmit() {
@@ -62,6 +48,10 @@ Page({
     if (!note) {
       this.setData({ error: '请填写服务情况' });
       toast('请填写服务情况');
+      return;
+    }
+    if (this.data.photosBusy) {
+      toast('照片还在上传，请稍候');
       return;
     }
     const body = { note };
