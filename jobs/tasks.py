@@ -13,6 +13,7 @@ from models.notifications import digests
 from models.ops import housekeeping
 from models.orders import notices as order_notices
 from models.orders import sla
+from models import honours, transfers
 
 JobFn = Callable[[Context, Any], Awaitable[dict[str, Any]]]
 
@@ -49,6 +50,16 @@ async def wechat_token(ctx: Context, wechat: Any) -> dict[str, Any]:
     return {"refreshed": int(await wechat.refresh_access_token(margin))}
 
 
+async def transfers_job(ctx: Context, wechat: Any) -> dict[str, Any]:
+    """组织关系转接: reminders before the deadline, expiry after it."""
+    return dict(await transfers.run_deadlines(ctx))
+
+
+async def honours_job(ctx: Context, wechat: Any) -> dict[str, Any]:
+    """服务标兵/党员之星: last month's candidates proposed per node (once per month and node)."""
+    return dict(await honours.propose_month(ctx))
+
+
 @dataclass(frozen=True)
 class JobSpec:
     name: str
@@ -62,4 +73,6 @@ JOBS = (
     JobSpec("digests", digests_job, "digest_check_seconds"),
     JobSpec("housekeeping", housekeeping_job, "housekeeping_seconds"),
     JobSpec("wechat_token", wechat_token, "token_refresh_seconds"),
+    JobSpec("transfers", transfers_job, "transfers_seconds"),
+    JobSpec("honours", honours_job, "honours_seconds"),
 )

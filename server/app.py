@@ -11,6 +11,7 @@ from pymongo import AsyncMongoClient
 
 from handlers.admin import ADMIN_SETTINGS, admin_routes
 from handlers.api import notifications, ops, orders, people, points
+from handlers.api import certificates, honours, records, reports, transfers
 from handlers.base import NotFoundHandler, log_request
 from handlers.openapi import build_openapi
 from models.core.context import Context
@@ -27,6 +28,11 @@ def api_routes() -> list[Any]:
         *orders.default_handlers,
         *points.default_handlers,
         *notifications.default_handlers,
+        *transfers.default_handlers,
+        *records.default_handlers,
+        *reports.default_handlers,
+        *certificates.default_handlers,
+        *honours.default_handlers,
     ]
 
 

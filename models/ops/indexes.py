@@ -12,6 +12,7 @@ INDEXES: dict[str, list[IndexModel]] = {
     "orgs": [IndexModel([("path", ASC)]), IndexModel([("parent_id", ASC)])],
     "service_categories": [IndexModel([("code", ASC)], unique=True)],
     "users": [
+        IndexModel([("pool_orgs", ASC), ("role", ASC)]),  # 双报到: a community's volunteer pool
         IndexModel(
             [("openid", ASC)], unique=True, partialFilterExpression={"openid": {"$type": "string"}}
         ),
@@ -100,6 +101,42 @@ INDEXES: dict[str, list[IndexModel]] = {
     "stats_daily": [IndexModel([("org_path", ASC), ("day", ASC)]), IndexModel([("day", ASC)])],
     "stats_days": [],
     "admin_login_failures": [],
+    # 组织关系转接, 双报到, certificates, honours (models/transfers, reports, certificates, honours)
+    "transfers": [
+        IndexModel(
+            [("open_member", ASC)],
+            unique=True,
+            partialFilterExpression={"open_member": {"$type": "objectId"}},
+        ),
+        IndexModel([("member_id", ASC), ("created_at", DESC)]),
+        IndexModel([("scope_paths", ASC), ("created_at", DESC)]),
+        IndexModel([("status", ASC), ("deadline_at", ASC)]),
+    ],
+    "counters": [],
+    "service_posts": [IndexModel([("org_id", ASC), ("name", ASC)], unique=True)],
+    "community_reports": [
+        IndexModel(
+            [("open_member", ASC)],
+            unique=True,
+            partialFilterExpression={"open_member": {"$type": "objectId"}},
+        ),
+        IndexModel([("member_id", ASC), ("created_at", DESC)]),
+        IndexModel([("community_path", ASC), ("status", ASC), ("created_at", DESC)]),
+        IndexModel([("unit_path", ASC), ("status", ASC), ("created_at", DESC)]),
+    ],
+    "certificates": [
+        IndexModel(
+            [("number", ASC)], unique=True, partialFilterExpression={"number": {"$type": "string"}}
+        ),
+        IndexModel([("member_id", ASC), ("created_at", DESC)]),
+        IndexModel([("org_path", ASC), ("created_at", DESC)]),
+    ],
+    "rate_limits": [IndexModel([("expires_at", ASC)], expireAfterSeconds=0)],
+    "honours": [
+        IndexModel([("key", ASC)], unique=True),
+        IndexModel([("org_path", ASC), ("month", DESC)]),
+        IndexModel([("members.member_id", ASC)]),
+    ],
 }
 
 

@@ -1,0 +1,3 @@
+"""placeholder"""
+
+default_handlers: list = []

@@ -1,0 +1,308 @@
+"""The member's service record (志愿服务记录) and 发展党员 dossier: read models, never written.
+
+A record is assembled from the collections that hold the facts — the points ledger, the
+orders served, 双报到 community service, honours, and (where those domains exist) activities,
+micro-wishes and voices — over a period. Every read is one indexed range on the member.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from bson import ObjectId
+
+from models.core.clock import BEIJING
+from models.core.context import Context
+from models.people import orgs
+from models.people.users import Actor
+from server.errors import NotFound, ValidationFailed
+
+DOSSIER_STAGES = ("入党申请人", "积极分子", "发展对象")
+LINE_NAMES = {
+    "hours": ("服务时长", "小时"),
+    "orders": ("服务工单", "单"),
+    "activities": ("参加活动", "次"),
+    "rating": ("平均评分", "分"),
+}
+
+
+def period_bounds(
+    ctx: Context, since: date | None, until: date | None, months: int = 12
+) -> tuple[datetime, datetime]:
+    """[start, end) in Beijing days; by default the last `months` months up to today."""
+    today = ctx.now().astimezone(BEIJING).date()
+    end_day = until or today
+    start_day = since or _months_back(end_day, months)
+    if start_day > end_day:
+        raise ValidationFailed(fields={"from": "开始日期不能晚于结束日期"})
+    start = datetime(start_day.year, start_day.month, start_day.day, tzinfo=BEIJING)
+    end = datetime(end_day.year, end_day.month, end_day.day, tzinfo=BEIJING) + timedelta(days=1)
+    return start, end
+
+
+def _months_back(day: date, months: int) -> date:
+    total = day.year * 12 + day.month - 1 - months
+    year, month = divmod(total, 12)
+    return date(year, month + 1, min(day.day, 28)) + timedelta(days=1)
+
+
+def month_key(moment: datetime) -> str:
+    return moment.astimezone(BEIJING).strftime("%Y-%m")
+
+
+async def existing_collections(ctx: Context) -> set[str]:
+    cached = ctx.cache.get("collections")
+    now = ctx.now()
+    if cached is None or (now - cached[0]).total_seconds() > 60:
+        cached = (now, set(await ctx.db.list_collection_names()))
+        ctx.cache["collections"] = cached
+    return cached[1]
+
+
+# ------------------------------------------------------------------ the sources
+
+
+async def _ledger(ctx: Context, member_id: ObjectId, start: datetime, end: datetime) -> dict:
+    """Points and hours by month: the ledger entries of the member in the period."""
+    months: dict[str, dict[str, float]] = {}
+    totals = {"points": 0.0, "hours": 0.0, "points_earned": 0.0}
+    cursor = ctx.db.ledger_entries.find(
+        {"member_id": member_id, "created_at": {"$gte": start, "$lt": end}},
+        {"kind": 1, "delta": 1, "created_at": 1, "_id": 0},
+    )
+    async for entry in cursor:
+        row = months.setdefault(month_key(entry["created_at"]), {"points": 0.0, "hours": 0.0})
+        row[entry["kind"]] += entry["delta"]
+        totals[entry["kind"]] += entry["delta"]
+        if entry["kind"] == "points" and entry["delta"] > 0:
+            totals["points_earned"] += entry["delta"]
+    return {
+        "totals": {k: round(v, 2) for k, v in totals.items()},
+        "months": [
+            {"month": m, "points": round(v["points"], 2), "hours": round(v["hours"], 2)}
+            for m, v in sorted(months.items())
+        ],
+    }
+
+
+async def _orders(ctx: Context, member_id: ObjectId, start: datetime, end: datetime) -> dict:
+    """Orders served and closed in the period, with the resident's rating."""
+    items = []
+    cursor = ctx.db.orders.find(
+        {"assignee_id": member_id, "created_at": {"$lt": end}, "status": "closed"},
+        {
+            "category_name": 1,
+            "org_id": 1,
+            "org_path": 1,
+            "org_name": 1,
+            "closed_at": 1,
+            "hours": 1,
+            "points": 1,
+            "rating": 1,
+        },
+    )
+    async for order in cursor:
+        closed = order.get("closed_at")
+        if closed is None or not start <= closed < end:
+            continue
+        items.append(order)
+    items.sort(key=lambda o: o["closed_at"], reverse=True)
+    rated = [o["rating"] for o in items if o.get("rating")]
+    return {
+        "count": len(items),
+        "hours": round(sum(o.get("hours") or 0 for o in items), 2),
+        "rating_avg": round(sum(rated) / len(rated), 2) if rated else None,
+        "rating_count": len(rated),
+        "items": items,
+    }
+
+
+async def _reports(ctx: Context, member_id: ObjectId, orders_served: list[dict]) -> list[dict]:
+    """双报到: each report and the service done in that community."""
+    out = []
+    async for rep in ctx.db.community_reports.find({"member_id": member_id}).sort("created_at", -1):
+        here = [o for o in orders_served if rep["community_id"] in (o.get("org_path") or [])]
+        out.append(
+            {
+                "community_id": str(rep["community_id"]),
+                "community_name": rep.get("community_name"),
+                "posts": rep.get("post_names") or [],
+                "status": rep["status"],
+                "confirmed_at": rep.get("confirmed_at"),
+                "ended_at": rep.get("ended_at"),
+                "orders": len(here),
+                "hours": round(sum(o.get("hours") or 0 for o in here), 2),
+            }
+        )
+    return out
+
+
+async def _honours(ctx: Context, member_id: ObjectId, start: datetime, end: datetime) -> list:
+    out = []
+    cursor = ctx.db.honours.find(
+        {"members.member_id": member_id, "status": "confirmed"},
+        {"title": 1, "month": 1, "org_name": 1, "confirmed_at": 1},
+    )
+    async for honour in cursor:
+        at = honour.get("confirmed_at")
+        if at is not None and start <= at < end:
+            out.append(
+                {
+                    "title": honour["title"],
+                    "month": honour["month"],
+                    "org_name": honour.get("org_name"),
+                    "confirmed_at": at,
+                }
+            )
+    return sorted(out, key=lambda h: h["month"], reverse=True)
+
+
+# Further sources, keyed by the collection that must exist: each returns a count, hours and
+# items for the record. Domains that land later register theirs here.
+ExtraSource = Callable[[Context, ObjectId, datetime, datetime], Awaitable[dict[str, Any]]]
+EXTRA_SOURCES: dict[str, tuple[str, ExtraSource]] = {}
+
+
+# ------------------------------------------------------------------ the record
+
+
+async def get_member_for(ctx: Context, actor: Actor, member_id: ObjectId) -> dict[str, Any]:
+    """The member if the caller may read their record: themself or staff above them (404)."""
+    member = await ctx.db.users.find_one({"_id": member_id, "deleted_at": None})
+    if member is None or not (member_id == actor.id or actor.manages(member.get("org_path"))):
+        raise NotFound("找不到该队员", code="member_not_found")
+    return member
+
+
+async def build_record(
+    ctx: Context, member: dict[str, Any], start: datetime, end: datetime
+) -> dict[str, Any]:
+    member_id = member["_id"]
+    ledger = await _ledger(ctx, member_id, start, end)
+    served = await _orders(ctx, member_id, start, end)
+    collections = await existing_collections(ctx)
+    reports = (
+        await _reports(ctx, member_id, served["items"])
+        if "community_reports" in collections
+        else []
+    )
+    honours = await _honours(ctx, member_id, start, end) if "honours" in collections else []
+    extra: dict[str, Any] = {}
+    for collection, (name, source) in EXTRA_SOURCES.items():
+        if collection in collections:
+            extra[name] = await source(ctx, member_id, start, end)
+    return {
+        "member": {
+            "id": str(member_id),
+            "name": member.get("name") or "",
+            "org_id": str(member["org_id"]) if member.get("org_id") else None,
+            "org_name": await orgs.org_name(ctx, member.get("org_id")),
+            "party_status": member.get("party_status"),
+            "volunteer_no": volunteer_number(member),
+            "joined_at": member.get("joined_at") or member.get("created_at"),
+        },
+        "period": {"from": start, "to": end},
+        "totals": {
+            **ledger["totals"],
+            "orders": served["count"],
+            "order_hours": served["hours"],
+            "rating_avg": served["rating_avg"],
+            "rating_count": served["rating_count"],
+            "honours": len(honours),
+            **{f"{name}": section.get("count", 0) for name, section in extra.items()},
+        },
+        "months": ledger["months"],
+        "orders": [
+            {
+                "id": str(o["_id"]),
+                "category_name": o.get("category_name") or "",
+                "org_name": o.get("org_name"),
+                "closed_at": o["closed_at"],
+                "hours": o.get("hours") or 0,
+                "points": o.get("points") or 0,
+                "rating": o.get("rating"),
+            }
+            for o in served["items"][:200]
+        ],
+        "community_service": reports,
+        "honours": honours,
+        "sections": {name: section.get("items", [])[:200] for name, section in extra.items()},
+    }
+
+
+def volunteer_number(member: dict[str, Any]) -> str:
+    """志愿者编号: the one registered with the member, else one derived from the account."""
+    return member.get("volunteer_no") or f"TX{str(member['_id'])[-10:].upper()}"
+
+
+async def record_for(
+    ctx: Context, actor: Actor, member_id: ObjectId, since: date | None, until: date | None
+) -> dict[str, Any]:
+    member = await get_member_for(ctx, actor, member_id)
+    start, end = period_bounds(ctx, since, until)
+    return await build_record(ctx, member, start, end)
+
+
+# ------------------------------------------------------------------ the dossier
+
+
+async def thresholds_for(ctx: Context, member: dict[str, Any], stage: str) -> dict[str, float]:
+    """Per stage: the nearest node on the member's path that sets them, else config."""
+    base = dict((ctx.config.records.thresholds or {}).get(stage) or {})
+    all_orgs = await orgs.all_orgs(ctx)
+    for node_id in reversed(member.get("org_path") or []):
+        own = (all_orgs.get(node_id) or {}).get("dossier_thresholds") or {}
+        if stage in own:
+            return {**base, **own[stage]}
+    return base
+
+
+async def dossier_for(
+    ctx: Context,
+    actor: Actor,
+    member_id: ObjectId,
+    since: date | None,
+    until: date | None,
+    stage: str | None = None,
+) -> dict[str, Any]:
+    member = await get_member_for(ctx, actor, member_id)
+    stage = stage or member.get("party_status")
+    if stage not in DOSSIER_STAGES:
+        raise ValidationFailed(
+            "该队员不在发展党员考察阶段", fields={"stage": "请选择入党申请人、积极分子或发展对象"}
+        )
+    months = int(ctx.config.records.dossier_months)
+    start, end = period_bounds(ctx, since, until, months)
+    record = await build_record(ctx, member, start, end)
+    wanted = await thresholds_for(ctx, member, stage)
+    totals = record["totals"]
+    values = {
+        "hours": totals["hours"],
+        "orders": totals["orders"],
+        "activities": totals.get("activities"),
+        "rating": totals["rating_avg"],
+    }
+    lines = []
+    for key, threshold in wanted.items():
+        if key not in LINE_NAMES or (key == "activities" and values[key] is None):
+            continue  # a source this installation does not have
+        label, unit = LINE_NAMES[key]
+        actual = values[key]
+        lines.append(
+            {
+                "key": key,
+                "label": label,
+                "unit": unit,
+                "threshold": threshold,
+                "actual": actual,
+                "met": actual is not None and actual >= threshold,
+            }
+        )
+    return {
+        "stage": stage,
+        "record": record,
+        "lines": lines,
+        "met": bool(lines) and all(line["met"] for line in lines),
+    }
