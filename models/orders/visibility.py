@@ -37,11 +37,16 @@ def can_view(order: dict[str, Any], actor: Actor) -> bool:
     return False
 
 
+def hall_nodes(actor: Actor) -> list[ObjectId]:
+    """The task halls a member sees: their own path, and the community they 双报到 to."""
+    return [*actor.org_path, *actor.doc.get("pool_path", [])]
+
+
 def _eligible(order: dict[str, Any], actor: Actor) -> bool:
     if actor.id in order.get("declined_by", []):
         return False
     eligible = set(order.get("eligible", []))
-    return actor.id in eligible or bool(eligible.intersection(actor.org_path))
+    return actor.id in eligible or bool(eligible.intersection(hall_nodes(actor)))
 
 
 def allowed_actions(order: dict[str, Any], actor: Actor) -> list[str]:
@@ -111,7 +116,7 @@ async def task_hall(ctx: Context, actor: Actor, offset: int, limit: int) -> list
         raise Forbidden("只有队员可以进入任务大厅")
     query = {
         "status": DISPATCHED,
-        "eligible": {"$in": [actor.id, *actor.org_path]},
+        "eligible": {"$in": [actor.id, *hall_nodes(actor)]},
         "declined_by": {"$ne": actor.id},
     }
     cursor = ctx.db.orders.find(query, EXCLUDE_TIMELINE).sort([("dispatched_at", -1), ("_id", -1)])
