@@ -40,6 +40,8 @@ ACTION_NAMES = {
     "points.export": "导出积分台账",
     "catalogue.create": "新增服务项目",
     "catalogue.update": "修改服务项目",
+    "certificate.revoke": "撤销志愿服务记录证明",
+    "honours.confirm": "确认荣誉名单",
 }
 
 

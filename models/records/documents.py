@@ -80,7 +80,10 @@ class Document:
         if not rows:
             self.line("（无）")
             return
-        with self.pdf.table(text_align="LEFT", line_height=6) as table:
+        from fpdf.fonts import FontFace
+
+        heading = FontFace(emphasis="", fill_color=(235, 235, 235))
+        with self.pdf.table(text_align="LEFT", line_height=6, headings_style=heading) as table:
             table.row([str(h) for h in headers])
             for row in rows:
                 table.row(["" if v is None else str(v) for v in row])
@@ -254,3 +257,47 @@ def dossier_xlsx(dossier: dict[str, Any]) -> bytes:
             ),
         ]
     )
+
+
+# ------------------------------------------------------------------ the certificate
+
+
+def certificate_pdf(cert: dict[str, Any], verify_url: str) -> bytes:
+    """志愿服务记录证明, laid out in the order of the 办法: identity, service, issuer, number."""
+    content = cert["content"]
+    doc = Document("志愿服务记录证明")
+    doc.qr(verify_url)
+    doc.line(f"证明编号：{cert['number']}")
+    doc.heading("一、志愿者身份信息")
+    doc.pairs(
+        [
+            ("姓名", cert["member_name"]),
+            ("证件类型", cert["id_type"]),
+            ("证件号码", cert["id_number_masked"]),
+            ("志愿者编号", content["volunteer_no"]),
+        ]
+    )
+    doc.heading("二、志愿服务信息")
+    doc.pairs(
+        [
+            ("服务期间", f"{cert['period_from']} 至 {cert['period_to']}"),
+            ("志愿服务时长合计", f"{content['total_hours']} 小时"),
+        ]
+    )
+    doc.table(
+        ["日期", "服务项目", "服务地点", "时长（小时）"],
+        [[s["date"], s["name"], s["place"], s["hours"]] for s in content["services"][:80]],
+    )
+    doc.heading("三、出具单位信息")
+    doc.pairs(
+        [
+            ("出具组织", content["issuer_org"]),
+            ("负责人", content["issuer_leader"]),
+            ("经办人", content["handler"]),
+            ("联系方式", content["contact"]),
+            ("出具日期", local(cert["issued_at"])),
+        ]
+    )
+    doc.line("")
+    doc.line(f"扫描右上角二维码或访问 {verify_url} 核验本证明的真伪与状态。")
+    return doc.bytes()
