@@ -7,13 +7,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from models import notifications
+from models import honours, notifications, transfers
 from models.core.context import Context
 from models.notifications import digests
 from models.ops import housekeeping
 from models.orders import notices as order_notices
 from models.orders import sla
-from models import honours, transfers
 
 JobFn = Callable[[Context, Any], Awaitable[dict[str, Any]]]
 

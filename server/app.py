@@ -10,8 +10,18 @@ import tornado.web
 from pymongo import AsyncMongoClient
 
 from handlers.admin import ADMIN_SETTINGS, admin_routes
-from handlers.api import notifications, ops, orders, people, points
-from handlers.api import certificates, honours, records, reports, transfers
+from handlers.api import (
+    certificates,
+    honours,
+    notifications,
+    ops,
+    orders,
+    people,
+    points,
+    records,
+    reports,
+    transfers,
+)
 from handlers.base import NotFoundHandler, log_request
 from handlers.openapi import build_openapi
 from models.core.context import Context

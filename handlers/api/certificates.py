@@ -10,10 +10,6 @@ import tornado.web
 
 from handlers.base import BaseHandler, app_error_for, endpoint, route
 from models import certificates
-from models.core.clock import local_time
-from models.core.schemas import ReasonRequest
-from models.core.validation import page, parse_id
-from models.records import documents
 from models.certificates.schemas import (
     CertificateList,
     CertificateOut,
@@ -21,6 +17,10 @@ from models.certificates.schemas import (
     CertificateRequest,
     IssueRequest,
 )
+from models.core.clock import local_time
+from models.core.schemas import ReasonRequest
+from models.core.validation import page, parse_id
+from models.records import documents
 
 STAFF = ("secretary", "admin")
 

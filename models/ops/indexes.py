@@ -51,6 +51,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         ),
         IndexModel([("resident_id", ASC), ("created_at", DESC)]),
         IndexModel([("assignee_id", ASC), ("created_at", DESC)]),
+        IndexModel([("assignee_id", ASC), ("closed_at", ASC)]),  # the member's service record
         IndexModel([("org_path", ASC), ("status", ASC), ("created_at", DESC)]),
         IndexModel([("eligible", ASC), ("status", ASC)]),
         IndexModel([("status", ASC), ("created_at", ASC)]),
@@ -113,6 +114,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("status", ASC), ("deadline_at", ASC)]),
     ],
     "counters": [],
+    "record_months": [IndexModel([("member_id", ASC)])],  # closed months of service records
     "service_posts": [IndexModel([("org_id", ASC), ("name", ASC)], unique=True)],
     "community_reports": [
         IndexModel(

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
+from pymongo.errors import BulkWriteError
 
 from models.core.clock import BEIJING
 from models.core.context import Context
@@ -64,66 +65,155 @@ async def existing_collections(ctx: Context) -> set[str]:
 # ------------------------------------------------------------------ the sources
 
 
-async def _ledger(ctx: Context, member_id: ObjectId, start: datetime, end: datetime) -> dict:
-    """Points and hours by month: the ledger entries of the member in the period."""
+def _month_start(moment: datetime) -> datetime:
+    local = moment.astimezone(BEIJING)
+    return datetime(local.year, local.month, 1, tzinfo=BEIJING)
+
+
+def _next_month(moment: datetime) -> datetime:
+    return (moment + timedelta(days=32)).replace(day=1)
+
+
+def _spans(start: datetime, end: datetime) -> list[tuple[str, datetime, datetime, bool]]:
+    """[start, end) cut at Beijing month boundaries: (month, lo, hi, whole month?)."""
+    out = []
+    cursor = _month_start(start)
+    while cursor < end:
+        nxt = _next_month(cursor)
+        lo, hi = max(start, cursor), min(end, nxt)
+        out.append((cursor.strftime("%Y-%m"), lo, hi, lo == cursor and hi == nxt))
+        cursor = nxt
+    return out
+
+
+def _empty_month() -> dict[str, float]:
+    return {
+        "points": 0.0,
+        "hours": 0.0,
+        "points_earned": 0.0,
+        "orders": 0,
+        "order_hours": 0.0,
+        "rating_sum": 0,
+        "rating_count": 0,
+    }
+
+
+async def _scan(
+    ctx: Context, member_id: ObjectId, lo: datetime, hi: datetime
+) -> tuple[dict[str, dict[str, float]], list[dict[str, Any]]]:
+    """Ledger entries and closed orders of [lo, hi), summed per month (two indexed ranges)."""
     months: dict[str, dict[str, float]] = {}
-    totals = {"points": 0.0, "hours": 0.0, "points_earned": 0.0}
     cursor = ctx.db.ledger_entries.find(
-        {"member_id": member_id, "created_at": {"$gte": start, "$lt": end}},
+        {"member_id": member_id, "created_at": {"$gte": lo, "$lt": hi}},
         {"kind": 1, "delta": 1, "created_at": 1, "_id": 0},
     )
     async for entry in cursor:
-        row = months.setdefault(month_key(entry["created_at"]), {"points": 0.0, "hours": 0.0})
+        row = months.setdefault(month_key(entry["created_at"]), _empty_month())
         row[entry["kind"]] += entry["delta"]
-        totals[entry["kind"]] += entry["delta"]
         if entry["kind"] == "points" and entry["delta"] > 0:
-            totals["points_earned"] += entry["delta"]
-    return {
-        "totals": {k: round(v, 2) for k, v in totals.items()},
-        "months": [
-            {"month": m, "points": round(v["points"], 2), "hours": round(v["hours"], 2)}
-            for m, v in sorted(months.items())
-        ],
-    }
-
-
-async def _orders(ctx: Context, member_id: ObjectId, start: datetime, end: datetime) -> dict:
-    """Orders served and closed in the period, with the resident's rating."""
-    items = []
+            row["points_earned"] += entry["delta"]
+    served = []
     cursor = ctx.db.orders.find(
-        {"assignee_id": member_id, "created_at": {"$lt": end}, "status": "closed"},
-        {
-            "category_name": 1,
-            "org_id": 1,
-            "org_path": 1,
-            "org_name": 1,
-            "closed_at": 1,
-            "hours": 1,
-            "points": 1,
-            "rating": 1,
-        },
+        {"assignee_id": member_id, "closed_at": {"$gte": lo, "$lt": hi}}, ORDER_FIELDS
     )
     async for order in cursor:
-        closed = order.get("closed_at")
-        if closed is None or not start <= closed < end:
+        if order.get("status") != "closed":
             continue
-        items.append(order)
-    items.sort(key=lambda o: o["closed_at"], reverse=True)
-    rated = [o["rating"] for o in items if o.get("rating")]
-    return {
-        "count": len(items),
-        "hours": round(sum(o.get("hours") or 0 for o in items), 2),
-        "rating_avg": round(sum(rated) / len(rated), 2) if rated else None,
-        "rating_count": len(rated),
-        "items": items,
-    }
+        served.append(order)
+        row = months.setdefault(month_key(order["closed_at"]), _empty_month())
+        row["orders"] += 1
+        row["order_hours"] += order.get("hours") or 0
+        if order.get("rating"):
+            row["rating_sum"] += order["rating"]
+            row["rating_count"] += 1
+    return months, served
 
 
-async def _reports(ctx: Context, member_id: ObjectId, orders_served: list[dict]) -> list[dict]:
-    """双报到: each report and the service done in that community."""
+ORDER_FIELDS = {
+    "category_name": 1,
+    "status": 1,
+    "org_id": 1,
+    "org_path": 1,
+    "org_name": 1,
+    "closed_at": 1,
+    "hours": 1,
+    "points": 1,
+    "rating": 1,
+}
+
+
+async def _monthly(
+    ctx: Context, member_id: ObjectId, start: datetime, end: datetime
+) -> dict[str, dict[str, float]]:
+    """Per month of the period. Whole months that are over come from `record_months` (the
+    ledger is append-only and stamped with the time of writing, so a past month never
+    changes); the rest is read live. Missing past months are filled in one scan."""
+    this_month = _month_start(ctx.now())
+    spans = _spans(start, end)
+    closed = [s for s in spans if s[3] and s[2] <= this_month]
+    out: dict[str, dict[str, float]] = {}
+    if closed:
+        keys = [f"{member_id}:{m}" for m, *_ in closed]
+        cached = {
+            doc["month"]: doc async for doc in ctx.db.record_months.find({"_id": {"$in": keys}})
+        }
+        missing = [s for s in closed if s[0] not in cached]
+        if missing:
+            scanned, _ = await _scan(ctx, member_id, missing[0][1], missing[-1][2])
+            docs = []
+            for month, *_ in missing:
+                row = scanned.get(month) or _empty_month()
+                doc = {"_id": f"{member_id}:{month}", "member_id": member_id, "month": month, **row}
+                cached[month] = doc
+                docs.append(doc)
+            try:
+                await ctx.db.record_months.insert_many(docs, ordered=False)
+            except BulkWriteError:
+                pass  # another request filled the same months: they hold the same sums
+        for month, *_ in closed:
+            out[month] = {k: cached[month][k] for k in _empty_month()}
+    for month, lo, hi, whole in spans:
+        if whole and hi <= this_month:
+            continue
+        scanned, _ = await _scan(ctx, member_id, lo, hi)
+        out[month] = scanned.get(month) or _empty_month()
+    return out
+
+
+async def _recent_orders(
+    ctx: Context, member_id: ObjectId, start: datetime, end: datetime, limit: int = 50
+) -> list[dict[str, Any]]:
+    """The newest orders served in the period, read in windows walking back from the end
+    (30 days, then 60, 120 …): the cost follows the page, not the member's history."""
+    rows: list[dict[str, Any]] = []
+    hi, span = end, timedelta(days=30)
+    while hi > start and len(rows) < limit:
+        lo = max(start, hi - span)
+        batch = await ctx.db.orders.find(
+            {"assignee_id": member_id, "closed_at": {"$gte": lo, "$lt": hi}}, ORDER_FIELDS
+        ).to_list(None)
+        rows += sorted(
+            (o for o in batch if o.get("status") == "closed"),
+            key=lambda o: o["closed_at"],
+            reverse=True,
+        )
+        hi, span = lo, span * 2
+    return rows[:limit]
+
+
+async def _reports(ctx: Context, member_id: ObjectId, start: datetime, end: datetime) -> list:
+    """双报到: each report and the service done in that community within the period."""
+    from models.reports import service_in_community
+
     out = []
     async for rep in ctx.db.community_reports.find({"member_id": member_id}).sort("created_at", -1):
-        here = [o for o in orders_served if rep["community_id"] in (o.get("org_path") or [])]
+        lo = max(start, rep.get("confirmed_at") or end)
+        hi = min(end, rep.get("ended_at") or end)
+        done = (
+            await service_in_community(ctx, member_id, rep["community_id"], lo, hi)
+            if lo < hi
+            else {"orders": 0, "hours": 0.0}
+        )
         out.append(
             {
                 "community_id": str(rep["community_id"]),
@@ -132,8 +222,8 @@ async def _reports(ctx: Context, member_id: ObjectId, orders_served: list[dict])
                 "status": rep["status"],
                 "confirmed_at": rep.get("confirmed_at"),
                 "ended_at": rep.get("ended_at"),
-                "orders": len(here),
-                "hours": round(sum(o.get("hours") or 0 for o in here), 2),
+                "orders": done["orders"],
+                "hours": done["hours"],
             }
         )
     return out
@@ -180,13 +270,15 @@ async def build_record(
     ctx: Context, member: dict[str, Any], start: datetime, end: datetime
 ) -> dict[str, Any]:
     member_id = member["_id"]
-    ledger = await _ledger(ctx, member_id, start, end)
-    served = await _orders(ctx, member_id, start, end)
+    months = await _monthly(ctx, member_id, start, end)
+    total = _empty_month()
+    for row in months.values():
+        for key, value in row.items():
+            total[key] += value
+    recent = await _recent_orders(ctx, member_id, start, end)
     collections = await existing_collections(ctx)
     reports = (
-        await _reports(ctx, member_id, served["items"])
-        if "community_reports" in collections
-        else []
+        await _reports(ctx, member_id, start, end) if "community_reports" in collections else []
     )
     honours = await _honours(ctx, member_id, start, end) if "honours" in collections else []
     extra: dict[str, Any] = {}
@@ -205,15 +297,23 @@ async def build_record(
         },
         "period": {"from": start, "to": end},
         "totals": {
-            **ledger["totals"],
-            "orders": served["count"],
-            "order_hours": served["hours"],
-            "rating_avg": served["rating_avg"],
-            "rating_count": served["rating_count"],
+            "points": round(total["points"], 2),
+            "hours": round(total["hours"], 2),
+            "points_earned": round(total["points_earned"], 2),
+            "orders": int(total["orders"]),
+            "order_hours": round(total["order_hours"], 2),
+            "rating_avg": round(total["rating_sum"] / total["rating_count"], 2)
+            if total["rating_count"]
+            else None,
+            "rating_count": int(total["rating_count"]),
             "honours": len(honours),
             **{f"{name}": section.get("count", 0) for name, section in extra.items()},
         },
-        "months": ledger["months"],
+        "months": [
+            {"month": m, "points": round(v["points"], 2), "hours": round(v["hours"], 2)}
+            for m, v in sorted(months.items())
+            if v["points"] or v["hours"]
+        ],
         "orders": [
             {
                 "id": str(o["_id"]),
@@ -224,7 +324,7 @@ async def build_record(
                 "points": o.get("points") or 0,
                 "rating": o.get("rating"),
             }
-            for o in served["items"][:200]
+            for o in recent
         ],
         "community_service": reports,
         "honours": honours,

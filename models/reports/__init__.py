@@ -37,7 +37,7 @@ BRANCH_KINDS = {"community": "社区党支部", "unit": "机关/企事业单位�
 
 
 def is_unit_branch(org: dict[str, Any] | None) -> bool:
-    return bool(org) and org.get("type") == "branch" and org.get("branch_kind") == "unit"
+    return org is not None and org.get("type") == "branch" and org.get("branch_kind") == "unit"
 
 
 # ------------------------------------------------------------------ service posts
@@ -336,12 +336,11 @@ async def service_in_community(
     """What a member did in a community in [start, end): orders closed there, hours, rating."""
     served = []
     cursor = ctx.db.orders.find(
-        {"assignee_id": member_id, "created_at": {"$lt": end}, "status": "closed"},
-        {"org_path": 1, "closed_at": 1, "hours": 1, "rating": 1, "category_name": 1},
+        {"assignee_id": member_id, "closed_at": {"$gte": start, "$lt": end}},
+        {"org_path": 1, "status": 1, "hours": 1, "rating": 1},
     )
     async for order in cursor:
-        closed = order.get("closed_at")
-        if closed and start <= closed < end and community_id in order.get("org_path", []):
+        if order.get("status") == "closed" and community_id in order.get("org_path", []):
             served.append(order)
     rated = [o["rating"] for o in served if o.get("rating")]
     return {

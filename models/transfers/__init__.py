@@ -132,6 +132,7 @@ async def _letter_number(ctx: Context) -> str:
         upsert=True,
         return_document=True,
     )
+    assert doc is not None  # upserted
     return f"转{year}第{int(doc['n']):05d}号"
 
 

@@ -7,7 +7,6 @@ import io
 import re
 
 import pytest
-import tornado.httpclient
 
 from models import orders
 from models.core.clock import BEIJING

@@ -131,6 +131,7 @@ async def test_confirmed_member_joins_the_pool_and_ending_removes_it(api, world,
     status, listed = await api.get("/api/v1/community-reports", token=tok["unit_sec"])
     assert [r["id"] for r in listed["items"]] == [rep["id"]]
     status, rec = await api.get("/api/v1/me/record", token=tok["u"])
+    assert status == 200, rec
     assert rec["community_service"][0]["orders"] == 1
 
     # the member moves house: ends the report, leaves the pool

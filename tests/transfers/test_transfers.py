@@ -146,7 +146,7 @@ async def test_return_cancel_and_one_open_transfer_per_member(api, world, ctx):
 @pytest.mark.gen_test(timeout=60)
 async def test_racing_accept_and_return_exactly_one_wins(api, world, ctx):
     t = await tokens(ctx, world, "m3", "sec_a1", "sec_b1")
-    status, tr = await api.post(
+    _status, tr = await api.post(
         "/api/v1/transfers", {"to_org_id": str(world.orgs["B1"]["_id"])}, token=t["m3"]
     )
     await api.post(f"/api/v1/transfers/{tr['id']}/approve", {}, token=t["sec_a1"])
@@ -165,7 +165,7 @@ async def test_racing_accept_and_return_exactly_one_wins(api, world, ctx):
 @pytest.mark.gen_test(timeout=60)
 async def test_expiry_and_reminders_by_the_job(api, world, ctx, clock):
     t = await tokens(ctx, world, "m2", "sec_a1")
-    status, tr = await api.post(
+    _status, tr = await api.post(
         "/api/v1/transfers", {"to_org_id": str(world.orgs["B1"]["_id"])}, token=t["m2"]
     )
     await api.post(f"/api/v1/transfers/{tr['id']}/approve", {}, token=t["sec_a1"])
@@ -195,5 +195,5 @@ async def test_transfer_out_of_the_platform(api, world, ctx):
     assert status == 200 and done["status"] == "accepted" and done["letter_no"]
     user = await ctx.db.users.find_one({"_id": world.id("m2")})
     assert user["transferred_out"] is True
-    status, err = await api.post("/api/v1/transfers", {"external_org": "再转"}, token=t["m2"])
+    status, _err = await api.post("/api/v1/transfers", {"external_org": "再转"}, token=t["m2"])
     assert status == 409
