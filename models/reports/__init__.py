@@ -78,6 +78,8 @@ async def save_post(
     )
     post = await ctx.db.service_posts.find_one({"org_id": community_id, "name": data["name"]})
     assert post is not None
+    # the community's post list changed: its version moves (clients refresh their copy)
+    await ctx.db.orgs.update_one({"_id": community_id}, {"$inc": {"posts_version": 1}})
     return post
 
 

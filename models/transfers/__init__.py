@@ -27,6 +27,7 @@ from models.core.context import Context
 from models.notifications import Notice, notify_many
 from models.people import orgs
 from models.people.users import SYSTEM, Actor
+from models.records import existing_collections
 from server.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 PENDING_OUT = "pending_out"
@@ -241,20 +242,12 @@ async def open_work(ctx: Context, member_id: ObjectId) -> list[dict[str, Any]]:
         blocking.append(
             {"type": "order", "id": str(order["_id"]), "title": order.get("category_name", "")}
         )
-    if "wishes" in await _collections(ctx):  # 微心愿 claimed and not yet fulfilled
+    if "wishes" in await existing_collections(ctx):  # 微心愿 claimed and not yet fulfilled
         async for wish in ctx.db.wishes.find(
             {"claimed_by": member_id, "status": "claimed"}, {"title": 1}
         ):
             blocking.append({"type": "wish", "id": str(wish["_id"]), "title": wish.get("title")})
     return blocking
-
-
-async def _collections(ctx: Context) -> set[str]:
-    cached = ctx.cache.get("collections")
-    if cached is None:
-        cached = set(await ctx.db.list_collection_names())
-        ctx.cache["collections"] = cached
-    return cached
 
 
 async def _check_open_work(ctx: Context, member_id: ObjectId) -> None:

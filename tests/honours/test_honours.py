@@ -32,7 +32,9 @@ async def test_monthly_proposal_confirm_publish(api, world, ctx, clock):
         await honours.confirm(ctx, world.actor("sec_a1"), service["_id"], [world.id("m_b1")])
     assert getattr(wrong.value, "status", None) == 400
     # edited: m3 added by the secretary
-    await honours.confirm(ctx, world.actor("sec_a1"), service["_id"], [world.id("m1"), world.id("m3")])
+    await honours.confirm(
+        ctx, world.actor("sec_a1"), service["_id"], [world.id("m1"), world.id("m3")]
+    )
 
     tok = (await auth.issue_token(ctx, world.id("owner")))[0]
     status, roll = await api.get(f"/api/v1/honours?org_id={world.orgs['A']['_id']}", token=tok)
