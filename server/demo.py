@@ -148,7 +148,9 @@ async def _demo_member_service(
 
     all_orgs = await orgs.all_orgs(ctx)
     sunshine = next(o for o in all_orgs.values() if o["name"] == "阳光社区")
-    admin = Actor.from_user(await ctx.db.users.find_one({"username": "street-admin"}))
+    admin_user = await ctx.db.users.find_one({"username": "street-admin"})
+    assert admin_user is not None
+    admin = Actor.from_user(admin_user)
     secretaries = {
         u["org_id"]: Actor.from_user(u)
         async for u in ctx.db.users.find({"role": "secretary", "username": {"$ne": None}})

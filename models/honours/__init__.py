@@ -42,7 +42,7 @@ def last_month(now: datetime) -> tuple[str, datetime, datetime]:
 async def _earned(
     ctx: Context, org_id: ObjectId, kind: str, start: datetime, end: datetime
 ) -> dict[ObjectId, float]:
-    pipeline = [
+    pipeline: list[dict[str, Any]] = [
         {
             "$match": {
                 "org_path": org_id,
@@ -79,14 +79,7 @@ async def propose_month(ctx: Context) -> dict[str, int]:
             )
         }
 
-        def eligible(member_id: ObjectId) -> bool:
-            u = users.get(member_id)
-            if u is None or hours.get(member_id, 0) < min_hours:
-                return False
-            count = u.get("rating_count") or 0
-            return not count or u.get("rating_sum", 0) / count >= floor
-
-        pool = [m for m in hours if eligible(m)]
+        pool = [m for m in hours if _eligible(users.get(m), hours[m], min_hours, floor)]
         ranked = {
             "service": sorted(pool, key=lambda m: (-hours[m], str(m))),
             "star": sorted(
@@ -115,6 +108,14 @@ async def propose_month(ctx: Context) -> dict[str, int]:
             except DuplicateKeyError:
                 pass
     return {"proposed": proposed}
+
+
+def _eligible(user: dict[str, Any] | None, hours: float, min_hours: float, floor: float) -> bool:
+    """Enough hours in the month and no average rating under the floor."""
+    if user is None or hours < min_hours:
+        return False
+    count = user.get("rating_count") or 0
+    return not count or user.get("rating_sum", 0) / count >= floor
 
 
 def _line(user: dict[str, Any], hours: dict, points: dict) -> dict[str, Any]:
