@@ -7,6 +7,7 @@ from typing import Any
 import tornado.web
 
 from handlers.admin import ops, orders, people, points
+from handlers.admin import certificates, honours, records, reports, transfers
 from handlers.admin.base import STATIC, AdminNotFound
 
 
@@ -23,6 +24,11 @@ def admin_routes() -> list[Any]:
         *ops.default_handlers,
         *orders.default_handlers,
         *points.default_handlers,
+        *transfers.default_handlers,
+        *reports.default_handlers,
+        *records.default_handlers,
+        *certificates.default_handlers,
+        *honours.default_handlers,
         tornado.web.url(r"/admin/.*", AdminNotFound),
     ]
 
