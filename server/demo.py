@@ -223,7 +223,7 @@ async def _demo_member_service(
         {"_id": branches[0]["_id"]},
         {"$set": {"dossier_thresholds": {"积极分子": {"hours": 24, "orders": 5, "rating": 4.5}}}},
     )
-    ctx.cache.pop("orgs", None)
+    ctx.forget("orgs")
     await honours.propose_month(ctx)
     roll = await ctx.db.honours.find_one({"org_id": branches[0]["_id"], "kind": "service"})
     if roll is not None:

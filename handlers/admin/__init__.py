@@ -6,8 +6,17 @@ from typing import Any
 
 import tornado.web
 
-from handlers.admin import ops, orders, people, points
-from handlers.admin import certificates, honours, records, reports, transfers
+from handlers.admin import (
+    certificates,
+    honours,
+    ops,
+    orders,
+    people,
+    points,
+    records,
+    reports,
+    transfers,
+)
 from handlers.admin.base import STATIC, AdminNotFound
 
 

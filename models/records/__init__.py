@@ -54,12 +54,12 @@ def month_key(moment: datetime) -> str:
 
 
 async def existing_collections(ctx: Context) -> set[str]:
-    cached = ctx.cache.get("collections")
-    now = ctx.now()
-    if cached is None or (now - cached[0]).total_seconds() > 60:
-        cached = (now, set(await ctx.db.list_collection_names()))
-        ctx.cache["collections"] = cached
-    return cached[1]
+    """The collections this installation has (sources that land later are counted then)."""
+
+    async def load() -> set[str]:
+        return set(await ctx.db.list_collection_names())
+
+    return await ctx.cached("collections", load, 60)
 
 
 # ------------------------------------------------------------------ the sources

@@ -70,7 +70,7 @@ async def test_record_by_month_and_dossier_lines(api, world, ctx, clock):
         {"_id": world.orgs["A1"]["_id"]},
         {"$set": {"dossier_thresholds": {"积极分子": {"hours": 10, "rating": 4.9}}}},
     )
-    ctx.cache.pop("orgs", None)
+    ctx.forget("orgs")
     status, dossier = await api.get(f"/api/v1/members/{m1_id}/dossier", token=sec)
     lines = {line["key"]: (line["threshold"], line["met"]) for line in dossier["lines"]}
     assert lines["hours"] == (10, True) and lines["rating"] == (4.9, False)
