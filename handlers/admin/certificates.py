@@ -9,6 +9,7 @@ from handlers.admin.service_common import act
 from handlers.api.certificates import verify_url
 from models import certificates
 from models.core.forms import EmptyForm, ReasonForm
+from models.people import directory
 from models.records import documents
 
 
@@ -24,6 +25,7 @@ class CertificatesHandler(AdminHandler):
         self.render(
             "certificates.html",
             org=org,
+            nodes=await directory.subtree(self.ctx, self.me),
             rows=[certificates.certificate_json(c, self.me) for c in rows],
             error=self.query("err"),
             msg=self.query("msg"),

@@ -6,6 +6,7 @@ from handlers.admin.base import AdminHandler, admin_route, oid
 from handlers.admin.service_common import act
 from models import honours
 from models.core.validation import List, ObjectIdField, StrictSchema
+from models.people import directory
 
 
 class ConfirmForm(StrictSchema):
@@ -19,7 +20,12 @@ class HonoursHandler(AdminHandler):
         org = await self.scoped_org(self.query("org"))
         rows = await honours.list_for_node(self.ctx, org["_id"])
         self.render(
-            "honours.html", org=org, rows=rows, error=self.query("err"), msg=self.query("msg")
+            "honours.html",
+            org=org,
+            nodes=await directory.subtree(self.ctx, self.me),
+            rows=rows,
+            error=self.query("err"),
+            msg=self.query("msg"),
         )
 
 

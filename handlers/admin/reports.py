@@ -7,6 +7,7 @@ from handlers.admin.base import AdminHandler, admin_route, oid
 from handlers.admin.service_common import act
 from models import reports
 from models.core.forms import EmptyForm, ReasonForm
+from models.people import directory
 from models.records import documents
 from server.errors import ValidationFailed
 
@@ -58,6 +59,7 @@ class ReportsHandler(QuarterMixin):
         self.render(
             "community_reports.html",
             org=org,
+            nodes=await directory.subtree(self.ctx, self.me),
             rows=[reports.report_json(r, self.me) for r in rows],
             figures=figures,
             posts=posts,

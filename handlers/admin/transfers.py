@@ -6,6 +6,7 @@ from handlers.admin.base import AdminHandler, admin_route, oid
 from handlers.admin.service_common import act
 from models import transfers
 from models.core.forms import EmptyForm, ReasonForm
+from models.people import directory
 
 
 class TransfersHandler(AdminHandler):
@@ -19,6 +20,7 @@ class TransfersHandler(AdminHandler):
         self.render(
             "transfers.html",
             org=org,
+            nodes=await directory.subtree(self.ctx, self.me),
             rows=[transfers.transfer_json(t, actor) for t in rows],
             error=self.query("err"),
             msg=self.query("msg"),
