@@ -142,6 +142,10 @@ async def _apply(
     note: str = "",
     session: AsyncClientSession | None = None,
 ) -> dict[str, Any]:
+    if session is None and action in ("issue", "decline"):
+        return await uow.in_transaction(
+            ctx, lambda s: _apply(ctx, cert, actor, action, to, set_fields, note, session=s)
+        )
     event = {"at": ctx.now(), "action": action, "actor_name": actor.name, "note": note}
     fields = {"status": to, "updated_at": event["at"], **set_fields}
     result = await ctx.db.certificates.update_one(
@@ -151,6 +155,20 @@ async def _apply(
     )
     if result.modified_count != 1:
         raise Conflict("证明状态已变化，请刷新后重试", code="certificate_state_changed")
+    if action in ("issue", "decline"):
+        await audit.record(
+            ctx,
+            actor,
+            f"certificate.{action}",
+            org_path=cert["org_path"],
+            target_type="certificate",
+            target_id=cert["_id"],
+            target_label=set_fields.get("number") or cert["member_name"],
+            reason=note,
+            before={"status": cert["status"]},
+            after={"status": to},
+            session=session,
+        )
     return {**cert, **fields, "version": cert["version"] + 1}
 
 

@@ -23,6 +23,7 @@ from pymongo.errors import DuplicateKeyError
 from models.core import uow
 from models.core.clock import BEIJING
 from models.core.context import Context
+from models.ops import audit
 from models.people import orgs
 from models.people.users import Actor
 from server.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -169,6 +170,13 @@ async def _apply(
     note: str = "",
     session: AsyncClientSession | None = None,
 ) -> dict[str, Any]:
+    if session is None and actor.is_staff:
+        return await uow.in_transaction(
+            ctx,
+            lambda s: _apply(
+                ctx, report, actor, action, to, set_fields=set_fields, note=note, session=s
+            ),
+        )
     event = _event(ctx, actor, action, to, note)
     fields = {"status": to, "updated_at": event["at"], **(set_fields or {})}
     if to in (DECLINED, ENDED):
@@ -180,6 +188,20 @@ async def _apply(
     )
     if result.modified_count != 1:
         raise Conflict("报到状态已变化，请刷新后重试", code="report_state_changed")
+    if actor.is_staff:
+        await audit.record(
+            ctx,
+            actor,
+            f"report.{action}",
+            org_path=report["community_path"],
+            target_type="community_report",
+            target_id=report["_id"],
+            target_label=f"{report['member_name']} → {report['community_name']}",
+            reason=note,
+            before={"status": report["status"]},
+            after={"status": to},
+            session=session,
+        )
     return {
         **report,
         **fields,

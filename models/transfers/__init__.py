@@ -25,6 +25,7 @@ from models.core import uow
 from models.core.clock import BEIJING
 from models.core.context import Context
 from models.notifications import Notice, notify_many
+from models.ops import audit
 from models.people import orgs
 from models.people.users import SYSTEM, Actor
 from models.records import existing_collections
@@ -82,7 +83,15 @@ async def _apply(
     note: str = "",
     session: AsyncClientSession | None = None,
 ) -> dict[str, Any]:
-    """Conditional move from the state read: of two racing actors exactly one wins (409)."""
+    """Conditional move from the state read: of two racing actors exactly one wins (409).
+    A staff action is audited in the same transaction."""
+    if session is None and actor.is_staff:
+        return await uow.in_transaction(
+            ctx,
+            lambda s: _apply(
+                ctx, transfer, actor, action, to, set_fields=set_fields, note=note, session=s
+            ),
+        )
     frm = transfer["status"]
     event = _event(ctx, actor, action, frm, to, note)
     fields = {"status": to, "updated_at": event["at"], **(set_fields or {})}
@@ -95,6 +104,25 @@ async def _apply(
     )
     if result.modified_count != 1:
         raise Conflict("转接状态已变化，请刷新后重试", code="transfer_state_changed")
+    if actor.is_staff:
+        incoming = action in ("accept", "return")
+        await audit.record(
+            ctx,
+            actor,
+            f"transfer.{action}",
+            org_path=transfer["to_path" if incoming else "from_path"],
+            target_type="transfer",
+            target_id=transfer["_id"],
+            target_label=f"{transfer['member_name']}：{transfer['from_org_name']} → "
+            f"{transfer['to_org_name']}",
+            reason=note,
+            before={"status": frm},
+            after={
+                "status": to,
+                **({"letter_no": fields["letter_no"]} if "letter_no" in fields else {}),
+            },
+            session=session,
+        )
     return {
         **transfer,
         **fields,

@@ -82,6 +82,12 @@ async def test_happy_path_switches_scopes_at_once_and_keeps_the_ledger(api, worl
     ]
     assert await ledger.leaderboard(ctx, world.orgs["B1"]["_id"], "all") == []
     assert user["org_history"][0]["letter_no"] == body["letter_no"]
+    # both secretaries' decisions are in the audit log, each under its own branch
+    accepted = await ctx.db.audit_log.find_one({"action": "transfer.accept"})
+    approved = await ctx.db.audit_log.find_one({"action": "transfer.approve"})
+    assert world.orgs["B1"]["_id"] in accepted["org_path"]
+    assert world.orgs["A1"]["_id"] in approved["org_path"]
+    assert approved["after"]["letter_no"] == body["letter_no"]
 
     # both secretaries keep the transfer in their lists (history)
     for who in ("sec_a1", "sec_b1"):

@@ -89,6 +89,26 @@ async def make(world: Any, kind: str) -> tuple[ObjectId, str, dict[str, Any] | N
         if kind.endswith("issued"):
             await certificates.issue(ctx, world.actor("sec_a1"), cert["_id"], {})
         return cert["_id"], "certificates", None
+    if kind == "honour proposed":
+        honour_id = ObjectId()
+        branch = world.orgs["A1"]
+        await ctx.db.honours.insert_one(
+            {
+                "_id": honour_id,
+                "key": f"trust:{uuid.uuid4().hex}",
+                "org_id": branch["_id"],
+                "org_name": branch["name"],
+                "org_path": branch["path"],
+                "month": "2026-01",
+                "kind": "service",
+                "title": "服务标兵",
+                "status": "proposed",
+                "candidates": [],
+                "members": [],
+                "created_at": ctx.now(),
+            }
+        )
+        return honour_id, "honours", None
     if kind == "member m1":
         return world.id("m1"), "users", None
     if kind == "community A":

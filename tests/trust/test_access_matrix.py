@@ -511,7 +511,11 @@ class AdminMatrix:
             return Target(adj["_id"], "point_adjustments")
         if kind == "category":
             return Target(w.category["_id"], "service_categories")
-        raise AssertionError(f"unknown target kind {kind!r}")
+        try:  # transfers, 双报到, records, certificates, honours
+            target_id, collection, _ = run(service_targets.make(w, kind))
+        except KeyError:
+            raise AssertionError(f"unknown target kind {kind!r}") from None
+        return Target(target_id, collection)
 
     def send(
         self, actor: str, method: str, url: str, call: dict[str, Any], names: dict[str, str]
