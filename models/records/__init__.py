@@ -406,3 +406,26 @@ async def dossier_for(
         "lines": lines,
         "met": bool(lines) and all(line["met"] for line in lines),
     }
+
+
+# ------------------------------------------------------------------ the month cache's check
+
+
+async def month_cache_drift(ctx: Context) -> list[dict[str, Any]]:
+    """Every cached month whose sums differ from the ledger and orders (`server check`)."""
+    problems = []
+    async for doc in ctx.db.record_months.find({}):
+        lo = datetime.strptime(doc["month"], "%Y-%m").replace(tzinfo=BEIJING)
+        scanned, _ = await _scan(ctx, doc["member_id"], lo, _next_month(lo))
+        fresh = scanned.get(doc["month"]) or _empty_month()
+        if any(abs(fresh[k] - doc.get(k, 0)) > 1e-6 for k in fresh):
+            problems.append(
+                {"id": doc["_id"], "month": doc["month"], "member_id": doc["member_id"]}
+            )
+    return problems
+
+
+async def forget_drifted_months(ctx: Context, problems: list[dict[str, Any]]) -> int:
+    """Repair: drop the drifted months; the next read fills them again from the books."""
+    result = await ctx.db.record_months.delete_many({"_id": {"$in": [p["id"] for p in problems]}})
+    return result.deleted_count

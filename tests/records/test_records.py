@@ -104,3 +104,26 @@ async def test_record_by_month_and_dossier_lines(api, world, ctx, clock):
     # a member not under review: the stage must be named
     status, err = await api.get(f"/api/v1/members/{world.id('m2')}/dossier", token=sec)
     assert status == 400 and "stage" in err["error"]["fields"]
+
+
+@pytest.mark.gen_test(timeout=90)
+async def test_month_cache_is_checked_and_repaired(api, world, ctx, clock):
+    from models.ops import checks
+
+    await serve(world, clock, 3, 5)
+    m1 = (await auth.issue_token(ctx, world.id("m1")))[0]
+    status, first = await api.get("/api/v1/me/record", token=m1)
+    assert status == 200 and await ctx.db.record_months.count_documents({}) > 0
+    assert not [
+        o for o in await checks.run_checks(ctx) if o.check.name == "record_months" and o.problems
+    ]
+    cached = await ctx.db.record_months.find_one({"hours": {"$gt": 0}})
+    await ctx.db.record_months.update_one({"_id": cached["_id"]}, {"$inc": {"hours": 5}})
+    status, wrong = await api.get("/api/v1/me/record", token=m1)
+    assert wrong["totals"]["hours"] == first["totals"]["hours"] + 5  # the cache is what is read
+    outcome = next(
+        o for o in await checks.run_checks(ctx, repair=True) if o.check.name == "record_months"
+    )
+    assert [p["id"] for p in outcome.problems] == [cached["_id"]] and outcome.repaired == 1
+    status, again = await api.get("/api/v1/me/record", token=m1)
+    assert again == first
