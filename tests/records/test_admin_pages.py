@@ -4,10 +4,13 @@ its objects in scope, the actions work through the forms, out of scope answers 4
 from __future__ import annotations
 
 from models import honours, orders
+import pytest
+
 from tests.live import signed_in
 from tests.trust import service_targets
 
 
+@pytest.mark.slow  # a live server with signed-in sessions
 def test_member_service_pages_and_actions(live, staff):
     w, run = staff, live.run
     transfer_in, _, _ = run(service_targets.make(w, "transfer pending_in"))
