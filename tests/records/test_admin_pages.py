@@ -3,9 +3,9 @@ its objects in scope, the actions work through the forms, out of scope answers 4
 
 from __future__ import annotations
 
-from models import honours, orders
 import pytest
 
+from models import honours, orders
 from tests.live import signed_in
 from tests.trust import service_targets
 
