@@ -94,8 +94,9 @@ async def request_certificate(ctx: Context, actor: Actor, data: dict[str, Any]) 
         raise Forbidden("只有队员可以申请志愿服务记录证明")
     since: date = data["from_"]
     until: date = data["to"]
-    if since > until:
-        raise ValidationFailed(fields={"from": "开始日期不能晚于结束日期"})
+    records.period_bounds(ctx, since, until)  # the same limits as a record's period
+    if until > ctx.now().astimezone(BEIJING).date():
+        raise ValidationFailed(fields={"to": "结束日期不能晚于今天"})
     id_number = data["id_number"].strip().upper()
     now = ctx.now()
     doc = {

@@ -29,15 +29,24 @@ LINE_NAMES = {
 }
 
 
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+MAX_PERIOD_DAYS = 3653  # ten years: every month of a period is one cached document
+
+
 def period_bounds(
     ctx: Context, since: date | None, until: date | None, months: int = 12
 ) -> tuple[datetime, datetime]:
     """[start, end) in Beijing days; by default the last `months` months up to today."""
     today = ctx.now().astimezone(BEIJING).date()
     end_day = until or today
+    for name, day in (("from", since), ("to", end_day)):
+        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+            raise ValidationFailed(fields={name: "日期应在 2000-01-01 到 2099-12-31 之间"})
     start_day = since or _months_back(end_day, months)
     if start_day > end_day:
         raise ValidationFailed(fields={"from": "开始日期不能晚于结束日期"})
+    if (end_day - start_day).days > MAX_PERIOD_DAYS:
+        raise ValidationFailed(fields={"from": "时间范围不能超过 10 年"})
     start = datetime(start_day.year, start_day.month, start_day.day, tzinfo=BEIJING)
     end = datetime(end_day.year, end_day.month, end_day.day, tzinfo=BEIJING) + timedelta(days=1)
     return start, end

@@ -50,6 +50,10 @@ async def test_record_by_month_and_dossier_lines(api, world, ctx, clock):
     assert empty["totals"]["hours"] == 0 and empty["orders"] == []
     status, err = await api.get("/api/v1/me/record?from=2001-02-01&to=2001-01-01", token=m1)
     assert status == 400
+    # bounded periods: no year 1 or 9999, no more than ten years (a month is a document)
+    for query in ("to=0001-01-01", "from=1999-12-31", "from=2001-01-01&to=2020-01-01"):
+        status, err = await api.get(f"/api/v1/me/record?{query}", token=m1)
+        assert status == 400, (query, err)
 
     m1_id = str(world.id("m1"))
     assert (await api.get(f"/api/v1/members/{m1_id}/record", token=sec_b1))[0] == 404

@@ -11,6 +11,7 @@ from typing import Any
 from bson import ObjectId
 
 from models import certificates, reports, transfers
+from models.core.clock import BEIJING
 from models.people import orgs
 from models.people.users import Actor, create_user
 
@@ -81,7 +82,7 @@ async def make(world: Any, kind: str) -> tuple[ObjectId, str, dict[str, Any] | N
             world.actor("m1"),
             {
                 "from_": date(2020, 1, 1),
-                "to": date(2030, 1, 1),
+                "to": ctx.now().astimezone(BEIJING).date(),
                 "id_type": "居民身份证",
                 "id_number": "110101199001011234",
             },
