@@ -36,6 +36,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
+import pymongo
 import pytest
 import tornado.simple_httpclient
 
@@ -122,7 +123,9 @@ def service(io_loop, config, mongo_uri):
     yield svc
 
     async def teardown() -> None:
-        await svc.client.drop_database(config.mongo.database)
+        # dropping the run's database can take longer than a request's budget on a busy box
+        with pymongo.timeout(120):
+            await svc.client.drop_database(config.mongo.database)
         await svc.close()
 
     io_loop.run_sync(teardown)
