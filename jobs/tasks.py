@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from models import notifications
+from models import honours, notifications, transfers
 from models.core.context import Context
 from models.notifications import digests
 from models.ops import housekeeping
@@ -56,6 +56,16 @@ async def media_job(ctx: Context, wechat: Any) -> dict[str, Any]:
     return {**await safety.recheck(ctx), **await service.cleanup_orphans(ctx)}
 
 
+async def transfers_job(ctx: Context, wechat: Any) -> dict[str, Any]:
+    """组织关系转接: reminders before the deadline, expiry after it."""
+    return dict(await transfers.run_deadlines(ctx))
+
+
+async def honours_job(ctx: Context, wechat: Any) -> dict[str, Any]:
+    """服务标兵/党员之星: last month's candidates proposed per node (once per month and node)."""
+    return dict(await honours.propose_month(ctx))
+
+
 @dataclass(frozen=True)
 class JobSpec:
     name: str
@@ -70,4 +80,6 @@ JOBS = (
     JobSpec("housekeeping", housekeeping_job, "housekeeping_seconds"),
     JobSpec("wechat_token", wechat_token, "token_refresh_seconds"),
     JobSpec("media", media_job, "media_seconds"),
+    JobSpec("transfers", transfers_job, "transfers_seconds"),
+    JobSpec("honours", honours_job, "honours_seconds"),
 )

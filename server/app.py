@@ -10,7 +10,19 @@ import tornado.web
 from pymongo import AsyncMongoClient
 
 from handlers.admin import ADMIN_SETTINGS, admin_routes
-from handlers.api import media, notifications, ops, orders, people, points
+from handlers.api import (
+    certificates,
+    honours,
+    media,
+    notifications,
+    ops,
+    orders,
+    people,
+    points,
+    records,
+    reports,
+    transfers,
+)
 from handlers.base import NotFoundHandler, log_request
 from handlers.openapi import build_openapi
 from models.core.context import Context
@@ -29,6 +41,11 @@ def api_routes() -> list[Any]:
         *points.default_handlers,
         *notifications.default_handlers,
         *media.default_handlers,
+        *transfers.default_handlers,
+        *records.default_handlers,
+        *reports.default_handlers,
+        *certificates.default_handlers,
+        *honours.default_handlers,
     ]
 
 

@@ -134,6 +134,7 @@ async def seed_demo(ctx: Context) -> bool:
         for i, name in enumerate(["林阿姨", "郑大爷", "何女士", "马先生"])
     ]
     await _demo_orders(ctx, rng, branches, secretaries, members, residents)
+    await _demo_member_service(ctx, district, [b for b, _ in branches], members)
     return True
 
 
@@ -164,6 +165,99 @@ def _demo_photo(rng: random.Random, size: tuple[int, int] = (640, 480)) -> bytes
     buf = io.BytesIO()
     img.save(buf, "JPEG", quality=88, exif=exif.tobytes())
     return buf.getvalue()
+
+
+async def _demo_member_service(
+    ctx: Context, district: dict[str, Any], branches: list[dict[str, Any]], members: list[dict]
+) -> None:
+    """双报到, 组织关系转接, certificates, honours and dossier thresholds for the demo."""
+    from datetime import date
+
+    from models import certificates, honours, reports, transfers
+
+    all_orgs = await orgs.all_orgs(ctx)
+    sunshine = next(o for o in all_orgs.values() if o["name"] == "阳光社区")
+    admin_user = await ctx.db.users.find_one({"username": "street-admin"})
+    assert admin_user is not None
+    admin = Actor.from_user(admin_user)
+    secretaries = {
+        u["org_id"]: Actor.from_user(u)
+        async for u in ctx.db.users.find({"role": "secretary", "username": {"$ne": None}})
+    }
+    # a work-unit branch whose member reports to 阳光社区 (双报到), confirmed
+    unit = await orgs.create_org(
+        ctx, "和平区税务局机关党支部", "branch", district["_id"], branch_kind="unit"
+    )
+    await create_user(
+        ctx,
+        role="secretary",
+        name="税务局机关党支部书记",
+        org_id=unit["_id"],
+        username="unit-secretary",
+        password=DEMO_PASSWORD,
+        openid="demo-unit-secretary",
+    )
+    unit_member = await create_user(
+        ctx,
+        role="member",
+        name="王建国",
+        org_id=unit["_id"],
+        openid="demo-unit-member-1",
+        party_status="正式党员",
+        skills=["电工", "家电维修"],
+    )
+    posts = [
+        await reports.save_post(ctx, admin, sunshine["_id"], {"name": name, "description": desc})
+        for name, desc in (
+            ("楼栋长", "联系一栋楼的住户，收集需求"),
+            ("环境整治", "每月一次楼道与绿地清理"),
+            ("文明劝导", "高峰时段路口文明劝导"),
+            ("助老", "陪伴独居老人、代购代办"),
+        )
+    ]
+    report = await reports.create_report(
+        ctx,
+        Actor.from_user(unit_member),
+        {"community_id": sunshine["_id"], "post_ids": [posts[0]["_id"], posts[3]["_id"]]},
+    )
+    await reports.confirm(ctx, admin, report["_id"])
+    # 组织关系转接: one waiting for the receiving branch, one waiting for the outgoing one
+    moving = Actor.from_user(members[1])
+    out = await transfers.request_transfer(
+        ctx, moving, {"to_org_id": branches[3]["_id"], "reason": "搬家到春风社区"}
+    )
+    await transfers.approve(ctx, secretaries.get(members[1]["org_id"], admin), out["_id"])
+    await transfers.request_transfer(
+        ctx, Actor.from_user(members[2]), {"to_org_id": branches[0]["_id"], "reason": "工作调动"}
+    )
+    # certificates: one issued, one waiting
+    today = ctx.now().date()
+    for member, issue_it in ((members[0], True), (members[4], False)):
+        cert = await certificates.request_certificate(
+            ctx,
+            Actor.from_user(member),
+            {
+                "from_": date(today.year - 1, 1, 1),
+                "to": today,
+                "id_type": "居民身份证",
+                "id_number": "11010119900101" + f"{len(member['name']):04d}",
+                "purpose": "升学材料",
+            },
+        )
+        if issue_it:
+            issuer = secretaries.get(member["org_id"], admin)
+            await certificates.issue(ctx, issuer, cert["_id"], {"contact": "010-6512 3456"})
+    # thresholds of one branch stricter than the defaults; an honour roll confirmed
+    await ctx.db.orgs.update_one(
+        {"_id": branches[0]["_id"]},
+        {"$set": {"dossier_thresholds": {"积极分子": {"hours": 24, "orders": 5, "rating": 4.5}}}},
+    )
+    ctx.forget("orgs")
+    await honours.propose_month(ctx)
+    roll = await ctx.db.honours.find_one({"org_id": branches[0]["_id"], "kind": "service"})
+    if roll is not None:
+        first = [m["_id"] for m in members if m["org_id"] == branches[0]["_id"]][:2]
+        await honours.confirm(ctx, admin, roll["_id"], first)
 
 
 async def _demo_orders(

@@ -186,6 +186,10 @@ class Api:
         )
         if resp.code == 599:
             raise resp.error or RuntimeError("request failed")
+        ctype = resp.headers.get("Content-Type", "")
+        if resp.body and not ctype.startswith(("application/json", "text/")):
+            self.last_text = resp.body.decode("latin-1")  # a file (PDF, Excel): not JSON
+            return resp.code, None
         text = resp.body.decode() if resp.body else ""
         self.last_text = text
         return resp.code, (json.loads(text) if text else None)

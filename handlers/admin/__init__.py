@@ -6,7 +6,18 @@ from typing import Any
 
 import tornado.web
 
-from handlers.admin import media, ops, orders, people, points
+from handlers.admin import (
+    certificates,
+    honours,
+    media,
+    ops,
+    orders,
+    people,
+    points,
+    records,
+    reports,
+    transfers,
+)
 from handlers.admin.base import STATIC, AdminNotFound
 
 
@@ -24,6 +35,11 @@ def admin_routes() -> list[Any]:
         *orders.default_handlers,
         *points.default_handlers,
         *media.default_handlers,
+        *transfers.default_handlers,
+        *reports.default_handlers,
+        *records.default_handlers,
+        *certificates.default_handlers,
+        *honours.default_handlers,
         tornado.web.url(r"/admin/.*", AdminNotFound),
     ]
 

@@ -43,6 +43,19 @@ ACTION_NAMES = {
     "catalogue.update": "修改服务项目",
     "moderation.approve": "内容审核：通过",
     "moderation.hide": "内容审核：隐藏",
+    "certificate.revoke": "撤销志愿服务记录证明",
+    "honours.confirm": "确认荣誉名单",
+    "certificate.issue": "出具志愿服务记录证明",
+    "certificate.decline": "不予出具志愿服务记录证明",
+    "transfer.approve": "组织关系转出审批",
+    "transfer.transfer_out": "组织关系转出本平台",
+    "transfer.accept": "接收组织关系",
+    "transfer.return": "退回组织关系转接",
+    "transfer.cancel": "撤销组织关系转接",
+    "transfer.expire": "组织关系转接过期",
+    "report.confirm": "确认双报到",
+    "report.decline": "退回双报到",
+    "report.end": "结束双报到",
 }
 
 

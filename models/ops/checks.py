@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from models import records
 from models.core.context import Context
 from models.orders import workload
 from models.points import ledger
@@ -33,6 +34,12 @@ CHECKS: list[Check] = [
         "open_orders == orders held (accepted or in service) for every member",
         workload.open_order_drift,
         workload.repair_open_orders,
+    ),
+    Check(
+        "record_months",
+        "cached months of service records == ledger and orders of that month",
+        records.month_cache_drift,
+        records.forget_drifted_months,
     ),
 ]
 

@@ -12,6 +12,7 @@ INDEXES: dict[str, list[IndexModel]] = {
     "orgs": [IndexModel([("path", ASC)]), IndexModel([("parent_id", ASC)])],
     "service_categories": [IndexModel([("code", ASC)], unique=True)],
     "users": [
+        IndexModel([("pool_orgs", ASC), ("role", ASC)]),  # 双报到: a community's volunteer pool
         IndexModel(
             [("openid", ASC)], unique=True, partialFilterExpression={"openid": {"$type": "string"}}
         ),
@@ -58,6 +59,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("assignee_id", ASC), ("created_at", DESC)]),  # 我承接的
         IndexModel([("org_path", ASC), ("created_at", DESC)]),  # the org list, time windows
         # the org list by state, the dispatch board, open orders on the dashboard
+        IndexModel([("assignee_id", ASC), ("closed_at", ASC)]),  # the member's service record
         IndexModel([("org_path", ASC), ("status", ASC), ("created_at", DESC)]),
         IndexModel([("status", ASC), ("eligible", ASC)]),  # task hall (the other order scans)
         # the notifier and the dashboard rollups read what changed since a moment
@@ -130,6 +132,42 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
     "media_blobs.files": [IndexModel([("filename", ASC), ("uploadDate", ASC)])],
     "media_blobs.chunks": [IndexModel([("files_id", ASC), ("n", ASC)], unique=True)],
+    # 组织关系转接, 双报到, certificates, honours (models/transfers, reports, certificates, honours)
+    "transfers": [
+        IndexModel(
+            [("open_member", ASC)],
+            unique=True,
+            partialFilterExpression={"open_member": {"$type": "objectId"}},
+        ),
+        IndexModel([("member_id", ASC), ("created_at", DESC)]),
+        IndexModel([("scope_paths", ASC), ("created_at", DESC)]),
+        IndexModel([("status", ASC), ("deadline_at", ASC)]),
+    ],
+    "counters": [],
+    "record_months": [IndexModel([("member_id", ASC)])],  # closed months of service records
+    "service_posts": [IndexModel([("org_id", ASC), ("name", ASC)], unique=True)],
+    "community_reports": [
+        IndexModel(
+            [("open_member", ASC)],
+            unique=True,
+            partialFilterExpression={"open_member": {"$type": "objectId"}},
+        ),
+        IndexModel([("member_id", ASC), ("created_at", DESC)]),
+        IndexModel([("community_path", ASC), ("status", ASC), ("created_at", DESC)]),
+        IndexModel([("unit_path", ASC), ("status", ASC), ("created_at", DESC)]),
+    ],
+    "certificates": [
+        IndexModel(
+            [("number", ASC)], unique=True, partialFilterExpression={"number": {"$type": "string"}}
+        ),
+        IndexModel([("member_id", ASC), ("created_at", DESC)]),
+        IndexModel([("org_path", ASC), ("created_at", DESC)]),
+    ],
+    "honours": [
+        IndexModel([("key", ASC)], unique=True),
+        IndexModel([("org_path", ASC), ("month", DESC)]),
+        IndexModel([("members.member_id", ASC)]),
+    ],
 }
 
 

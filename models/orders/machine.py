@@ -288,9 +288,14 @@ async def dispatch_order(
     if volunteer_ids:
         found = await ctx.db.users.find(
             {"_id": {"$in": volunteer_ids}, "role": "member", "deleted_at": None},
-            {"name": 1, "org_path": 1, "phone": 1, "role": 1},
+            {"name": 1, "org_path": 1, "pool_path": 1, "phone": 1, "role": 1},
         ).to_list(None)
-        ok = {u["_id"]: u for u in found if actor.org_id in u.get("org_path", [])}
+        # in the caller's subtree, or in the volunteer pool of a community in it (双报到)
+        ok = {
+            u["_id"]: u
+            for u in found
+            if actor.org_id in u.get("org_path", []) or actor.org_id in u.get("pool_path", [])
+        }
         if len(ok) != len(volunteer_ids):
             raise ValidationFailed(fields={"volunteer_ids": "队员不存在或不在本组织范围内"})
         if any(placed_by(order, Actor.from_user(u)) for u in ok.values()):

@@ -88,6 +88,12 @@ async def recommend_volunteers(
         "rating_count": 1,
     }
     members = await ctx.db.users.find(query, projection).limit(500).to_list(500)
+    if deeper == community:  # 双报到: the community's volunteer pool is recommended too
+        pool_query = {**query, "pool_orgs": community}
+        del pool_query["org_path"]
+        seen = {m["_id"] for m in members}
+        pool = await ctx.db.users.find(pool_query, projection).limit(200).to_list(200)
+        members += [m for m in pool if m["_id"] not in seen]
     max_open = int(ctx.config.orders.max_open_per_member)
     now = ctx.now()
     ranked = []

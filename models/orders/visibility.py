@@ -40,11 +40,16 @@ def can_view(order: dict[str, Any], actor: Actor) -> bool:
     return False
 
 
+def hall_nodes(actor: Actor) -> list[ObjectId]:
+    """The task halls a member sees: their own path, and the community they 双报到 to."""
+    return [*actor.org_path, *actor.doc.get("pool_path", [])]
+
+
 def _eligible(order: dict[str, Any], actor: Actor) -> bool:
     if actor.id in order.get("declined_by", []):
         return False
     eligible = set(order.get("eligible", []))
-    return actor.id in eligible or bool(eligible.intersection(actor.org_path))
+    return actor.id in eligible or bool(eligible.intersection(hall_nodes(actor)))
 
 
 def placed_by(order: dict[str, Any], actor: Actor) -> bool:
@@ -175,7 +180,7 @@ async def task_hall(
     """
     if not actor.is_member:
         raise Forbidden("只有队员可以进入任务大厅")
-    query = {"status": DISPATCHED, "eligible": {"$in": [actor.id, *actor.org_path]}}
+    query = {"status": DISPATCHED, "eligible": {"$in": [actor.id, *hall_nodes(actor)]}}
     phone = actor.doc.get("phone")
 
     def takeable(order: dict[str, Any]) -> bool:

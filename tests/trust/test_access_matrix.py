@@ -37,6 +37,7 @@ from models.people.users import Actor, create_user
 from models.points import adjustments
 from server.config import Config
 from tests.live import PASSWORD, AdminClient, LiveServer, staff_world
+from tests.trust import service_targets
 from tests.trust.figures import record
 
 SPEC: dict[str, Any] = yaml.safe_load(
@@ -183,7 +184,11 @@ class ApiMatrix:
             return Target(entry["_id"], "ledger_entries", order_id=order.id, phone=order.phone)
         if kind == "job run":
             return Target(await jobruns.start_run(ctx, "trust-matrix", "trust"), "job_runs")
-        raise AssertionError(f"unknown target kind {kind!r}")
+        try:  # transfers, 双报到, records, certificates
+            target_id, collection, owner = await service_targets.make(w, kind)
+        except KeyError:
+            raise AssertionError(f"unknown target kind {kind!r}") from None
+        return Target(target_id, collection, owner=owner)
 
     async def cell(
         self,
@@ -213,6 +218,8 @@ class ApiMatrix:
         names = {
             "m1": str(w.id("m1")),
             "A1": str(w.orgs["A1"]["_id"]),
+            "A2": str(w.orgs["A2"]["_id"]),
+            "A": str(w.orgs["A"]["_id"]),
             "category": str(w.category["_id"]),
             "openid": (user or {}).get("openid") or "openid-newcomer",
             # one member per bound phone: each caller binds a phone of their own
@@ -527,7 +534,11 @@ class AdminMatrix:
             )
             flag = run(ctx.db.content_flags.find_one({"owner_id": oid}))
             return Target(flag["_id"], "content_flags")
-        raise AssertionError(f"unknown target kind {kind!r}")
+        try:  # transfers, 双报到, records, certificates, honours
+            target_id, collection, _ = run(service_targets.make(w, kind))
+        except KeyError:
+            raise AssertionError(f"unknown target kind {kind!r}") from None
+        return Target(target_id, collection)
 
     def send(
         self, actor: str, method: str, url: str, call: dict[str, Any], names: dict[str, str]

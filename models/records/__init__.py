@@ -1,0 +1,440 @@
+"""The member's service record (志愿服务记录) and 发展党员 dossier: read models, never written.
+
+A record is assembled from the collections that hold the facts — the points ledger, the
+orders served, 双报到 community service, honours, and (where those domains exist) activities,
+micro-wishes and voices — over a period. Every read is one indexed range on the member.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from bson import ObjectId
+from pymongo.errors import BulkWriteError
+
+from models.core.clock import BEIJING
+from models.core.context import Context
+from models.people import orgs
+from models.people.users import Actor
+from server.errors import NotFound, ValidationFailed
+
+DOSSIER_STAGES = ("入党申请人", "积极分子", "发展对象")
+LINE_NAMES = {
+    "hours": ("服务时长", "小时"),
+    "orders": ("服务工单", "单"),
+    "activities": ("参加活动", "次"),
+    "rating": ("平均评分", "分"),
+}
+
+
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+MAX_PERIOD_DAYS = 3653  # ten years: every month of a period is one cached document
+
+
+def period_bounds(
+    ctx: Context, since: date | None, until: date | None, months: int = 12
+) -> tuple[datetime, datetime]:
+    """[start, end) in Beijing days; by default the last `months` months up to today."""
+    today = ctx.now().astimezone(BEIJING).date()
+    end_day = until or today
+    for name, day in (("from", since), ("to", end_day)):
+        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+            raise ValidationFailed(fields={name: "日期应在 2000-01-01 到 2099-12-31 之间"})
+    start_day = since or _months_back(end_day, months)
+    if start_day > end_day:
+        raise ValidationFailed(fields={"from": "开始日期不能晚于结束日期"})
+    if (end_day - start_day).days > MAX_PERIOD_DAYS:
+        raise ValidationFailed(fields={"from": "时间范围不能超过 10 年"})
+    start = datetime(start_day.year, start_day.month, start_day.day, tzinfo=BEIJING)
+    end = datetime(end_day.year, end_day.month, end_day.day, tzinfo=BEIJING) + timedelta(days=1)
+    return start, end
+
+
+def _months_back(day: date, months: int) -> date:
+    total = day.year * 12 + day.month - 1 - months
+    year, month = divmod(total, 12)
+    return date(year, month + 1, min(day.day, 28)) + timedelta(days=1)
+
+
+def month_key(moment: datetime) -> str:
+    return moment.astimezone(BEIJING).strftime("%Y-%m")
+
+
+async def existing_collections(ctx: Context) -> set[str]:
+    """The collections this installation has (sources that land later are counted then)."""
+
+    async def load() -> set[str]:
+        return set(await ctx.db.list_collection_names())
+
+    return await ctx.cached("collections", load, 60)
+
+
+# ------------------------------------------------------------------ the sources
+
+
+def _month_start(moment: datetime) -> datetime:
+    local = moment.astimezone(BEIJING)
+    return datetime(local.year, local.month, 1, tzinfo=BEIJING)
+
+
+def _next_month(moment: datetime) -> datetime:
+    return (moment + timedelta(days=32)).replace(day=1)
+
+
+def _spans(start: datetime, end: datetime) -> list[tuple[str, datetime, datetime, bool]]:
+    """[start, end) cut at Beijing month boundaries: (month, lo, hi, whole month?)."""
+    out = []
+    cursor = _month_start(start)
+    while cursor < end:
+        nxt = _next_month(cursor)
+        lo, hi = max(start, cursor), min(end, nxt)
+        out.append((cursor.strftime("%Y-%m"), lo, hi, lo == cursor and hi == nxt))
+        cursor = nxt
+    return out
+
+
+def _empty_month() -> dict[str, float]:
+    return {
+        "points": 0.0,
+        "hours": 0.0,
+        "points_earned": 0.0,
+        "orders": 0,
+        "order_hours": 0.0,
+        "rating_sum": 0,
+        "rating_count": 0,
+    }
+
+
+async def _scan(
+    ctx: Context, member_id: ObjectId, lo: datetime, hi: datetime
+) -> tuple[dict[str, dict[str, float]], list[dict[str, Any]]]:
+    """Ledger entries and closed orders of [lo, hi), summed per month (two indexed ranges)."""
+    months: dict[str, dict[str, float]] = {}
+    cursor = ctx.db.ledger_entries.find(
+        {"member_id": member_id, "created_at": {"$gte": lo, "$lt": hi}},
+        {"kind": 1, "delta": 1, "created_at": 1, "_id": 0},
+    )
+    async for entry in cursor:
+        row = months.setdefault(month_key(entry["created_at"]), _empty_month())
+        row[entry["kind"]] += entry["delta"]
+        if entry["kind"] == "points" and entry["delta"] > 0:
+            row["points_earned"] += entry["delta"]
+    served = []
+    cursor = ctx.db.orders.find(
+        {"assignee_id": member_id, "closed_at": {"$gte": lo, "$lt": hi}}, ORDER_FIELDS
+    )
+    async for order in cursor:
+        if order.get("status") != "closed":
+            continue
+        served.append(order)
+        row = months.setdefault(month_key(order["closed_at"]), _empty_month())
+        row["orders"] += 1
+        row["order_hours"] += order.get("hours") or 0
+        if order.get("rating"):
+            row["rating_sum"] += order["rating"]
+            row["rating_count"] += 1
+    return months, served
+
+
+ORDER_FIELDS = {
+    "category_name": 1,
+    "status": 1,
+    "org_id": 1,
+    "org_path": 1,
+    "org_name": 1,
+    "closed_at": 1,
+    "hours": 1,
+    "points": 1,
+    "rating": 1,
+}
+
+
+async def _monthly(
+    ctx: Context, member_id: ObjectId, start: datetime, end: datetime
+) -> dict[str, dict[str, float]]:
+    """Per month of the period. Whole months that are over come from `record_months` (the
+    ledger is append-only and stamped with the time of writing, so a past month never
+    changes); the rest is read live. Missing past months are filled in one scan."""
+    this_month = _month_start(ctx.now())
+    spans = _spans(start, end)
+    closed = [s for s in spans if s[3] and s[2] <= this_month]
+    out: dict[str, dict[str, float]] = {}
+    if closed:
+        keys = [f"{member_id}:{m}" for m, *_ in closed]
+        cached = {
+            doc["month"]: doc async for doc in ctx.db.record_months.find({"_id": {"$in": keys}})
+        }
+        missing = [s for s in closed if s[0] not in cached]
+        if missing:
+            scanned, _ = await _scan(ctx, member_id, missing[0][1], missing[-1][2])
+            docs = []
+            for month, *_ in missing:
+                row = scanned.get(month) or _empty_month()
+                doc = {"_id": f"{member_id}:{month}", "member_id": member_id, "month": month, **row}
+                cached[month] = doc
+                docs.append(doc)
+            try:
+                await ctx.db.record_months.insert_many(docs, ordered=False)
+            except BulkWriteError:
+                pass  # another request filled the same months: they hold the same sums
+        for month, *_ in closed:
+            out[month] = {k: cached[month][k] for k in _empty_month()}
+    for month, lo, hi, whole in spans:
+        if whole and hi <= this_month:
+            continue
+        scanned, _ = await _scan(ctx, member_id, lo, hi)
+        out[month] = scanned.get(month) or _empty_month()
+    return out
+
+
+async def _recent_orders(
+    ctx: Context, member_id: ObjectId, start: datetime, end: datetime, limit: int = 50
+) -> list[dict[str, Any]]:
+    """The newest orders served in the period, read in windows walking back from the end
+    (30 days, then 60, 120 …): the cost follows the page, not the member's history."""
+    rows: list[dict[str, Any]] = []
+    hi, span = end, timedelta(days=30)
+    while hi > start and len(rows) < limit:
+        lo = max(start, hi - span)
+        batch = await ctx.db.orders.find(
+            {"assignee_id": member_id, "closed_at": {"$gte": lo, "$lt": hi}}, ORDER_FIELDS
+        ).to_list(None)
+        rows += sorted(
+            (o for o in batch if o.get("status") == "closed"),
+            key=lambda o: o["closed_at"],
+            reverse=True,
+        )
+        hi, span = lo, span * 2
+    return rows[:limit]
+
+
+async def _reports(ctx: Context, member_id: ObjectId, start: datetime, end: datetime) -> list:
+    """双报到: each report and the service done in that community within the period."""
+    from models.reports import service_in_community
+
+    out = []
+    async for rep in ctx.db.community_reports.find({"member_id": member_id}).sort("created_at", -1):
+        lo = max(start, rep.get("confirmed_at") or end)
+        hi = min(end, rep.get("ended_at") or end)
+        done = (
+            await service_in_community(ctx, member_id, rep["community_id"], lo, hi)
+            if lo < hi
+            else {"orders": 0, "hours": 0.0}
+        )
+        out.append(
+            {
+                "community_id": str(rep["community_id"]),
+                "community_name": rep.get("community_name"),
+                "posts": rep.get("post_names") or [],
+                "status": rep["status"],
+                "confirmed_at": rep.get("confirmed_at"),
+                "ended_at": rep.get("ended_at"),
+                "orders": done["orders"],
+                "hours": done["hours"],
+            }
+        )
+    return out
+
+
+async def _honours(ctx: Context, member_id: ObjectId, start: datetime, end: datetime) -> list:
+    out = []
+    cursor = ctx.db.honours.find(
+        {"members.member_id": member_id, "status": "confirmed"},
+        {"title": 1, "month": 1, "org_name": 1, "confirmed_at": 1},
+    )
+    async for honour in cursor:
+        at = honour.get("confirmed_at")
+        if at is not None and start <= at < end:
+            out.append(
+                {
+                    "title": honour["title"],
+                    "month": honour["month"],
+                    "org_name": honour.get("org_name"),
+                    "confirmed_at": at,
+                }
+            )
+    return sorted(out, key=lambda h: h["month"], reverse=True)
+
+
+# Further sources, keyed by the collection that must exist: each returns a count, hours and
+# items for the record. Domains that land later register theirs here.
+ExtraSource = Callable[[Context, ObjectId, datetime, datetime], Awaitable[dict[str, Any]]]
+EXTRA_SOURCES: dict[str, tuple[str, ExtraSource]] = {}
+
+
+# ------------------------------------------------------------------ the record
+
+
+async def get_member_for(ctx: Context, actor: Actor, member_id: ObjectId) -> dict[str, Any]:
+    """The member if the caller may read their record: themself or staff above them (404)."""
+    member = await ctx.db.users.find_one({"_id": member_id, "deleted_at": None})
+    if member is None or not (member_id == actor.id or actor.manages(member.get("org_path"))):
+        raise NotFound("找不到该队员", code="member_not_found")
+    return member
+
+
+async def build_record(
+    ctx: Context, member: dict[str, Any], start: datetime, end: datetime
+) -> dict[str, Any]:
+    member_id = member["_id"]
+    months = await _monthly(ctx, member_id, start, end)
+    total = _empty_month()
+    for row in months.values():
+        for key, value in row.items():
+            total[key] += value
+    recent = await _recent_orders(ctx, member_id, start, end)
+    collections = await existing_collections(ctx)
+    reports = (
+        await _reports(ctx, member_id, start, end) if "community_reports" in collections else []
+    )
+    honours = await _honours(ctx, member_id, start, end) if "honours" in collections else []
+    extra: dict[str, Any] = {}
+    for collection, (name, source) in EXTRA_SOURCES.items():
+        if collection in collections:
+            extra[name] = await source(ctx, member_id, start, end)
+    return {
+        "member": {
+            "id": str(member_id),
+            "name": member.get("name") or "",
+            "org_id": str(member["org_id"]) if member.get("org_id") else None,
+            "org_name": await orgs.org_name(ctx, member.get("org_id")),
+            "party_status": member.get("party_status"),
+            "volunteer_no": volunteer_number(member),
+            "joined_at": member.get("joined_at") or member.get("created_at"),
+        },
+        "period": {"from": start, "to": end},
+        "totals": {
+            "points": round(total["points"], 2),
+            "hours": round(total["hours"], 2),
+            "points_earned": round(total["points_earned"], 2),
+            "orders": int(total["orders"]),
+            "order_hours": round(total["order_hours"], 2),
+            "rating_avg": round(total["rating_sum"] / total["rating_count"], 2)
+            if total["rating_count"]
+            else None,
+            "rating_count": int(total["rating_count"]),
+            "honours": len(honours),
+            **{f"{name}": section.get("count", 0) for name, section in extra.items()},
+        },
+        "months": [
+            {"month": m, "points": round(v["points"], 2), "hours": round(v["hours"], 2)}
+            for m, v in sorted(months.items())
+            if v["points"] or v["hours"]
+        ],
+        "orders": [
+            {
+                "id": str(o["_id"]),
+                "category_name": o.get("category_name") or "",
+                "org_name": o.get("org_name"),
+                "closed_at": o["closed_at"],
+                "hours": o.get("hours") or 0,
+                "points": o.get("points") or 0,
+                "rating": o.get("rating"),
+            }
+            for o in recent
+        ],
+        "community_service": reports,
+        "honours": honours,
+        "sections": {name: section.get("items", [])[:200] for name, section in extra.items()},
+    }
+
+
+def volunteer_number(member: dict[str, Any]) -> str:
+    """志愿者编号: the one registered with the member, else one derived from the account."""
+    return member.get("volunteer_no") or f"TX{str(member['_id'])[-10:].upper()}"
+
+
+async def record_for(
+    ctx: Context, actor: Actor, member_id: ObjectId, since: date | None, until: date | None
+) -> dict[str, Any]:
+    member = await get_member_for(ctx, actor, member_id)
+    start, end = period_bounds(ctx, since, until)
+    return await build_record(ctx, member, start, end)
+
+
+# ------------------------------------------------------------------ the dossier
+
+
+async def thresholds_for(ctx: Context, member: dict[str, Any], stage: str) -> dict[str, float]:
+    """Per stage: the nearest node on the member's path that sets them, else config."""
+    base = dict((ctx.config.records.thresholds or {}).get(stage) or {})
+    all_orgs = await orgs.all_orgs(ctx)
+    for node_id in reversed(member.get("org_path") or []):
+        own = (all_orgs.get(node_id) or {}).get("dossier_thresholds") or {}
+        if stage in own:
+            return {**base, **own[stage]}
+    return base
+
+
+async def dossier_for(
+    ctx: Context,
+    actor: Actor,
+    member_id: ObjectId,
+    since: date | None,
+    until: date | None,
+    stage: str | None = None,
+) -> dict[str, Any]:
+    member = await get_member_for(ctx, actor, member_id)
+    stage = stage or member.get("party_status")
+    if stage not in DOSSIER_STAGES:
+        raise ValidationFailed(
+            "该队员不在发展党员考察阶段", fields={"stage": "请选择入党申请人、积极分子或发展对象"}
+        )
+    months = int(ctx.config.records.dossier_months)
+    start, end = period_bounds(ctx, since, until, months)
+    record = await build_record(ctx, member, start, end)
+    wanted = await thresholds_for(ctx, member, stage)
+    totals = record["totals"]
+    values = {
+        "hours": totals["hours"],
+        "orders": totals["orders"],
+        "activities": totals.get("activities"),
+        "rating": totals["rating_avg"],
+    }
+    lines = []
+    for key, threshold in wanted.items():
+        if key not in LINE_NAMES or (key == "activities" and values[key] is None):
+            continue  # a source this installation does not have
+        label, unit = LINE_NAMES[key]
+        actual = values[key]
+        lines.append(
+            {
+                "key": key,
+                "label": label,
+                "unit": unit,
+                "threshold": threshold,
+                "actual": actual,
+                "met": actual is not None and actual >= threshold,
+            }
+        )
+    return {
+        "stage": stage,
+        "record": record,
+        "lines": lines,
+        "met": bool(lines) and all(line["met"] for line in lines),
+    }
+
+
+# ------------------------------------------------------------------ the month cache's check
+
+
+async def month_cache_drift(ctx: Context) -> list[dict[str, Any]]:
+    """Every cached month whose sums differ from the ledger and orders (`server check`)."""
+    problems = []
+    async for doc in ctx.db.record_months.find({}):
+        lo = datetime.strptime(doc["month"], "%Y-%m").replace(tzinfo=BEIJING)
+        scanned, _ = await _scan(ctx, doc["member_id"], lo, _next_month(lo))
+        fresh = scanned.get(doc["month"]) or _empty_month()
+        if any(abs(fresh[k] - doc.get(k, 0)) > 1e-6 for k in fresh):
+            problems.append(
+                {"id": doc["_id"], "month": doc["month"], "member_id": doc["member_id"]}
+            )
+    return problems
+
+
+async def forget_drifted_months(ctx: Context, problems: list[dict[str, Any]]) -> int:
+    """Repair: drop the drifted months; the next read fills them again from the books."""
+    result = await ctx.db.record_months.delete_many({"_id": {"$in": [p["id"] for p in problems]}})
+    return result.deleted_count
