@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from models import notifications
+from models import activities, notifications
 from models.core.context import Context
 from models.notifications import digests
 from models.ops import housekeeping
@@ -42,6 +42,11 @@ async def housekeeping_job(ctx: Context, wechat: Any) -> dict[str, Any]:
     return dict(await housekeeping.run_housekeeping(ctx))
 
 
+async def activities_job(ctx: Context, wechat: Any) -> dict[str, Any]:
+    """Activities start and end on time (forgotten check-outs closed); reminders before."""
+    return dict(await activities.run_activities(ctx))
+
+
 async def wechat_token(ctx: Context, wechat: Any) -> dict[str, Any]:
     if not wechat.configured:  # no app secret (demo, first run): nothing to refresh
         return {"skipped_not_configured": 1}
@@ -62,4 +67,5 @@ JOBS = (
     JobSpec("digests", digests_job, "digest_check_seconds"),
     JobSpec("housekeeping", housekeeping_job, "housekeeping_seconds"),
     JobSpec("wechat_token", wechat_token, "token_refresh_seconds"),
+    JobSpec("activities", activities_job, "activities_seconds"),
 )

@@ -10,7 +10,7 @@ import tornado.web
 from pymongo import AsyncMongoClient
 
 from handlers.admin import ADMIN_SETTINGS, admin_routes
-from handlers.api import notifications, ops, orders, people, points
+from handlers.api import activities, notifications, ops, orders, people, points
 from handlers.base import NotFoundHandler, log_request
 from handlers.openapi import build_openapi
 from models.core.context import Context
@@ -27,6 +27,7 @@ def api_routes() -> list[Any]:
         *orders.default_handlers,
         *points.default_handlers,
         *notifications.default_handlers,
+        *activities.default_handlers,
     ]
 
 

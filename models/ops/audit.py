@@ -40,6 +40,12 @@ ACTION_NAMES = {
     "points.export": "导出积分台账",
     "catalogue.create": "新增服务项目",
     "catalogue.update": "修改服务项目",
+    "activity.checkin": "活动补签到",
+    "activity.checkout": "活动补签退",
+    "activity.hours": "更正活动时长",
+    "activity.mark": "登记出勤（出席/请假/缺席）",
+    "activity.export": "导出活动考勤",
+    "activity.settle": "结算活动积分与时长",
 }
 
 

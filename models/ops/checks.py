@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from models.activities import signup as activity_signup
 from models.core.context import Context
 from models.orders import workload
 from models.points import ledger
@@ -33,6 +34,12 @@ CHECKS: list[Check] = [
         "open_orders == orders held (accepted or in service) for every member",
         workload.open_order_drift,
         workload.repair_open_orders,
+    ),
+    Check(
+        "activity_places",
+        "signed_up / waiting == confirmed / waiting sign-ups for every live activity",
+        activity_signup.counter_drift,
+        activity_signup.repair_counters,
     ),
 ]
 
