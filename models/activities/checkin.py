@@ -143,7 +143,15 @@ async def scan(
     if result.modified_count != 1:
         code = "already_checked_in" if direction == "in" else "already_checked_out"
         raise Conflict("已记录，无需重复操作", code=code)
+    await _count(ctx, activity["_id"], "checked_in" if direction == "in" else "checked_out")
     return {**row, **fields}
+
+
+async def _count(ctx: Context, activity_id: ObjectId, counter: str) -> None:
+    """The live attendance counters the organiser's screens show (and refresh on)."""
+    await ctx.db.activities.update_one(
+        {"_id": activity_id}, {"$inc": {counter: 1}, "$set": {"updated_at": ctx.now()}}
+    )
 
 
 async def close_forgotten_checkouts(ctx: Context, activity: dict[str, Any]) -> int:
@@ -173,6 +181,10 @@ async def close_forgotten_checkouts(ctx: Context, activity: dict[str, Any]) -> i
     if not ops:
         return 0
     result = await ctx.db.activity_signups.bulk_write(ops, ordered=False)
+    if result.modified_count:
+        await ctx.db.activities.update_one(
+            {"_id": activity["_id"]}, {"$inc": {"checked_out": result.modified_count}}
+        )
     return result.modified_count
 
 
@@ -246,6 +258,12 @@ async def correct(
     )
     if result.modified_count != 1:
         raise Conflict("考勤记录已变化，请刷新后重试", code="attendance_changed")
+    counter = "attendance_edits"
+    if action == "checkin" and not row.get("checkin_at"):
+        counter = "checked_in"
+    elif action == "checkout" and not row.get("checkout_at"):
+        counter = "checked_out"
+    await _count(ctx, activity["_id"], counter)
     before = {k: row.get(k) for k in fields if k != "updated_at"}
     after = {k: v for k, v in fields.items() if k != "updated_at"}
     await audit.record(

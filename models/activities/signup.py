@@ -255,31 +255,40 @@ async def my_signup(
 
 
 async def counter_drift(ctx: Context) -> list[dict[str, Any]]:
-    """Live activities whose `signed_up`/`waiting` differ from their sign-ups."""
+    """Activities whose counters (places, list, checked in/out) differ from their sign-ups."""
     problems = []
     cursor = ctx.db.activities.find(
-        {"status": {"$in": [*LIVE, "ended"]}}, {"signed_up": 1, "waiting": 1, "title": 1}
+        {"status": {"$in": [*LIVE, "ended"]}},
+        {"signed_up": 1, "waiting": 1, "checked_in": 1, "checked_out": 1, "title": 1},
     )
     async for activity in cursor:
-        counts = {CONFIRMED: 0, WAITING: 0}
-        pipeline = [
+        pipeline: list[dict[str, Any]] = [
             {"$match": {"activity_id": activity["_id"], "status": {"$in": [CONFIRMED, WAITING]}}},
-            {"$group": {"_id": "$status", "n": {"$sum": 1}}},
+            {
+                "$group": {
+                    "_id": "$status",
+                    "n": {"$sum": 1},
+                    "checked_in": {"$sum": {"$cond": [{"$ifNull": ["$checkin_at", False]}, 1, 0]}},
+                    "checked_out": {
+                        "$sum": {"$cond": [{"$ifNull": ["$checkout_at", False]}, 1, 0]}
+                    },
+                }
+            },
         ]
+        found = {"signed_up": 0, "waiting": 0, "checked_in": 0, "checked_out": 0}
         async for row in await ctx.db.activity_signups.aggregate(pipeline):
-            counts[row["_id"]] = row["n"]
-        if (activity.get("signed_up", 0), activity.get("waiting", 0)) != (
-            counts[CONFIRMED],
-            counts[WAITING],
-        ):
+            found["signed_up" if row["_id"] == CONFIRMED else "waiting"] = row["n"]
+            if row["_id"] == CONFIRMED:
+                found["checked_in"] = row["checked_in"]
+                found["checked_out"] = row["checked_out"]
+        cached = {k: activity.get(k, 0) for k in found}
+        if cached != found:
             problems.append(
                 {
                     "activity_id": activity["_id"],
                     "title": activity.get("title"),
-                    "signed_up": activity.get("signed_up", 0),
-                    "confirmed": counts[CONFIRMED],
-                    "waiting": activity.get("waiting", 0),
-                    "on_list": counts[WAITING],
+                    "cached": cached,
+                    "found": found,
                 }
             )
     return problems
@@ -287,8 +296,5 @@ async def counter_drift(ctx: Context) -> list[dict[str, Any]]:
 
 async def repair_counters(ctx: Context, problems: list[dict[str, Any]]) -> int:
     for p in problems:
-        await ctx.db.activities.update_one(
-            {"_id": p["activity_id"]},
-            {"$set": {"signed_up": p["confirmed"], "waiting": p["on_list"]}},
-        )
+        await ctx.db.activities.update_one({"_id": p["activity_id"]}, {"$set": p["found"]})
     return len(problems)

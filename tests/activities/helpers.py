@@ -64,6 +64,12 @@ async def move_to(world: World, activity_id: ObjectId, *, minutes_from_start: fl
     fields = {"start_at": start, "end_at": start + span}
     await ctx.db.activities.update_one(
         {"_id": activity_id},
-        {"$set": {**fields, "signup_closes_at": start, "signup_opens_at": start - timedelta(days=3)}},
+        {
+            "$set": {
+                **fields,
+                "signup_closes_at": start,
+                "signup_opens_at": start - timedelta(days=3),
+            }
+        },
     )
     await ctx.db.activity_signups.update_many({"activity_id": activity_id}, {"$set": fields})

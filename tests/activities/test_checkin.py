@@ -228,8 +228,9 @@ def test_token_shape_and_signature(ctx):
     from bson import ObjectId
 
     aid = ObjectId()
-    token, expires = qr.issue(ctx, aid, "in")
+    token, _expires = qr.issue(ctx, aid, "in")
     assert token.startswith("txa1.") and token.count(".") == 4
+    assert 0 < (_expires - ctx.now()).total_seconds() <= 30
     assert qr.verify(ctx, token, aid, "in").direction == "in"
     other_secret = ctx.config.replace(activities={"qr_secret": "another"})
     ctx.config, saved = other_secret, ctx.config

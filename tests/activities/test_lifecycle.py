@@ -75,7 +75,7 @@ async def test_create_publish_edit_cancel_over_http(api, world, ctx):
         {"user_id": world.id("m1"), "key": {"$regex": ":cancelled:"}}
     )
     assert told is not None and "暴雨预警" in told["body"]
-    status, again = await api.post(f"/api/v1/activities/{act['id']}/cancel", {}, token=sec)
+    status, _again = await api.post(f"/api/v1/activities/{act['id']}/cancel", {}, token=sec)
     assert status == 409
 
 
@@ -123,7 +123,10 @@ async def test_reminders_once_each(world, ctx, clock):
     assert (await activities.run_activities(ctx))["reminded"] == 2
     assert (await activities.run_activities(ctx))["reminded"] == 0
     keys = sorted(
-        [n["key"].split(":")[3] async for n in ctx.db.notifications.find({"key": {"$regex": ":remind:"}})]
+        [
+            n["key"].split(":")[3]
+            async for n in ctx.db.notifications.find({"key": {"$regex": ":remind:"}})
+        ]
     )
     assert keys == ["1h", "1h", "24h", "24h"]
 
@@ -147,9 +150,7 @@ async def test_lists_by_org_kind_and_distance(api, world, ctx):
     assert titles == ["近处活动", "远处活动"] and body["items"][0]["distance_km"] < 0.1
     status, body = await api.get("/api/v1/activities?kind=party_day", token=m1)
     assert [a["title"] for a in body["items"]] == ["远处活动"]
-    status, body = await api.get(
-        f"/api/v1/activities?org_id={world.orgs['B1']['_id']}", token=m1
-    )
+    status, body = await api.get(f"/api/v1/activities?org_id={world.orgs['B1']['_id']}", token=m1)
     assert status == 200 and body["items"] == []
     status, body = await api.get("/api/v1/activities?near=abc", token=m1)
     assert status == 400

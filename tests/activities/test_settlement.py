@@ -102,7 +102,7 @@ async def test_crash_between_batches_then_settle_again(world, ctx):
 @pytest.mark.gen_test(timeout=90)
 async def test_concurrent_settles_award_once(api, world, ctx):
     ctx.config = ctx.config.replace(activities={"settle_batch": 4})
-    act, ids = await ended_with_attendees(world, 12)
+    act, _ids = await ended_with_attendees(world, 12)
     tokens = [await api.login(o) for o in ("openid-sec_a1", "openid-sec_a", "openid-admin")]
     url = f"/api/v1/activities/{act['_id']}/settle"
     results = await asyncio.gather(*(api.post(url, {}, token=t) for t in tokens * 2))
@@ -116,7 +116,10 @@ async def test_concurrent_settles_award_once(api, world, ctx):
 @pytest.mark.gen_test(timeout=60)
 async def test_org_life_records_attendance_without_points(api, world, ctx):
     act = await make_activity(
-        world, kind="branch_assembly", title="第二季度支部党员大会", points_mode=None,
+        world,
+        kind="branch_assembly",
+        title="第二季度支部党员大会",
+        points_mode=None,
         points_value=None,
     )
     assert act["points_mode"] == "none" and act["award_hours"] is False
@@ -127,7 +130,12 @@ async def test_org_life_records_attendance_without_points(api, world, ctx):
     for who, mark in marks.items():
         status, body = await api.post(
             url,
-            {"member_id": str(world.id(who)), "action": "mark", "attendance": mark, "reason": "登记"},
+            {
+                "member_id": str(world.id(who)),
+                "action": "mark",
+                "attendance": mark,
+                "reason": "登记",
+            },
             token=sec,
         )
         assert status == 200, body
@@ -146,7 +154,9 @@ async def test_org_life_records_attendance_without_points(api, world, ctx):
     assert await ctx.db.ledger_entries.count_documents({"source.id": act["_id"]}) == 0
     rows = {
         r["member_name"]: r
-        async for r in ctx.db.activity_signups.find({"activity_id": act["_id"], "status": CONFIRMED})
+        async for r in ctx.db.activity_signups.find(
+            {"activity_id": act["_id"], "status": CONFIRMED}
+        )
     }
     assert rows["队员1"]["attended"] and not rows["队员1"]["no_show"]
     assert rows["队员2"]["no_show"] is False  # on leave is not a no-show

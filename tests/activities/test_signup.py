@@ -81,7 +81,9 @@ async def test_concurrent_cancels_promote_in_order(api, world, ctx):
 async def test_overlap_is_refused_with_409(api, world, ctx):
     first = await make_activity(world)
     start = first["start_at"] + timedelta(hours=1)
-    clash = await make_activity(world, title="重阳节敬老", start_at=start, end_at=start + timedelta(hours=2))
+    clash = await make_activity(
+        world, title="重阳节敬老", start_at=start, end_at=start + timedelta(hours=2)
+    )
     later = await make_activity(
         world,
         title="义诊",
@@ -99,7 +101,9 @@ async def test_overlap_is_refused_with_409(api, world, ctx):
     status, body = await api.post(f"/api/v1/activities/{first['_id']}/signup", {}, token=m1)
     assert status == 409 and body["error"]["code"] == "already_signed_up"
     # cancel, then the clashing one is free to take
-    assert (await api.call("DELETE", f"/api/v1/activities/{first['_id']}/signup", token=m1))[0] == 200
+    assert (await api.call("DELETE", f"/api/v1/activities/{first['_id']}/signup", token=m1))[
+        0
+    ] == 200
     assert (await api.post(f"/api/v1/activities/{clash['_id']}/signup", {}, token=m1))[0] == 200
 
 
@@ -159,7 +163,10 @@ async def test_who_may_sign_up(api, world, ctx):
     assert status == 200
     # residents join where the activity allows
     open_act = await make_activity(
-        world, title="垃圾分类宣传", open_to_residents=True, start_at=act["end_at"] + timedelta(days=1),
+        world,
+        title="垃圾分类宣传",
+        open_to_residents=True,
+        start_at=act["end_at"] + timedelta(days=1),
         end_at=act["end_at"] + timedelta(days=1, hours=2),
     )
     status, _ = await api.post(
