@@ -101,13 +101,15 @@ def _check_times(ctx: Context, data: dict[str, Any], *, creating: bool) -> None:
         raise ValidationFailed(fields={"signup_opens_at": "报名开始时间必须早于截止时间"})
 
 
-def _rules(kind: str, data: dict[str, Any]) -> dict[str, Any]:
+def _rules(ctx: Context, kind: str, data: dict[str, Any]) -> dict[str, Any]:
     """Points and hours rules: 三会一课 and 主题党日 record attendance only unless told."""
     org_life = kind in ORG_LIFE
     mode = data.get("points_mode") or ("none" if org_life else "per_hour")
     if mode not in POINTS_MODES:
         raise ValidationFailed(fields={"points_mode": "积分规则无效"})
     value = float(data.get("points_value") or 0)
+    if mode == "per_hour" and not data.get("points_mode") and not value:
+        value = float(ctx.config.activities.default_points_per_hour)
     if mode != "none" and value <= 0:
         raise ValidationFailed(fields={"points_value": "请填写大于 0 的积分"})
     award_hours = data.get("award_hours")
@@ -155,7 +157,7 @@ async def create_activity(ctx: Context, actor: Actor, data: dict[str, Any]) -> d
         "signed_up": 0,
         "waiting": 0,
         "open_to_residents": bool(data.get("open_to_residents")),
-        **_rules(data["kind"], data),
+        **_rules(ctx, data["kind"], data),
         "minutes": "",
         "minutes_photos": [],
         "reminded": [],
@@ -217,7 +219,7 @@ async def edit_activity(
     if {"start_at", "end_at", "signup_opens_at", "signup_closes_at"} & set(changes):
         _check_times(ctx, merged, creating=status == DRAFT)
     if {"points_mode", "points_value", "award_hours"} & set(changes):
-        changes.update(_rules(activity["kind"], merged))
+        changes.update(_rules(ctx, activity["kind"], merged))
     capacity = changes.get("capacity", activity.get("capacity"))
     if "capacity" in changes and capacity is not None and capacity < activity.get("signed_up", 0):
         raise ValidationFailed(

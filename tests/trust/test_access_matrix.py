@@ -37,6 +37,7 @@ from models.people.users import Actor, create_user
 from models.points import adjustments
 from server.config import Config
 from tests.live import PASSWORD, AdminClient, LiveServer, staff_world
+from tests.trust.activity_targets import activity_target, create_body_names
 from tests.trust.figures import record
 
 SPEC: dict[str, Any] = yaml.safe_load(
@@ -51,6 +52,8 @@ COUNTED = (
     "users",
     "auth_tokens",
     "service_categories",
+    "activities",
+    "activity_signups",
 )
 
 
@@ -183,6 +186,9 @@ class ApiMatrix:
             return Target(entry["_id"], "ledger_entries", order_id=order.id, phone=order.phone)
         if kind == "job run":
             return Target(await jobruns.start_run(ctx, "trust-matrix", "trust"), "job_runs")
+        if kind.startswith("activity"):
+            aid, extra = await activity_target(w, kind)
+            return Target(aid, "activities", names=extra)
         raise AssertionError(f"unknown target kind {kind!r}")
 
     async def cell(
@@ -215,6 +221,8 @@ class ApiMatrix:
             "A1": str(w.orgs["A1"]["_id"]),
             "category": str(w.category["_id"]),
             "openid": (user or {}).get("openid") or "openid-newcomer",
+            **create_body_names(w),
+            **(target.names if target else {}),
         }
 
         async def send(object_id: ObjectId | None) -> tuple[int, str]:
