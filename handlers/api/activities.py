@@ -223,9 +223,7 @@ class SettleHandler(ActivityHandlerBase):
         tag="activities",
     )
     async def post(self, id: str) -> None:
-        activity = await activities.settle(
-            self.ctx, self.me, self.activity_id(id), ip=self.request.remote_ip
-        )
+        activity = await activities.settle(self.ctx, self.me, self.activity_id(id))
         await self.write_activity(activity)
 
 

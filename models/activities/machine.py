@@ -30,6 +30,7 @@ from models.activities.states import (
 )
 from models.activities.visibility import get_organised
 from models.core.context import Context
+from models.ops import audit
 from models.people import orgs
 from models.people.users import SYSTEM, Actor
 from server.errors import Conflict, NotFound, ValidationFailed
@@ -72,6 +73,19 @@ async def _apply(
     )
     if result.modified_count != 1:
         raise Conflict("活动状态已变化，请刷新后重试", code="activity_state_changed")
+    if actor.is_staff:  # every staff action is audited, whichever door it came through
+        await audit.record(
+            ctx,
+            actor,
+            f"activity.{action}",
+            org_path=activity["org_path"],
+            target_type="activity",
+            target_id=activity["_id"],
+            target_label=activity["title"],
+            reason=note,
+            before={"status": frm, **{k: activity.get(k) for k in (set_fields or {})}},
+            after={"status": to, **(set_fields or {})},
+        )
     merged = {**activity, **fields, "version": activity.get("version", 0) + 1}
     if "timeline" in activity:
         merged["timeline"] = [*activity["timeline"], event]
@@ -168,6 +182,16 @@ async def create_activity(ctx: Context, actor: Actor, data: dict[str, Any]) -> d
         "timeline": events,
     }
     await ctx.db.activities.insert_one(doc)
+    await audit.record(
+        ctx,
+        actor,
+        "activity.publish" if publish else "activity.create",
+        org_path=org["path"],
+        target_type="activity",
+        target_id=doc["_id"],
+        target_label=doc["title"],
+        after={"status": status, "start_at": doc["start_at"], "capacity": doc["capacity"]},
+    )
     return doc
 
 

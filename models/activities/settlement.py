@@ -22,7 +22,6 @@ from models.activities.states import CONFIRMED, ENDED, KIND_NAMES, LEAVE, PRESEN
 from models.activities.visibility import get_organised
 from models.core import uow
 from models.core.context import Context
-from models.ops import audit
 from models.people.users import Actor
 from models.points import ledger
 from server.errors import Conflict
@@ -133,9 +132,7 @@ async def _settle_batch(ctx: Context, activity: dict[str, Any], actor: Actor, si
     return await uow.in_transaction(ctx, work)
 
 
-async def settle(
-    ctx: Context, actor: Actor, activity_id: ObjectId, ip: str | None = None
-) -> dict[str, Any]:
+async def settle(ctx: Context, actor: Actor, activity_id: ObjectId) -> dict[str, Any]:
     """结算 an ended activity: every attendee once, then the activity is settled."""
     activity = await get_organised(ctx, actor, activity_id)
     need(activity, ENDED)
@@ -172,17 +169,6 @@ async def settle(
         SETTLED,
         set_fields={"settled_at": ctx.now(), **totals},
         note=note,
-    )
-    await audit.record(
-        ctx,
-        actor,
-        "activity.settle",
-        org_path=activity["org_path"],
-        target_type="activity",
-        target_id=activity["_id"],
-        target_label=activity["title"],
-        reason=note,
-        ip=ip,
     )
     return updated
 

@@ -68,6 +68,8 @@ async def test_settle_awards_each_attendee_once_and_counts_no_shows(api, world, 
         assert user["points_balance"] == 0 and user["activity_no_shows"] == 1
     doc = await ctx.db.activities.find_one({"_id": act["_id"]})
     assert (doc["attended"], doc["no_shows"], doc["points"], doc["hours"]) == (4, 2, 12.0, 6.0)
+    audited = await ctx.db.audit_log.find_one({"action": "activity.settle"})
+    assert audited["actor_id"] == world.id("sec_a1") and "出席 4 人" in audited["reason"]
     assert all(not o.problems for o in await run_checks(ctx))
 
 
