@@ -6,7 +6,7 @@ from typing import Any
 
 import tornado.web
 
-from handlers.admin import ops, orders, people, points
+from handlers.admin import activities, ops, orders, people, points
 from handlers.admin.base import STATIC, AdminNotFound
 
 
@@ -23,6 +23,7 @@ def admin_routes() -> list[Any]:
         *ops.default_handlers,
         *orders.default_handlers,
         *points.default_handlers,
+        *activities.default_handlers,
         tornado.web.url(r"/admin/.*", AdminNotFound),
     ]
 
