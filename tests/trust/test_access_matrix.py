@@ -512,6 +512,9 @@ class AdminMatrix:
             return Target(adj["_id"], "point_adjustments")
         if kind == "category":
             return Target(w.category["_id"], "service_categories")
+        if kind.startswith("activity"):
+            aid, extra = run(activity_target(w, kind))
+            return Target(aid, "activities", names=extra)
         raise AssertionError(f"unknown target kind {kind!r}")
 
     def send(
@@ -566,6 +569,7 @@ class AdminMatrix:
             "unique": str(next(self.serial)),
             "username": username,
             "password": PASSWORD if key else "wrong-password",
+            **create_body_names(self.w),
             **(target.names if target else {}),
         }
 
