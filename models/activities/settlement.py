@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from bson import ObjectId
-from pymongo import UpdateOne
+from pymongo import UpdateMany
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from models.activities.checkin import hours_of
@@ -95,7 +95,7 @@ async def _settle_batch(ctx: Context, activity: dict[str, Any], actor: Actor, si
         entries: list[ledger.LedgerEntry] = []
         paths: dict[ObjectId, list[ObjectId]] = {}
         counts: dict[ObjectId, dict[str, Any]] = {}
-        marks = []
+        marks: dict[tuple[Any, ...], list[ObjectId]] = {}
         now = ctx.now()
         for row in rows:
             attended = _attended(row)
@@ -107,25 +107,28 @@ async def _settle_batch(ctx: Context, activity: dict[str, Any], actor: Actor, si
                 counts[row["member_id"]] = {"activities_attended": 1}
             elif no_show:
                 counts[row["member_id"]] = {"activity_no_shows": 1}
-            marks.append(
-                UpdateOne(
-                    {"_id": row["_id"], "settled_at": None},
-                    {
-                        "$set": {
-                            "settled_at": now,
-                            "attended": attended,
-                            "no_show": no_show,
-                            "points_awarded": points,
-                            "hours_awarded": hours,
-                        },
-                        "$inc": {"version": 1},
-                    },
-                )
-            )
+            marks.setdefault((attended, no_show, points, hours), []).append(row["_id"])
         await ledger.append_bulk(ctx, session, entries, org_paths=paths, also_inc=counts)
         ctx.failpoint("activities.settle.in_batch")
-        marked = await ctx.db.activity_signups.bulk_write(marks, ordered=False, session=session)
-        if marked.modified_count != len(marks):
+        # sign-ups settled alike share one update; each only if still unsettled
+        ops = [
+            UpdateMany(
+                {"_id": {"$in": ids}, "settled_at": None},
+                {
+                    "$set": {
+                        "settled_at": now,
+                        "attended": attended,
+                        "no_show": no_show,
+                        "points_awarded": points,
+                        "hours_awarded": hours,
+                    },
+                    "$inc": {"version": 1},
+                },
+            )
+            for (attended, no_show, points, hours), ids in marks.items()
+        ]
+        marked = await ctx.db.activity_signups.bulk_write(ops, ordered=False, session=session)
+        if marked.modified_count != len(rows):
             raise Conflict("结算进行中，请稍后刷新", code="settle_in_progress")
         return len(rows)
 

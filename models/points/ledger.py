@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
-from pymongo import UpdateOne
+from pymongo import UpdateMany, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
@@ -278,9 +278,22 @@ async def append_bulk(
         inc = incs.setdefault(entry.member_id, {})
         field_name = BALANCE_FIELD[entry.kind]
         inc[field_name] = inc.get(field_name, 0) + entry.delta
-    ops = [UpdateOne({"_id": member}, {"$inc": inc}) for member, inc in incs.items()]
+    # members with the same movement share one update (an activity's attendees mostly do)
+    groups: dict[tuple[tuple[str, Any], ...], list[ObjectId]] = {}
+    for member, inc in incs.items():
+        groups.setdefault(tuple(sorted(inc.items())), []).append(member)
+    ops = [
+        UpdateMany({"_id": {"$in": members}}, {"$inc": dict(key)})
+        if len(members) > 1
+        else UpdateOne({"_id": members[0]}, {"$inc": dict(key)})
+        for key, members in groups.items()
+    ]
     if not ops:
         return docs
+    result = await ctx.db.users.bulk_write(ops, ordered=False, session=session)
+    if result.matched_count != len(incs):
+        raise NotFound("找不到获得积分的成员")
+    return docs
     result = await ctx.db.users.bulk_write(ops, ordered=False, session=session)
     if result.matched_count != len(ops):
         raise NotFound("找不到获得积分的成员")

@@ -44,6 +44,7 @@ from models.people import registrations
 from models.people.users import Actor, create_user
 from server.app import Service, build_service
 from tests.trust import hostile
+from tests.trust.activity_targets import activity_target
 from tests.trust.figures import record
 from tests.trust.payloads import PAYLOADS, encode_json, query_pairs, urlencode
 from tests.world import HERE
@@ -83,6 +84,16 @@ TARGET_STATE = {
     "/api/v1/orders/{id}/confirm": "completed",
     "/api/v1/member-registrations/{id}/approve": "pending",
     "/api/v1/member-registrations/{id}/reject": "pending",
+    # activities (tests/trust/activity_targets.py names the states)
+    "/api/v1/activities/{id}": "activity of A1",
+    "/api/v1/activities/{id}/publish": "activity draft",
+    "/api/v1/activities/{id}/cancel": "activity of A1",
+    "/api/v1/activities/{id}/signup": "activity of A1",
+    "/api/v1/activities/{id}/qr": "activity of A1",
+    "/api/v1/activities/{id}/checkin": "activity in progress",
+    "/api/v1/activities/{id}/checkout": "activity checked in",
+    "/api/v1/activities/{id}/attendance": "activity in progress",
+    "/api/v1/activities/{id}/settle": "activity ended",
 }
 THROWAWAY_ORG = {"resident": None, "member": "A1", "secretary": "A1", "admin": "street"}
 MAX_SAMPLES = 25
@@ -170,6 +181,8 @@ class Harness:
     async def target(self, op: hostile.Operation) -> str:
         """A fresh id in the state `op` needs."""
         state = TARGET_STATE[op.path]
+        if state.startswith("activity"):
+            return str((await activity_target(self.world, state))[0])
         if state == "pending":
             n = next(self.counter)
             user = await create_user(
@@ -397,6 +410,24 @@ class Harness:
             "/api/v1/orders/{id}/complete": {"note": "修好了", "photos": ["https://img/1.jpg"]},
             "/api/v1/orders/{id}/confirm": {"rating": 5, "comment": "好"},
             "/api/v1/notifications/read": {"all": True},
+            "/api/v1/activities": {
+                "org_id": a1,
+                "kind": "volunteer",
+                "title": "社区清洁日",
+                "start_at": due,
+                "end_at": (self.ctx.now() + timedelta(days=2, hours=2)).isoformat(),
+                "location": HERE,
+                "capacity": 10,
+                "photos": ["6650f0f0f0f0f0f0f0f0f0f0"],
+            },
+            "/api/v1/activities/{id}": {"description": "请带好手套", "minutes": "纪要"},
+            "/api/v1/activities/{id}/checkin": {"token": "txa1.x", "location": HERE},
+            "/api/v1/activities/{id}/checkout": {"token": "txa1.x", "location": HERE},
+            "/api/v1/activities/{id}/attendance": {
+                "member_id": str(w.id("m1")),
+                "action": "checkin",
+                "reason": "忘带手机",
+            },
             "/api/v1/subscriptions": {"template_ids": ["tmpl-order"]},
         }
         if op.path in bases:
