@@ -166,6 +166,7 @@ class QrHandler(ActivityHandlerBase):
                 "direction": self.args["direction"],
                 "expires_at": expires,
                 "window_seconds": int(self.ctx.config.activities.qr_window_seconds),
+                "image": activities.qr_image(token),
             }
         )
 

@@ -23,6 +23,7 @@ from models.activities.machine import (
 )
 from models.activities.orglife import quarterly
 from models.activities.qr import issue as issue_qr
+from models.activities.qr import png_data_uri as qr_image
 from models.activities.schedule import run_activities
 from models.activities.settlement import settle
 from models.activities.signup import (
@@ -65,6 +66,7 @@ __all__ = [
     "my_activities",
     "my_signup",
     "publish_activity",
+    "qr_image",
     "quarterly",
     "repair_counters",
     "run_activities",

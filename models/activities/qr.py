@@ -94,3 +94,14 @@ def verify(ctx: Context, text: str, activity_id: ObjectId, direction: str) -> To
     if window > current or not fresh:
         raise Conflict("二维码已过期，请扫描屏幕上的最新二维码", code="qr_expired")
     return Token(token_activity, parts[2], window)
+
+
+def png_data_uri(token: str) -> str:
+    """The token as a PNG data URI (the mini-program's <image> shows it; no library there)."""
+    import io
+
+    import segno
+
+    buf = io.BytesIO()
+    segno.make(token, error="m").save(buf, kind="png", scale=8, border=4)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()

@@ -182,6 +182,7 @@ class QrOut(Schema):
     direction = fields.String()
     expires_at = fields.DateTime()
     window_seconds = fields.Integer()
+    image = fields.String(metadata={"description": "二维码图片（PNG data URI）"})
 
 
 class AttendanceOut(Schema):

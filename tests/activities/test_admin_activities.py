@@ -67,7 +67,9 @@ def test_create_correct_export_settle(live, staff):
     live.run(ctx.db.activity_signups.update_many({"activity_id": act["_id"]}, {"$set": times}))
     token, _ = activities.issue_qr(ctx, act["_id"], "in")
     live.run(
-        activities.scan(ctx, w.actor("m1"), act["_id"], "in", {"token": token, "location": NEAR_SITE})
+        activities.scan(
+            ctx, w.actor("m1"), act["_id"], "in", {"token": token, "location": NEAR_SITE}
+        )
     )
     a.get(f"/admin/activities/{act['_id']}")
     resp = a.post(

@@ -27,6 +27,7 @@ async def current_token(api, act, direction="in"):
         f"/api/v1/activities/{act['_id']}/qr?direction={direction}", token=sec
     )
     assert status == 200, body
+    assert body["image"].startswith("data:image/png;base64,")
     return body["token"]
 
 
