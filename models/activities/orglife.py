@@ -41,6 +41,7 @@ async def quarterly(ctx: Context, org_id: ObjectId, year: int) -> dict[str, Any]
             "status": {"$in": [ENDED, SETTLED]},
         },
         {"kind": 1, "start_at": 1, "title": 1},
+        hint=[("org_id", 1), ("start_at", -1)],
     ).to_list(None)
     held = [a for a in held if a["kind"] in ORG_LIFE]
     by_quarter: dict[int, dict[str, int]] = {q: dict.fromkeys(ORG_LIFE, 0) for q in (1, 2, 3, 4)}

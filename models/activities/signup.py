@@ -88,7 +88,9 @@ async def _overlapping(ctx: Context, row: dict[str, Any]) -> dict[str, Any] | No
             "status": {"$in": list(HOLDING)},
             "start_at": {"$lt": row["end_at"]},
             "end_at": {"$gt": row["start_at"]},
-        }
+        },
+        # the member's sign-ups ending after this one starts: their future, not their past
+        hint=[("member_id", 1), ("end_at", 1)],
     )
     async for other in cursor:
         if other["_id"] == row["_id"]:

@@ -123,7 +123,17 @@ async def list_activities(
         if "status" in query and status not in query["status"]["$in"]:
             return []
         query["status"] = status
-    cursor = ctx.db.activities.find(query, EXCLUDE_TIMELINE).sort([("start_at", -1), ("_id", -1)])
+    # the planner answers `$in` filters with a scan unless told which index serves them
+    hint = (
+        [("org_path", 1), ("start_at", -1)]
+        if actor.is_staff
+        else [("org_id", 1), ("start_at", -1)]
+        if actor.is_member
+        else [("open_to_residents", 1), ("start_at", -1)]
+    )
+    cursor = ctx.db.activities.find(query, EXCLUDE_TIMELINE, hint=hint).sort(
+        [("start_at", -1), ("_id", -1)]
+    )
     items = await cursor.skip(offset).limit(limit + 1).to_list(limit + 1)
     if near:
         here = _near(near)
@@ -266,7 +276,9 @@ async def my_activities(
         query["status"] = {"$in": list(HOLDING)}
     elif when == "past":
         query["end_at"] = {"$lt": now}
-    cursor = ctx.db.activity_signups.find(query).sort([("start_at", -1), ("_id", -1)])
+    cursor = ctx.db.activity_signups.find(query, hint=[("member_id", 1), ("start_at", -1)]).sort(
+        [("start_at", -1), ("_id", -1)]
+    )
     signups = await cursor.skip(offset).limit(limit + 1).to_list(limit + 1)
     ids = [s["activity_id"] for s in signups]
     acts = {
