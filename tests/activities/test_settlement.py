@@ -101,6 +101,7 @@ async def test_crash_between_batches_then_settle_again(world, ctx):
     assert all(not o.problems for o in await run_checks(ctx))
 
 
+@pytest.mark.slow  # concurrent settles over HTTP
 @pytest.mark.gen_test(timeout=90)
 async def test_concurrent_settles_award_once(api, world, ctx):
     ctx.config = ctx.config.replace(activities={"settle_batch": 4})
