@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 from typing import Any
 
 from bson import ObjectId
@@ -154,7 +155,11 @@ def places_left(activity: dict[str, Any]) -> int | None:
 
 
 def allowed_actions(
-    activity: dict[str, Any], actor: Actor, signup: dict[str, Any] | None, now: Any
+    activity: dict[str, Any],
+    actor: Actor,
+    signup: dict[str, Any] | None,
+    now: Any,
+    margin: timedelta = timedelta(0),
 ) -> list[str]:
     """What this caller may do now: the client shows exactly these buttons."""
     status = activity["status"]
@@ -175,8 +180,10 @@ def allowed_actions(
             actions.append("signup")
     if holding and status in LIVE:
         actions.append("cancel_signup")
-    if signup is not None and signup["status"] == CONFIRMED and status in (*LIVE, ENDED):
-        actions.append("checkout" if signup.get("checkin_at") else "checkin")
+    open_from = activity["start_at"] - margin
+    if signup is not None and signup["status"] == CONFIRMED and status in LIVE:
+        if open_from <= now <= activity["end_at"] + margin and not signup.get("checkout_at"):
+            actions.append("checkout" if signup.get("checkin_at") else "checkin")
     return actions
 
 
@@ -220,7 +227,13 @@ def activity_json(
         "created_at": activity.get("created_at"),
         "updated_at": activity.get("updated_at"),
         "my_signup": signup_json(signup) if signup else None,
-        "actions": allowed_actions(activity, actor, signup, ctx.now()),
+        "actions": allowed_actions(
+            activity,
+            actor,
+            signup,
+            ctx.now(),
+            timedelta(minutes=float(ctx.config.activities.checkin_margin_minutes)),
+        ),
     }
     if "timeline" in activity:
         out["timeline"] = [
