@@ -234,6 +234,11 @@ async def edit_activity(
         raise Conflict(
             f"活动「{STATUS_NAMES[status]}」时不能修改：{'、'.join(bad)}", code="not_editable"
         )
+    data = dict(data)
+    if "signup_opens_at" in data and data["signup_opens_at"] is None:
+        data["signup_opens_at"] = activity.get("published_at") or activity["created_at"]
+    if "signup_closes_at" in data and data["signup_closes_at"] is None:  # until the start
+        data["signup_closes_at"] = data.get("start_at") or activity["start_at"]
     changes = {k: v for k, v in data.items() if activity.get(k) != v}
     if not changes:
         return activity

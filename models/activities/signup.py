@@ -115,12 +115,11 @@ async def sign_up(ctx: Context, actor: Actor, activity_id: ObjectId) -> dict[str
     if activity["status"] != PUBLISHED:
         raise Conflict("活动当前不在报名阶段", code="signup_closed")
     now = ctx.now()
-    if now < activity["signup_opens_at"]:
-        raise Conflict(
-            f"报名尚未开始，{local_time(activity['signup_opens_at'])} 开放报名",
-            code="signup_not_open",
-        )
-    if now >= activity["signup_closes_at"]:
+    opens = activity.get("signup_opens_at")
+    closes = activity.get("signup_closes_at") or activity["start_at"]
+    if opens is not None and now < opens:
+        raise Conflict(f"报名尚未开始，{local_time(opens)} 开放报名", code="signup_not_open")
+    if now >= closes:
         raise Conflict("报名已截止", code="signup_closed")
     row = await _claim_row(ctx, activity, actor)
     other = await _overlapping(ctx, row)

@@ -163,3 +163,21 @@ async def test_lists_by_org_kind_and_distance(api, world, ctx):
     status, body = await api.get("/api/v1/me/activities?when=upcoming", token=m1)
     assert status == 200 and [i["activity"]["title"] for i in body["items"]] == ["远处活动"]
     assert body["items"][0]["signup"]["status"] == "confirmed"
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_clearing_the_sign_up_window_restores_its_defaults(api, world, ctx):
+    act = await make_activity(world, open_to_residents=True)
+    sec = await api.login("openid-sec_a1")
+    status, body = await api.call(
+        "PATCH",
+        f"/api/v1/activities/{act['_id']}",
+        {"signup_opens_at": None, "signup_closes_at": None},
+        token=sec,
+    )
+    assert status == 200, body
+    assert body["signup_closes_at"] == body["start_at"]
+    status, body = await api.post(
+        f"/api/v1/activities/{act['_id']}/signup", {}, token=await api.login("openid-owner")
+    )
+    assert status == 200, body
