@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from models import honours, notifications, transfers
+from models import activities, honours, notifications, transfers
 from models.core.context import Context
 from models.notifications import digests
 from models.ops import housekeeping
@@ -40,6 +40,11 @@ async def digests_job(ctx: Context, wechat: Any) -> dict[str, Any]:
 
 async def housekeeping_job(ctx: Context, wechat: Any) -> dict[str, Any]:
     return dict(await housekeeping.run_housekeeping(ctx))
+
+
+async def activities_job(ctx: Context, wechat: Any) -> dict[str, Any]:
+    """Activities start and end on time (forgotten check-outs closed); reminders before."""
+    return dict(await activities.run_activities(ctx))
 
 
 async def wechat_token(ctx: Context, wechat: Any) -> dict[str, Any]:
@@ -82,4 +87,5 @@ JOBS = (
     JobSpec("media", media_job, "media_seconds"),
     JobSpec("transfers", transfers_job, "transfers_seconds"),
     JobSpec("honours", honours_job, "honours_seconds"),
+    JobSpec("activities", activities_job, "activities_seconds"),
 )

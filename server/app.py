@@ -11,6 +11,7 @@ from pymongo import AsyncMongoClient
 
 from handlers.admin import ADMIN_SETTINGS, admin_routes
 from handlers.api import (
+    activities,
     certificates,
     honours,
     media,
@@ -46,6 +47,7 @@ def api_routes() -> list[Any]:
         *reports.default_handlers,
         *certificates.default_handlers,
         *honours.default_handlers,
+        *activities.default_handlers,
     ]
 
 

@@ -134,6 +134,7 @@ async def seed_demo(ctx: Context) -> bool:
         for i, name in enumerate(["林阿姨", "郑大爷", "何女士", "马先生"])
     ]
     await _demo_orders(ctx, rng, branches, secretaries, members, residents)
+    await _demo_activities(ctx, branches, secretaries, members)
     await _demo_member_service(ctx, district, [b for b, _ in branches], members)
     return True
 
@@ -258,6 +259,165 @@ async def _demo_member_service(
     if roll is not None:
         first = [m["_id"] for m in members if m["org_id"] == branches[0]["_id"]][:2]
         await honours.confirm(ctx, admin, roll["_id"], first)
+
+
+async def _demo_activities(
+    ctx: Context,
+    branches: list[tuple[dict[str, Any], tuple[float, float]]],
+    secretaries: list[dict[str, Any]],
+    members: list[dict[str, Any]],
+) -> None:
+    """A few activities of the first branch in every state, with sign-ups and attendance:
+    one open for sign-up (nearly full, a waiting list), one under way (checked in), one
+    ended and settled, a 支部党员大会 with 出席/请假/缺席 and minutes, a draft."""
+    from datetime import timedelta
+
+    from models import activities
+    from models.people.users import Actor
+
+    branch, centre = branches[0]
+    sec = Actor.from_user(secretaries[0])
+    crew = [Actor.from_user(m) for m in members if m["org_id"] == branch["_id"]]
+    now = ctx.now()
+    site = {"type": "Point", "coordinates": list(centre)}
+
+    async def make(title: str, kind: str, start: Any, hours: float, **extra: Any) -> Any:
+        return await activities.create_activity(
+            ctx,
+            sec,
+            {
+                "org_id": branch["_id"],
+                "kind": kind,
+                "title": title,
+                "description": extra.pop("description", ""),
+                "address": extra.pop("address", "阳光社区党群服务中心"),
+                "location": site,
+                "radius_m": 300,
+                "start_at": start,
+                "end_at": start + timedelta(hours=hours),
+                **extra,
+            },
+        )
+
+    async def fetch(activity_id: Any) -> dict[str, Any]:
+        doc = await ctx.db.activities.find_one({"_id": activity_id})
+        assert doc is not None
+        return doc
+
+    async def shift(act: Any, start: Any) -> None:
+        span = act["end_at"] - act["start_at"]
+        times = {"start_at": start, "end_at": start + span}
+        await ctx.db.activities.update_one(
+            {"_id": act["_id"]}, {"$set": {**times, "signup_closes_at": start}}
+        )
+        await ctx.db.activity_signups.update_many({"activity_id": act["_id"]}, {"$set": times})
+
+    soon = now + timedelta(days=3)
+    open_one = await make(
+        "社区环境清洁日",
+        "volunteer",
+        soon.replace(minute=0, second=0, microsecond=0),
+        3,
+        capacity=max(2, len(crew) - 1),
+        points_mode="per_hour",
+        points_value=2,
+        publish=True,
+        description="清理楼道杂物和绿化带垃圾，请穿运动鞋，手套和垃圾袋由社区提供。",
+    )
+    for m in crew:
+        await activities.sign_up(ctx, m, open_one["_id"])
+    live = await make(
+        "重阳节探访独居老人",
+        "volunteer",
+        now + timedelta(days=1),
+        2,
+        points_mode="fixed",
+        points_value=5,
+        publish=True,
+        open_to_residents=True,
+    )
+    for m in crew[:3]:
+        await activities.sign_up(ctx, m, live["_id"])
+    await shift(live, now - timedelta(minutes=40))
+    await activities.start_activity(ctx, await fetch(live["_id"]))
+    for m in crew[:2]:
+        await activities.correct(
+            ctx,
+            sec,
+            live["_id"],
+            {
+                "member_id": m.id,
+                "action": "checkin",
+                "at": now - timedelta(minutes=35),
+                "reason": "演示数据：现场补签",
+            },
+        )
+    done = await make(
+        "义诊进社区",
+        "volunteer",
+        now + timedelta(days=2),
+        3,
+        points_mode="per_hour",
+        points_value=2,
+        publish=True,
+    )
+    for m in crew[:4]:
+        await activities.sign_up(ctx, m, done["_id"])
+    start = now - timedelta(days=6)
+    await shift(done, start)
+    for i, m in enumerate(crew[:3]):
+        await activities.correct(
+            ctx,
+            sec,
+            done["_id"],
+            {
+                "member_id": m.id,
+                "action": "checkin",
+                "at": start + timedelta(minutes=10 * i),
+                "reason": "演示数据",
+            },
+        )
+        if i < 2:
+            await activities.correct(
+                ctx,
+                sec,
+                done["_id"],
+                {
+                    "member_id": m.id,
+                    "action": "checkout",
+                    "at": start + timedelta(hours=2, minutes=40),
+                    "reason": "演示数据",
+                },
+            )
+    await activities.end_activity(ctx, await fetch(done["_id"]))
+    await activities.settle(ctx, sec, done["_id"])
+    meeting = await make(
+        "第四季度支部党员大会",
+        "branch_assembly",
+        now + timedelta(days=2),
+        2,
+        publish=True,
+        address="阳光社区党员活动室",
+    )
+    await shift(meeting, now - timedelta(days=10))
+    for m, mark in zip(crew, ["出席", "出席", "请假", "缺席"], strict=False):
+        await activities.correct(
+            ctx,
+            sec,
+            meeting["_id"],
+            {
+                "member_id": m.id,
+                "action": "mark",
+                "attendance": mark,
+                "reason": "因公出差" if mark == "请假" else "会议签到",
+            },
+        )
+    await activities.edit_activity(
+        ctx, sec, meeting["_id"], {"minutes": "传达学习上级会议精神；讨论确定两名发展对象。"}
+    )
+    await activities.end_activity(ctx, await fetch(meeting["_id"]))
+    await activities.settle(ctx, sec, meeting["_id"])
+    await make("主题党日：参观红色教育基地", "party_day", now + timedelta(days=10), 4)
 
 
 async def _demo_orders(

@@ -7,6 +7,7 @@ from typing import Any
 import tornado.web
 
 from handlers.admin import (
+    activities,
     certificates,
     honours,
     media,
@@ -40,6 +41,7 @@ def admin_routes() -> list[Any]:
         *records.default_handlers,
         *certificates.default_handlers,
         *honours.default_handlers,
+        *activities.default_handlers,
         tornado.web.url(r"/admin/.*", AdminNotFound),
     ]
 

@@ -102,9 +102,11 @@ async def newest_of_owner(
     keep: Callable[[dict[str, Any]], bool] | None = None,
     group: int = 0,
     direction: int = -1,
+    hint: list[tuple[str, int]] | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Newest first (or oldest first, `direction=1`), for a list bounded by its owner or
-    by an open state: one indexed range `{**base, field <= cursor}`.
+    by an open state: one indexed range `{**base, field <= cursor}` (`hint` names the index
+    where the planner would not pick it, e.g. for an `$in` filter).
 
     `keep` drops rows in code (a test the index cannot serve); rows at the cursor's very
     millisecond are sorted out here by `_id`.
@@ -117,7 +119,7 @@ async def newest_of_owner(
     fetch = wanted + 8
     while True:
         got = (
-            await collection.find(query, projection)
+            await collection.find(query, projection, hint=hint)
             .sort([(field, direction), ("_id", direction)])
             .limit(fetch)
             .to_list(fetch)

@@ -56,6 +56,17 @@ ACTION_NAMES = {
     "report.confirm": "确认双报到",
     "report.decline": "退回双报到",
     "report.end": "结束双报到",
+    "activity.create": "创建活动",
+    "activity.publish": "发布活动",
+    "activity.edit": "修改活动",
+    "activity.minutes": "记录会议纪要",
+    "activity.cancel": "取消活动",
+    "activity.checkin": "活动补签到",
+    "activity.checkout": "活动补签退",
+    "activity.hours": "更正活动时长",
+    "activity.mark": "登记出勤（出席/请假/缺席）",
+    "activity.export": "导出活动考勤",
+    "activity.settle": "结算活动积分与时长",
 }
 
 

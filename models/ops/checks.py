@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from models import records
+from models.activities import signup as activity_signup
 from models.core.context import Context
 from models.orders import workload
 from models.points import ledger
@@ -40,6 +41,12 @@ CHECKS: list[Check] = [
         "cached months of service records == ledger and orders of that month",
         records.month_cache_drift,
         records.forget_drifted_months,
+    ),
+    Check(
+        "activity_places",
+        "signed_up / waiting == confirmed / waiting sign-ups for every live activity",
+        activity_signup.counter_drift,
+        activity_signup.repair_counters,
     ),
 ]
 

@@ -69,6 +69,21 @@ INDEXES: dict[str, list[IndexModel]] = {
         # this sparse index (a partial one on `idempotency_key` is not used by SecantusDB)
         IndexModel([("keyed_at", ASC)], sparse=True),
     ],
+    # activities (志愿服务活动, 组织生活): lists by node, the job's due scans, sign-ups
+    "activities": [
+        IndexModel([("org_path", ASC), ("start_at", DESC)]),
+        IndexModel([("org_id", ASC), ("start_at", DESC)]),
+        IndexModel([("open_to_residents", ASC), ("start_at", DESC)]),
+        IndexModel([("status", ASC), ("start_at", ASC)]),
+        IndexModel([("status", ASC), ("end_at", ASC)]),
+    ],
+    "activity_signups": [
+        IndexModel([("activity_id", ASC), ("member_id", ASC)], unique=True),
+        IndexModel([("activity_id", ASC), ("status", ASC), ("queued_at", ASC)]),
+        IndexModel([("activity_id", ASC), ("status", ASC), ("settled_at", ASC)]),
+        IndexModel([("member_id", ASC), ("start_at", DESC)]),
+        IndexModel([("member_id", ASC), ("end_at", ASC)]),
+    ],
     "notifications": [
         IndexModel([("key", ASC)], unique=True),
         IndexModel([("user_id", ASC), ("read", ASC), ("created_at", DESC)]),

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
+from pymongo import UpdateMany, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
@@ -248,3 +249,60 @@ async def get_entry(ctx: Context, entry_id: ObjectId) -> dict[str, Any]:
     if doc is None:
         raise NotFound("找不到该积分记录")
     return doc
+
+
+async def append_bulk(
+    ctx: Context,
+    session: AsyncClientSession,
+    entries: list[LedgerEntry],
+    *,
+    org_paths: dict[ObjectId, list[ObjectId]],
+    also_inc: dict[ObjectId, dict[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
+    """Awards to MANY members in one transaction with two bulk writes (settling an activity).
+
+    Credits only (no balance can go negative). As with `append`, a repeated idempotency key
+    raises AlreadyRecorded and the whole transaction aborts, so each entry and its balance
+    move land together or not at all.
+    """
+    if not entries and not also_inc:
+        return []
+    if any(e.delta < 0 for e in entries):
+        raise ValueError("append_bulk() takes credits only")
+    now = ctx.now()
+    docs = [e.to_doc(now, org_paths.get(e.member_id, [])) for e in entries]
+    try:
+        if docs:
+            await ctx.db.ledger_entries.insert_many(docs, ordered=True, session=session)
+    except DuplicateKeyError:
+        raise AlreadyRecorded() from None
+    except BulkWriteError as exc:
+        if any(e.get("code") == 11000 for e in exc.details.get("writeErrors", [])):
+            raise AlreadyRecorded() from None
+        raise
+    ctx.failpoint("ledger.bulk_after_entries")
+    incs: dict[ObjectId, dict[str, Any]] = {m: dict(v) for m, v in (also_inc or {}).items()}
+    for entry in entries:
+        inc = incs.setdefault(entry.member_id, {})
+        field_name = BALANCE_FIELD[entry.kind]
+        inc[field_name] = inc.get(field_name, 0) + entry.delta
+    # members with the same movement share one update (an activity's attendees mostly do)
+    groups: dict[tuple[tuple[str, Any], ...], list[ObjectId]] = {}
+    for member, inc in incs.items():
+        groups.setdefault(tuple(sorted(inc.items())), []).append(member)
+    ops = [
+        UpdateMany({"_id": {"$in": members}}, {"$inc": dict(key)})
+        if len(members) > 1
+        else UpdateOne({"_id": members[0]}, {"$inc": dict(key)})
+        for key, members in groups.items()
+    ]
+    if not ops:
+        return docs
+    result = await ctx.db.users.bulk_write(ops, ordered=False, session=session)
+    if result.matched_count != len(incs):
+        raise NotFound("找不到获得积分的成员")
+    return docs
+    result = await ctx.db.users.bulk_write(ops, ordered=False, session=session)
+    if result.matched_count != len(ops):
+        raise NotFound("找不到获得积分的成员")
+    return docs

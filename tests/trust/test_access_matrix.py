@@ -38,6 +38,7 @@ from models.points import adjustments
 from server.config import Config
 from tests.live import PASSWORD, AdminClient, LiveServer, staff_world
 from tests.trust import service_targets
+from tests.trust.activity_targets import activity_target, create_body_names
 from tests.trust.figures import record
 
 SPEC: dict[str, Any] = yaml.safe_load(
@@ -52,6 +53,8 @@ COUNTED = (
     "users",
     "auth_tokens",
     "service_categories",
+    "activities",
+    "activity_signups",
 )
 
 
@@ -184,6 +187,9 @@ class ApiMatrix:
             return Target(entry["_id"], "ledger_entries", order_id=order.id, phone=order.phone)
         if kind == "job run":
             return Target(await jobruns.start_run(ctx, "trust-matrix", "trust"), "job_runs")
+        if kind.startswith("activity"):
+            aid, extra = await activity_target(w, kind)
+            return Target(aid, "activities", names=extra)
         try:  # transfers, 双报到, records, certificates
             target_id, collection, owner = await service_targets.make(w, kind)
         except KeyError:
@@ -224,6 +230,8 @@ class ApiMatrix:
             "openid": (user or {}).get("openid") or "openid-newcomer",
             # one member per bound phone: each caller binds a phone of their own
             "phone": f"137{list(w.users).index(actor) if actor in w.users else 99:08d}",
+            **create_body_names(w),
+            **(target.names if target else {}),
         }
 
         async def send(object_id: ObjectId | None) -> tuple[int, str]:
@@ -522,6 +530,9 @@ class AdminMatrix:
             return Target(adj["_id"], "point_adjustments")
         if kind == "category":
             return Target(w.category["_id"], "service_categories")
+        if kind.startswith("activity"):
+            aid, extra = run(activity_target(w, kind))
+            return Target(aid, "activities", names=extra)
         if kind == "flag in A1":
             from models.media import safety
 
@@ -592,6 +603,7 @@ class AdminMatrix:
             "unique": str(next(self.serial)),
             "username": username,
             "password": PASSWORD if key else "wrong-password",
+            **create_body_names(self.w),
             **(target.names if target else {}),
         }
 

@@ -45,6 +45,7 @@ from models.people import registrations
 from models.people.users import Actor, create_user
 from server.app import Service, build_service
 from tests.trust import hostile, service_targets
+from tests.trust.activity_targets import activity_target
 from tests.trust.figures import record
 from tests.trust.payloads import PAYLOADS, encode_json, query_pairs, urlencode
 from tests.world import HERE
@@ -98,6 +99,16 @@ TARGET_STATE = {
     "/api/v1/certificates/{id}/issue": "certificate requested",
     "/api/v1/certificates/{id}/revoke": "certificate issued",
     "/api/v1/certificates/{id}/pdf": "certificate issued",
+    # activities (tests/trust/activity_targets.py names the states)
+    "/api/v1/activities/{id}": "activity of A1",
+    "/api/v1/activities/{id}/publish": "activity draft",
+    "/api/v1/activities/{id}/cancel": "activity of A1",
+    "/api/v1/activities/{id}/signup": "activity of A1",
+    "/api/v1/activities/{id}/qr": "activity of A1",
+    "/api/v1/activities/{id}/checkin": "activity in progress",
+    "/api/v1/activities/{id}/checkout": "activity checked in",
+    "/api/v1/activities/{id}/attendance": "activity in progress",
+    "/api/v1/activities/{id}/settle": "activity ended",
 }
 THROWAWAY_ORG = {"resident": None, "member": "A1", "secretary": "A1", "admin": "street"}
 MAX_SAMPLES = 25
@@ -139,6 +150,7 @@ class Harness:
         self.watch = watch
         self.tokens: dict[str, str | None] = {}
         self.counter = itertools.count()
+        self.activity_pool: dict[str, list[str]] = {}
         self.sent = 0
         self.statuses: Counter[int] = Counter()
         self.per_op: Counter[str] = Counter()
@@ -187,6 +199,11 @@ class Harness:
     async def target(self, op: hostile.Operation) -> str:
         """A fresh id in the state `op` needs."""
         state = TARGET_STATE[op.path]
+        if state.startswith("activity"):  # three per state, shared by the roles (they cost)
+            pool = self.activity_pool.setdefault(state, [])
+            if len(pool) < 3:
+                pool.append(str((await activity_target(self.world, state))[0]))
+            return pool[next(self.counter) % len(pool)]
         if state == "pending":
             n = next(self.counter)
             user = await create_user(
@@ -417,6 +434,24 @@ class Harness:
             "/api/v1/orders/{id}/complete": {"note": "修好了", "photos": []},
             "/api/v1/orders/{id}/confirm": {"rating": 5, "comment": "好"},
             "/api/v1/notifications/read": {"all": True},
+            "/api/v1/activities": {
+                "org_id": a1,
+                "kind": "volunteer",
+                "title": "社区清洁日",
+                "start_at": due,
+                "end_at": (self.ctx.now() + timedelta(days=2, hours=2)).isoformat(),
+                "location": HERE,
+                "capacity": 10,
+                "photos": ["6650f0f0f0f0f0f0f0f0f0f0"],
+            },
+            "/api/v1/activities/{id}": {"description": "请带好手套", "minutes": "纪要"},
+            "/api/v1/activities/{id}/checkin": {"token": "txa1.x", "location": HERE},
+            "/api/v1/activities/{id}/checkout": {"token": "txa1.x", "location": HERE},
+            "/api/v1/activities/{id}/attendance": {
+                "member_id": str(w.id("m1")),
+                "action": "checkin",
+                "reason": "忘带手机",
+            },
             "/api/v1/subscriptions": {"template_ids": ["tmpl-order"]},
         }
         if op.path in bases:

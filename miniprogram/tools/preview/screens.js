@@ -17,6 +17,8 @@ const ROLES = {
 };
 
 const LOGGED_OUT = { tx_logged_out: true };
+const ACTIVITY_OPEN = '6b10638cb7a57813384243cc';
+const ACTIVITY_LIVE = '6b10638cb7a57813384243d2';
 
 function tap(key) {
   return { currentTarget: { dataset: { key } }, target: { dataset: { key } }, detail: {} };
@@ -146,7 +148,17 @@ const SCREENS = [
     page: 'pkg-secretary/pages/registrations/registrations',
     actions: (inst) => inst.onTab(tap('rejected'))
   },
-  { name: 'secretary-notifications', title: '消息通知 · 支部书记', role: 'secretary', page: 'pages/notifications/index' }
+  { name: 'secretary-notifications', title: '消息通知 · 支部书记', role: 'secretary', page: 'pages/notifications/index' },
+
+  // 志愿活动（pkg-activity; ids are the demo's, recorded into member.json / secretary.json）
+  { name: 'member-activities', title: '志愿活动 · 我的组织', role: 'member', page: 'pkg-activity/pages/list/list' },
+  { name: 'member-activity-open', title: '活动详情 · 报名中（已报名）', role: 'member', page: 'pkg-activity/pages/detail/detail', query: { id: ACTIVITY_OPEN } },
+  { name: 'member-activities-mine', title: '我的活动 · 即将参加', role: 'member', page: 'pkg-activity/pages/mine/mine' },
+  { name: 'member-activity-scan', title: '扫码签到', role: 'member', page: 'pkg-activity/pages/scan/scan' },
+  { name: 'secretary-activity-create', title: '发布活动', role: 'secretary', page: 'pkg-activity/pages/create/create' },
+  { name: 'secretary-activity-live', title: '活动详情 · 进行中（组织方）', role: 'secretary', page: 'pkg-activity/pages/detail/detail', query: { id: ACTIVITY_LIVE } },
+  { name: 'secretary-activity-qr', title: '签到码', role: 'secretary', page: 'pkg-activity/pages/qr/qr', query: { id: ACTIVITY_LIVE } },
+  { name: 'secretary-activity-attendance', title: '考勤与结算', role: 'secretary', page: 'pkg-activity/pages/attendance/attendance', query: { id: ACTIVITY_LIVE } }
 ];
 
 module.exports = { SCREENS, ROLES, tap };
