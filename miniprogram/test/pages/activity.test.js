@@ -54,7 +54,7 @@ describe('activity list', () => {
   beforeEach(() => fakeApp({ id: 'u1', role: 'member', org_id: 'b1' }));
 
   test('loads my organisation\'s activities, then nearby ones with my location, then by kind', async () => {
-    activitiesService.listActivities.mockResolvedValue({ items: [activity({ distance_km: 0.35 })], next_offset: null });
+    activitiesService.listActivities.mockResolvedValue({ items: [activity({ distance_km: 0.35 })], next_cursor: null });
     located();
     const page = createPage('pkg-activity/pages/list/list');
     page.onLoad();
@@ -70,7 +70,7 @@ describe('activity list', () => {
   });
 
   test('a refused location says how to allow it', async () => {
-    activitiesService.listActivities.mockResolvedValue({ items: [], next_offset: null });
+    activitiesService.listActivities.mockResolvedValue({ items: [], next_cursor: null });
     wx.getLocation = jest.fn((o) => o.fail({ errMsg: 'getLocation:fail auth deny' }));
     const page = createPage('pkg-activity/pages/list/list');
     page.onLoad();
