@@ -13,6 +13,7 @@ from models.notifications import digests
 from models.ops import housekeeping
 from models.orders import notices as order_notices
 from models.orders import sla
+from models.rewards import expiry, redemptions
 
 JobFn = Callable[[Context, Any], Awaitable[dict[str, Any]]]
 
@@ -71,6 +72,16 @@ async def honours_job(ctx: Context, wechat: Any) -> dict[str, Any]:
     return dict(await honours.propose_month(ctx))
 
 
+async def rewards_job(ctx: Context, wechat: Any) -> dict[str, Any]:
+    """Unclaimed redemptions expire (refunded); expired points written off; reminders."""
+    counts: dict[str, Any] = dict(await redemptions.expire_unclaimed(ctx))
+    expired = await expiry.expire_points(ctx)
+    counts["expired_buckets"] = expired["buckets"]
+    counts["expired_points"] = expired["points"]
+    counts.update(await expiry.remind_expiring(ctx))
+    return counts
+
+
 @dataclass(frozen=True)
 class JobSpec:
     name: str
@@ -88,4 +99,5 @@ JOBS = (
     JobSpec("transfers", transfers_job, "transfers_seconds"),
     JobSpec("honours", honours_job, "honours_seconds"),
     JobSpec("activities", activities_job, "activities_seconds"),
+    JobSpec("rewards", rewards_job, "rewards_seconds"),
 )

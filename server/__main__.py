@@ -203,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("seed-demo", help="create the demo organisation, people and orders")
     p_user = sub.add_parser("create-user", help="create a resident, member, secretary or admin")
     p_user.add_argument(
-        "--role", required=True, choices=["resident", "member", "secretary", "admin"]
+        "--role", required=True, choices=["resident", "member", "secretary", "admin", "merchant"]
     )
     p_user.add_argument("--org", help="organisation id or exact name")
     p_user.add_argument("--openid")

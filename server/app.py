@@ -22,6 +22,7 @@ from handlers.api import (
     points,
     records,
     reports,
+    rewards,
     transfers,
 )
 from handlers.base import NotFoundHandler, log_request
@@ -48,6 +49,7 @@ def api_routes() -> list[Any]:
         *certificates.default_handlers,
         *honours.default_handlers,
         *activities.default_handlers,
+        *rewards.default_handlers,
     ]
 
 

@@ -13,6 +13,7 @@ from models import orders
 from models.core.context import Context
 from models.orders import catalogue
 from models.people import orgs
+from models.people import users
 from models.people.users import Actor, create_user
 
 DEMO_PASSWORD = "tongxin-demo-2026"
@@ -136,6 +137,7 @@ async def seed_demo(ctx: Context) -> bool:
     await _demo_orders(ctx, rng, branches, secretaries, members, residents)
     await _demo_activities(ctx, branches, secretaries, members)
     await _demo_member_service(ctx, district, [b for b, _ in branches], members)
+    await _demo_rewards(ctx, branches, secretaries, members)
     return True
 
 
@@ -509,3 +511,111 @@ async def _demo_orders(
             order["_id"],
             {"rating": rng.choice([4, 5, 5]), "comment": "很及时，谢谢！"},
         )
+
+
+async def _demo_rewards(
+    ctx: Context,
+    branches: list[tuple[dict[str, Any], tuple[float, float]]],
+    secretaries: list[dict[str, Any]],
+    members: list[dict[str, Any]],
+) -> None:
+    """积分商城: three items of 阳光社区 (one sold out), a merchant account, redemptions in
+    each state, and one award held for review (a volunteer confirming under a relative's
+    account with the same phone)."""
+    from models.core import uow
+    from models.points import ledger
+    from models.rewards import items as reward_items
+    from models.rewards import redemptions
+
+    branch = branches[0][0]
+    community_id = branch["parent_id"]
+    staff = Actor.from_user(secretaries[0])
+    # the community's secretary is not in the demo: the street admin manages the mall
+    admin_doc = await ctx.db.users.find_one({"username": "street-admin"})
+    assert admin_doc is not None
+    admin = Actor.from_user(admin_doc)
+    shelf = []
+    for name, price, stock, limit, merchant in (
+        ("洗衣液 2kg", 20, 10, None, "阳光超市"),
+        ("爱心理发券", 30, 5, 1, "阳光理发店"),
+        ("东北大米 5kg", 80, 0, None, "阳光超市"),
+    ):
+        data = {
+            "org_id": community_id,
+            "name": name,
+            "price": price,
+            "stock": stock,
+            "limit_per_member": limit,
+            "limit_period": "month",
+            "pickup_place": "阳光社区党群服务中心一楼",
+            "pickup_hours": "工作日 9:00-17:00",
+            "merchant": merchant,
+        }
+        shelf.append(await reward_items.create_item(ctx, admin, data))
+    shop = await create_user(
+        ctx,
+        role="merchant",
+        name="阳光超市",
+        org_id=community_id,
+        openid="demo-merchant-1",
+    )
+    buyers = [m for m in members if m["org_id"] == branch["_id"]][:2]
+    for buyer in buyers:
+        entry = ledger.LedgerEntry(
+            member_id=buyer["_id"],
+            kind="points",
+            delta=100,
+            reason="社区环境整治志愿活动",
+            source_type="activity",
+            source_id=community_id,
+            idempotency_key=f"demo:activity:{buyer['_id']}",
+            actor_id=staff.id,
+        )
+        await uow.in_transaction(ctx, _appender(ctx, entry, list(buyer["org_path"])))
+    first = Actor.from_user(await users.get_user(ctx, buyers[0]["_id"]))
+    second = Actor.from_user(await users.get_user(ctx, buyers[1]["_id"]))
+    await redemptions.redeem(ctx, first, shelf[0]["_id"], "demo-redeem-1")
+    picked, _ = await redemptions.redeem(ctx, second, shelf[1]["_id"], "demo-redeem-2")
+    await redemptions.pickup(ctx, Actor.from_user(shop), picked["code"])
+    cancelled, _ = await redemptions.redeem(ctx, second, shelf[0]["_id"], "demo-redeem-3")
+    await redemptions.cancel(ctx, second, cancelled["_id"])
+    # the volunteer once ordered a service from home; a neighbour's account orders from the
+    # same address and confirms the volunteer's work: held for review (shared address)
+    volunteer = buyers[0]
+    cats = (await catalogue.active_categories(ctx)).values()
+    elderly = next(c for c in cats if c["code"] == "elderly")
+    home = "阳光社区 5 号楼 1 单元 301"
+    body = {
+        "category_id": elderly["_id"],
+        "org_id": branch["_id"],
+        "description": "家里老人需要陪同去医院复查。",
+        "address": home,
+        "photos": [],
+    }
+    await orders.place_order(
+        ctx, Actor.from_user(await users.get_user(ctx, volunteer["_id"])), body
+    )
+    relative = await create_user(
+        ctx,
+        role="resident",
+        name="王建国家属",
+        openid="demo-resident-relative",
+        phone="13900009999",
+    )
+    order, _ = await orders.place_order(ctx, Actor.from_user(relative), body)
+    due = {"volunteer_ids": [volunteer["_id"]], "due_at": ctx.now() + timedelta(days=2)}
+    await orders.dispatch_order(ctx, staff, order["_id"], due)
+    member = Actor.from_user(await users.get_user(ctx, volunteer["_id"]))
+    await orders.accept_order(ctx, member, order["_id"])
+    await orders.start_order(ctx, member, order["_id"])
+    await orders.complete_order(ctx, member, order["_id"], {"note": "已陪同就医。"})
+    await orders.confirm_order(ctx, Actor.from_user(relative), order["_id"], {"rating": 5})
+
+
+def _appender(ctx: Context, entry: Any, org_path: list[Any]) -> Any:
+    from models.points import ledger
+
+    async def work(session: Any) -> Any:
+        return await ledger.append(ctx, session, [entry], org_path=org_path)
+
+    return work

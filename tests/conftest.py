@@ -103,6 +103,14 @@ def config(fake_wechat: FakeWeChat) -> Config:
         mongo={"database": "t_" + uuid.uuid4().hex[:12], "timeout_ms": 1500},
         wechat={"api_base": fake_wechat.base, "appid": "wxtest", "secret": "test-secret"},
         orders={"max_open_per_member": 3, "escalate_after_declines": 3},
+        # farming rules off unless a test turns them on (tests/rewards/test_farming.py)
+        rewards={
+            "farming_daily_cap": 0,
+            "farming_monthly_cap": 0,
+            "farming_pair_orders": 0,
+            "farming_shared_contact": False,
+            "farming_self_confirm": False,
+        },
     )
 
 

@@ -17,6 +17,7 @@ from handlers.admin import (
     points,
     records,
     reports,
+    rewards,
     transfers,
 )
 from handlers.admin.base import STATIC, AdminNotFound
@@ -42,6 +43,7 @@ def admin_routes() -> list[Any]:
         *certificates.default_handlers,
         *honours.default_handlers,
         *activities.default_handlers,
+        *rewards.default_handlers,
         tornado.web.url(r"/admin/.*", AdminNotFound),
     ]
 

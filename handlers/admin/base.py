@@ -49,12 +49,20 @@ FLASH_MESSAGES = {
     "rejected": "已驳回该调整申请",
     "category_added": "已新增服务项目",
     "category_saved": "已保存服务项目",
+    "reward_added": "已新增商品",
+    "reward_saved": "已保存",
+    "picked_up": "核销成功",
+    "hold_released": "已放行，积分已入账",
+    "hold_refused": "已驳回，积分不予发放",
 }
 ERROR_MESSAGES = {
     "adjustment_decided": "该调整申请已处理",
     "same_approver": "不能审批自己提交的调整，请由另一位管理员审批",
     "already_reversed": "该记录已冲正过",
     "validation_failed": "请填写原因后再提交",
+    "redemption_state": "该兑换已领取、已取消或已过期，不能核销",
+    "hold_decided": "该积分已处理",
+    "stock_too_low": "库存不足，无法减少这么多",
 }
 MIN_DATE, MAX_DATE = date(2000, 1, 1), date(2099, 12, 31)  # admin date filters
 ROLE_NAMES = {"secretary": "支部书记", "admin": "党委管理员", "member": "队员", "resident": "群众"}

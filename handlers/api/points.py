@@ -12,13 +12,16 @@ from models.points.schemas import (
     LedgerQuery,
     PointsOut,
 )
+from models.rewards import expiry
 from server.errors import ValidationFailed
 
 
 class MyPointsHandler(BaseHandler):
     @endpoint(summary="我的积分、时长与支部排名", response=PointsOut, tag="points")
     async def get(self) -> None:
-        self.write_json(await ledger.points_summary(self.ctx, self.me))
+        summary = await ledger.points_summary(self.ctx, self.me)
+        summary.update(await expiry.expiring_summary(self.ctx, self.me.id))
+        self.write_json(summary)
 
 
 class MyLedgerHandler(BaseHandler):

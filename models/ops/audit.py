@@ -67,6 +67,12 @@ ACTION_NAMES = {
     "activity.mark": "登记出勤（出席/请假/缺席）",
     "activity.export": "导出活动考勤",
     "activity.settle": "结算活动积分与时长",
+    "points.hold_release": "放行待审核积分",
+    "points.hold_refuse": "驳回待审核积分",
+    "rewards.create": "新增积分商品",
+    "rewards.update": "修改积分商品",
+    "rewards.pickup": "核销兑换码",
+    "rewards.export": "导出兑换记录",
 }
 
 

@@ -15,7 +15,8 @@ from models import records
 from models.activities import signup as activity_signup
 from models.core.context import Context
 from models.orders import workload
-from models.points import ledger
+from models.points import buckets, ledger
+from models.rewards import redemptions
 
 Problems = list[dict[str, Any]]
 
@@ -48,6 +49,12 @@ CHECKS: list[Check] = [
         activity_signup.counter_drift,
         activity_signup.repair_counters,
     ),
+    Check(
+        "reward_stock",
+        "item stock + live redemptions == initial stock + restocks for every reward item",
+        redemptions.check_stock,
+    ),
+    Check("point_buckets", "no member's points bucket holds fewer than 0", buckets.check_buckets),
 ]
 
 

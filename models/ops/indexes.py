@@ -183,6 +183,30 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("org_path", ASC), ("month", DESC)]),
         IndexModel([("members.member_id", ASC)]),
     ],
+    # rewards (models/rewards, models/points/buckets)
+    "reward_items": [
+        IndexModel([("org_id", ASC), ("active", ASC)]),
+        IndexModel([("org_path", ASC), ("created_at", DESC)]),
+    ],
+    "redemptions": [
+        IndexModel([("code", ASC)], unique=True),
+        IndexModel([("ledger_key", ASC)], unique=True),
+        IndexModel([("member_id", ASC), ("created_at", DESC)]),
+        IndexModel([("org_path", ASC), ("created_at", DESC)]),
+        IndexModel([("org_id", ASC), ("created_at", DESC)]),
+        IndexModel([("status", ASC), ("expires_at", ASC)]),
+        IndexModel([("item_id", ASC), ("status", ASC)]),
+    ],
+    "redemption_counters": [],
+    "point_buckets": [
+        IndexModel([("member_id", ASC), ("closed", ASC), ("year", ASC)]),
+        IndexModel([("closed", ASC), ("expires_at", ASC)]),
+    ],
+    "held_awards": [
+        IndexModel([("org_path", ASC), ("status", ASC), ("created_at", ASC)]),
+        IndexModel([("order_id", ASC)], unique=True),
+        IndexModel([("member_id", ASC), ("created_at", DESC)]),
+    ],
 }
 
 

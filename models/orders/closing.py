@@ -15,6 +15,7 @@ from models.orders.states import CLOSED, COMPLETED
 from models.orders.visibility import get_visible
 from models.people.users import SYSTEM, Actor
 from models.points import ledger
+from models.rewards import farming
 from server.errors import Conflict, Forbidden
 
 
@@ -79,8 +80,9 @@ async def close_and_award(
             event_extra={"attempt": attempt},
         )
         also = {"rating_sum": rating, "rating_count": 1} if rating else None
-        await ledger.append(
-            ctx, session, award_entries(order, actor), org_path=member_path, also_inc=also
+        # suspicious awards are held for review instead (models/rewards/farming.py)
+        await farming.award_or_hold(
+            ctx, session, order, award_entries(order, actor), org_path=member_path, also_inc=also
         )
         return closed
 

@@ -19,7 +19,7 @@ from models.people import orgs
 from server.errors import Conflict, NotFound, ValidationFailed
 from server.logging import mask_phone
 
-ROLES = ("resident", "member", "secretary", "admin")
+ROLES = ("resident", "member", "secretary", "admin", "merchant")  # merchant: 核销 at one node
 STAFF_ROLES = ("secretary", "admin")
 PARTY_STATUSES = ("入党申请人", "积极分子", "发展对象", "预备党员", "正式党员")
 

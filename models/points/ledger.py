@@ -21,6 +21,7 @@ from models.core.clock import BEIJING
 from models.core.context import Context
 from models.people import orgs
 from models.people.users import Actor
+from models.points import buckets
 from server.errors import Conflict, NotFound, ValidationFailed
 
 KINDS = ("points", "hours")
@@ -85,6 +86,7 @@ async def append(
         raise ValueError("append() takes the entries of one member")
     now = ctx.now()
     docs = [e.to_doc(now, org_path) for e in entries]
+    bucket_writes = await buckets.plan(ctx, session, member_id, docs, org_path)
     try:
         await ctx.db.ledger_entries.insert_many(docs, session=session)
     except DuplicateKeyError:
@@ -108,6 +110,7 @@ async def append(
     result = await ctx.db.users.update_one(filt, update, session=session)
     if result.matched_count != 1:
         raise Conflict("余额不足，无法扣减", code="insufficient_balance")
+    await buckets.apply(ctx, session, bucket_writes)
     return docs
 
 

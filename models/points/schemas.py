@@ -22,6 +22,13 @@ class LeaderboardQuery(StrictSchema):
     period = Str(load_default="month", validate=OneOf(["month", "year", "all"]))
 
 
+class ExpiringBucket(Schema):
+    year = fields.Integer()
+    points = fields.Float()
+    expires_at = fields.String()
+    last_day = fields.String(metadata={"description": "最后可用日（北京时间）"})
+
+
 class PointsOut(Schema):
     points_balance = fields.Float()
     hours_balance = fields.Float()
@@ -29,6 +36,8 @@ class PointsOut(Schema):
     rank_total = fields.Integer(allow_none=True)
     org_id = fields.String(allow_none=True)
     org_name = fields.String(allow_none=True)
+    expiring = fields.List(fields.Nested(ExpiringBucket))
+    expiry_notice = fields.String(allow_none=True, metadata={"description": "N 积分将于 日期 到期"})
 
 
 class LedgerSource(Schema):

@@ -187,6 +187,8 @@ class ApiMatrix:
             return Target(entry["_id"], "ledger_entries", order_id=order.id, phone=order.phone)
         if kind == "job run":
             return Target(await jobruns.start_run(ctx, "trust-matrix", "trust"), "job_runs")
+        if kind in ("reward item of A1", "redemption of m1", "held award of m1"):
+            return await rewards_target(ctx, w, kind)
         if kind.startswith("activity"):
             aid, extra = await activity_target(w, kind)
             return Target(aid, "activities", names=extra)
@@ -238,7 +240,8 @@ class ApiMatrix:
             url = path.replace("{id}", str(object_id)) if object_id else path
             if call.get("query"):
                 url += "?" + subst(call["query"], names)
-            body = subst(call.get("body"), {**names, "target": str(object_id)})
+            extra = target.names if target else {}
+            body = subst(call.get("body"), {**names, **extra, "target": str(object_id)})
             if call.get("upload"):  # multipart, as wx.uploadFile sends it
                 from tests.media.conftest import multipart
                 from tests.media.samples import photo
@@ -293,6 +296,38 @@ class ApiMatrix:
             ghost, _ = await send(ObjectId())
             if ghost != status:
                 tally.leaks.append(f"{where}: {status} here, {ghost} for an id that does not exist")
+
+
+async def rewards_target(ctx: Any, w: Any, kind: str) -> Target:
+    """An item of A1 (m1, m2 and sec_a1 given points to spend on it), a redemption of m1's
+    (its code in $code), or an award of m1's held for review."""
+    from models.orders.closing import award_entries
+    from models.rewards import farming, items, redemptions
+    from tests.rewards.helpers import give_points
+
+    if kind == "held award of m1":
+        order_id = await w.order_in("completed")
+        order = await ctx.db.orders.find_one({"_id": order_id})
+
+        async def work(session: Any) -> Any:
+            reasons = [{"rule": "self_confirm", "text": farming.RULE_TEXT["self_confirm"]}]
+            entries = award_entries(order, w.actor("owner"))
+            path = list(w.users["m1"]["org_path"])
+            return await farming.hold(ctx, session, order, entries, org_path=path, reasons=reasons)
+
+        from models.core import uow
+
+        held = await uow.in_transaction(ctx, work)
+        return Target(held["_id"], "held_awards")
+    data = {"org_id": w.orgs["A1"]["_id"], "name": "爱心洗衣液", "price": 10, "stock": 5}
+    item = await items.create_item(ctx, w.actor("sec_a1"), data)
+    for key in ("m1", "m2", "sec_a1"):
+        await give_points(ctx, w.users[key], 100)
+    if kind == "reward item of A1":
+        return Target(item["_id"], "reward_items")
+    member = Actor.from_user(await ctx.db.users.find_one({"_id": w.id("m1")}))
+    doc, _ = await redemptions.redeem(ctx, member, item["_id"], None)
+    return Target(doc["_id"], "redemptions", names={"code": doc["code"]})
 
 
 def may_see_phone(order: dict[str, Any], user: dict[str, Any] | None) -> bool:
@@ -530,6 +565,8 @@ class AdminMatrix:
             return Target(adj["_id"], "point_adjustments")
         if kind == "category":
             return Target(w.category["_id"], "service_categories")
+        if kind in ("reward item of A1", "redemption of m1", "held award of m1"):
+            return run(rewards_target(ctx, w, kind))
         if kind.startswith("activity"):
             aid, extra = run(activity_target(w, kind))
             return Target(aid, "activities", names=extra)

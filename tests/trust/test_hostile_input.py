@@ -109,6 +109,9 @@ TARGET_STATE = {
     "/api/v1/activities/{id}/checkout": "activity checked in",
     "/api/v1/activities/{id}/attendance": "activity in progress",
     "/api/v1/activities/{id}/settle": "activity ended",
+    "/api/v1/rewards/{id}": "reward item",
+    "/api/v1/rewards/{id}/redeem": "reward item",
+    "/api/v1/redemptions/{id}/cancel": "redemption",
 }
 THROWAWAY_ORG = {"resident": None, "member": "A1", "secretary": "A1", "admin": "street"}
 MAX_SAMPLES = 25
@@ -219,10 +222,28 @@ class Harness:
                 },
             )
             return str(reg["_id"])
+        if state in ("reward item", "redemption"):
+            return await self.rewards_target(state)
         if " " in state:
             target_id, _, _ = await service_targets.make(self.world, state)
             return str(target_id)
         return str(await self.world.order_in(state))
+
+    async def rewards_target(self, state: str) -> str:
+        """An item of A1 that m1 and sec_a1 have points for, or a redemption of m1's."""
+        from models.rewards import items, redemptions
+        from tests.rewards.helpers import give_points
+
+        w = self.world
+        data = {"org_id": w.orgs["A1"]["_id"], "name": "爱心洗衣液", "price": 1, "stock": 1000}
+        item = await items.create_item(self.ctx, w.actor("sec_a1"), data)
+        for key in ("m1", "sec_a1"):
+            await give_points(self.ctx, w.users[key], 1000)
+        if state == "reward item":
+            return str(item["_id"])
+        m1 = Actor.from_user(await self.ctx.db.users.find_one({"_id": w.id("m1")}))
+        doc, _ = await redemptions.redeem(self.ctx, m1, item["_id"], None)
+        return str(doc["_id"])
 
     # ------------------------------------------------------------ one request
 

@@ -5,9 +5,10 @@ the real model services on the test database: awards (ledger.append in a transac
 like an activity's bulk award), order confirmations (orders.confirm_order, which closes
 the order and awards its points and hours in one transaction), manual adjustments below
 and above the second-approver threshold, approvals and rejections, reversals, and
-redemptions. There is no rewards mall yet, so a redemption is modelled the way the mall
-will have to spend: a negative `points` entry through ledger.append, which is conditional
-on the balance (`points_balance >= cost` in the same transaction). Some rules run several
+redemptions: raw spends (a negative `points` entry through ledger.append, conditional on
+the balance) and the mall's own steps (models/rewards: redeem racing for stock and balance,
+cancel racing a 核销, time passing so that unclaimed redemptions and points buckets expire,
+awards held by a farming rule and released or refused by racing reviewers). Some rules run several
 operations at once (asyncio.gather): the same award key many times, spends racing for one
 balance, a confirmation racing the auto-close job, two approvers racing, and a random mix
 across members. Retries reuse their idempotency key.
@@ -24,6 +25,7 @@ import os
 import time
 import uuid
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from bson import ObjectId
@@ -42,9 +44,11 @@ from pymongo import AsyncMongoClient
 from models import orders
 from models.core import uow
 from models.core.context import Context
+from models.ops.checks import run_checks
 from models.ops.indexes import ensure_indexes
 from models.people.users import Actor
 from models.points import adjustments, ledger
+from models.rewards import expiry, farming, items, redemptions
 from server.config import Config
 from server.db import make_client
 from server.errors import Conflict, Forbidden
@@ -74,6 +78,19 @@ points = st.integers(1, 30)
 hours = st.sampled_from([0.5, 1.0, 1.5, 2.0, 3.0])
 small_delta = st.integers(-40, 40).filter(bool)
 big_delta = st.integers(51, 90).flatmap(lambda n: st.sampled_from([n, n, -n]))
+
+
+class MachineClock:
+    """The machine's own clock: real time plus however far `time_passes` moved it."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta()
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def move(self, **delta: float) -> None:
+        self.offset += timedelta(**delta)
 
 
 def code(exc: BaseException) -> str:
@@ -110,7 +127,9 @@ class LedgerMachine(RuleBasedStateMachine):
         self.stats["examples"] += 1
         db = self.client[f"{self.config.mongo.database}_{self.stats['examples']}"]
         self.run(ensure_indexes(db))
-        self.ctx = Context(db=db, config=self.config)
+        # redemptions race in the database, not in the per-process queue of an item
+        config = self.config.replace(rewards={"queue_redemptions": False})
+        self.ctx = Context(db=db, config=config)
         self.world: World = self.run(build_world(self.ctx))
         self.template = self.run(order_template(self.world))
         self.members: list[dict[str, Any]] = [self.world.users[f"m{i + 1}"] for i in range(MEMBERS)]
@@ -122,6 +141,22 @@ class LedgerMachine(RuleBasedStateMachine):
         self.reversible: list[ObjectId] = []  # entries not reversed (nor pending reversal)
         self.pending: list[dict[str, Any]] = []  # adjustments waiting for a second approver
         self.closed: list[dict[str, Any]] = []  # orders as read before they were closed
+        # the mall: two items of A1 (cheap and dear), their stock as the model expects it
+        self.clock = MachineClock()
+        self.ctx.clock = self.clock
+        self.items = [
+            self.run(
+                items.create_item(
+                    self.ctx,
+                    self.secretary(),
+                    {"org_id": self.world.orgs["A1"]["_id"], "name": name, "price": p, "stock": 4},
+                )
+            )
+            for name, p in (("环保袋", 2), ("理发券", 10))
+        ]
+        self.stock = [4, 4]
+        self.reserved: list[dict[str, Any]] = []  # redemptions not yet picked up or refunded
+        self.holds: list[dict[str, Any]] = []  # awards held for review, undecided
 
     def can_spend(self, m: int, kind: str, delta: float) -> bool:
         return self.balance[m][kind] + delta >= -EPS
@@ -300,6 +335,150 @@ class LedgerMachine(RuleBasedStateMachine):
         self.stats["redemptions"] += len(wins)
         self.stats["spends refused"] += len(refused)
         self.stats["concurrent batches"] += 1
+
+    # ---------------------------------------------------------------- the mall
+
+    def actor_of(self, m: int) -> Actor:
+        user = self.run(self.ctx.db.users.find_one({"_id": self.members[m]["_id"]}))
+        return Actor.from_user(user)
+
+    def entry_by_key(self, key: str) -> dict[str, Any]:
+        doc = self.run(self.ctx.db.ledger_entries.find_one({"idempotency_key": key}))
+        assert doc is not None, key
+        return doc
+
+    @rule(m=member_ix, which=st.integers(0, 1), n=st.integers(1, 6), same_key=st.booleans())
+    def mall_redeem(self, m: int, which: int, n: int, same_key: bool) -> None:
+        """n redemptions of one item at once (or one request retried n times): exactly
+        min(n, stock, what the balance covers) win; stock, balance and entries agree."""
+        item = self.items[which]
+        price = item["price"]
+        actor = self.actor_of(m)
+        room = int((self.balance[m]["points"] + EPS) // price)
+        keys = (
+            [f"mall-{uuid.uuid4().hex}"] * n
+            if same_key
+            else [f"mall-{uuid.uuid4().hex}" for _ in range(n)]
+        )
+        results = self.gather(*(redemptions.redeem(self.ctx, actor, item["_id"], k) for k in keys))
+        wins = {r[0]["_id"]: r[0] for r in results if isinstance(r, tuple)}
+        refused = [r for r in results if not isinstance(r, tuple)]
+        assert {code(e) for e in refused} <= {"sold_out", "insufficient_balance"}, refused
+        want = min(1 if same_key else n, self.stock[which], room)
+        assert len(wins) == want, (len(wins), n, same_key, self.stock[which], room)
+        for doc in wins.values():
+            self.landed(m, [self.entry_by_key(doc["ledger_key"])])
+            self.reserved.append({**doc, "_m": m, "_item": which})
+        self.stock[which] -= len(wins)
+        self.stats["mall redemptions"] += len(wins)
+        self.stats["spends refused"] += len(refused)
+        if n > 1:
+            self.stats["concurrent batches"] += 1
+
+    @precondition(lambda self: self.reserved)
+    @rule(pick=st.integers(0, 10_000), pickup_races=st.booleans())
+    def mall_cancel(self, pick: int, pickup_races: bool) -> None:
+        """Cancel (refund by a reversing entry, stock back), maybe racing a 核销: one wins."""
+        doc = self.reserved.pop(pick % len(self.reserved))
+        m = doc["_m"]
+        calls = [redemptions.cancel(self.ctx, self.actor_of(m), doc["_id"])]
+        calls.append(redemptions.cancel(self.ctx, self.secretary(), doc["_id"]))
+        if pickup_races:
+            calls.append(redemptions.pickup(self.ctx, self.approver(), doc["code"]))
+        results = self.gather(*calls)
+        wins = [r for r in results if not isinstance(r, BaseException)]
+        assert len(wins) == 1, results
+        assert all(code(r) == "redemption_state" for r in results if isinstance(r, BaseException))
+        if wins[0]["status"] == "cancelled":
+            self.landed(m, [self.entry_by_key(f"redemption:{doc['_id']}:refund")])
+            self.stock[doc["_item"]] += 1
+            self.stats["mall cancels"] += 1
+        else:
+            self.stats["mall pickups"] += 1
+
+    @rule(days=st.sampled_from([3, 15, 200, 400]))
+    def time_passes(self, days: int) -> None:
+        """The clock moves on and the rewards job runs: unclaimed redemptions expire and are
+        refunded, expired points buckets are written off by one keyed entry each."""
+        self.clock.move(days=days)
+        ids = [u["_id"] for u in self.members]
+        before = set(
+            e["_id"]
+            for e in self.run(
+                self.ctx.db.ledger_entries.find({"member_id": {"$in": ids}}, {"_id": 1}).to_list(
+                    None
+                )
+            )
+        )
+        self.run(redemptions.expire_unclaimed(self.ctx, batch=1000))
+        self.run(expiry.expire_points(self.ctx))
+        new = self.run(
+            self.ctx.db.ledger_entries.find(
+                {"member_id": {"$in": ids}, "_id": {"$nin": list(before)}}
+            ).to_list(None)
+        )
+        for entry in new:
+            m = ids.index(entry["member_id"])
+            if entry["source"]["type"] == "points_expiry":
+                assert entry["delta"] < 0
+                self.stats["expiry entries"] += 1
+            else:
+                assert entry["source"]["type"] == "redemption" and entry["delta"] > 0, entry
+                self.stats["mall expiries"] += 1
+            self.landed(m, [entry])
+        now = self.clock()
+        still = []
+        for doc in self.reserved:
+            if doc["expires_at"] <= now:
+                self.stock[doc["_item"]] += 1
+            else:
+                still.append(doc)
+        self.reserved = still
+        due = self.run(
+            self.ctx.db.point_buckets.count_documents(
+                {"closed": False, "expires_at": {"$lte": now}}
+            )
+        )
+        assert due == 0, f"{due} buckets past expiry left open"
+
+    @rule(m=member_ix, pts=points, hrs=hours)
+    def hold(self, m: int, pts: int, hrs: float) -> None:
+        """A confirmation tripping a farming rule: the award is held, nothing in the ledger."""
+        order = self.run(self.new_completed_order(m, pts, hrs))
+        plain = self.ctx.config
+        self.ctx.config = plain.replace(rewards={"farming_daily_cap": 0.5})
+        try:
+            owner = self.world.actor("owner")
+            self.run(orders.confirm_order(self.ctx, owner, order["_id"], {"rating": 5}))
+        finally:
+            self.ctx.config = plain
+        assert self.closed_entries(order["_id"]) == []
+        held = self.run(self.ctx.db.held_awards.find_one({"order_id": order["_id"]}))
+        assert held is not None and held["status"] == "held"
+        self.holds.append({**held, "_m": m})
+        self.stats["holds"] += 1
+
+    @precondition(lambda self: self.holds)
+    @rule(pick=st.integers(0, 10_000), racers=st.integers(1, 3), refuse_first=st.booleans())
+    def release(self, pick: int, racers: int, refuse_first: bool) -> None:
+        """Release racing refusals: exactly one decision; a release lands the award once."""
+        held = self.holds.pop(pick % len(self.holds))
+        calls = [farming.release(self.ctx, self.secretary(), held["_id"], "核实")]
+        if racers > 1:
+            refusal = farming.refuse(self.ctx, self.approver(), held["_id"], "存疑")
+            calls.insert(0 if refuse_first else 1, refusal)
+        if racers > 2:
+            calls.append(farming.release(self.ctx, self.world.actor("admin"), held["_id"]))
+        results = self.gather(*calls)
+        wins = [r for r in results if not isinstance(r, BaseException)]
+        assert len(wins) == 1, results
+        assert all(code(r) == "hold_decided" for r in results if isinstance(r, BaseException))
+        if wins[0]["status"] == "released":
+            self.landed(held["_m"], self.closed_entries(held["order_id"]))
+            self.stats["releases"] += 1
+        else:
+            assert self.closed_entries(held["order_id"]) == []
+            self.stats["refusals"] += 1
 
     # ---------------------------------------------------------------- adjustments
 
@@ -541,13 +720,23 @@ class LedgerMachine(RuleBasedStateMachine):
             if landed != want:
                 self.violation(f"adjustment {adj['_id']} ({adj['status']}) has {landed} entries")
 
+    @invariant()
+    def stock_matches(self) -> None:
+        if not hasattr(self, "items"):
+            return
+        for which, item in enumerate(self.items):
+            doc = self.run(self.ctx.db.reward_items.find_one({"_id": item["_id"]}))
+            if doc["stock"] != self.stock[which]:
+                self.violation(f"item {which}: stock {doc['stock']} != model {self.stock[which]}")
+
     def teardown(self) -> None:
         if not hasattr(self, "members"):
             return
         try:
-            problems = self.run(ledger.check_ledger(self.ctx))
+            outcomes = self.run(run_checks(self.ctx))
+            problems = [(o.check.name, o.problems[0]) for o in outcomes if o.problems]
             if problems:
-                self.violation(f"check_ledger: {len(problems)} problems, first {problems[0]}")
+                self.violation(f"server check: {problems}")
         finally:
             self.run(self.client.drop_database(self.ctx.db.name))
 
@@ -588,6 +777,14 @@ def test_ledger_state_machine(config: Config, mongo_uri: str) -> None:
             awards=stats["awards"],
             order_awards=stats["order awards"],
             redemptions=stats["redemptions"],
+            mall_redemptions=stats["mall redemptions"],
+            mall_cancels=stats["mall cancels"],
+            mall_pickups=stats["mall pickups"],
+            mall_expiries=stats["mall expiries"],
+            expiry_entries=stats["expiry entries"],
+            holds=stats["holds"],
+            releases=stats["releases"],
+            refusals=stats["refusals"],
             adjustments=stats["adjustments"] + stats["adjustments approved"],
             adjustments_pending=stats["adjustments pending"],
             adjustments_rejected=stats["adjustments rejected"],

@@ -69,7 +69,8 @@ const ROLE_TEXT = {
   resident: '群众',
   member: '志愿队员',
   secretary: '支部书记',
-  admin: '管理员'
+  admin: '管理员',
+  merchant: '商家'
 };
 
 function statusInfo(status, table) {

@@ -100,7 +100,7 @@ async function run(screens, opts) {
       const full = Object.assign({}, screen, { openid: role.openid });
       let out = null;
       try {
-        if (typeof full.query === 'function') full.query = full.query(fixtures.orders(fx));
+        if (typeof full.query === 'function') full.query = full.query(fixtures.orders(fx), fx);
         const transport = o.record ? fixtures.record(fx, o.record, full) : fixtures.replay(fx, full, problems);
         out = o.render ? await o.render(full) : await renderScreen(full, transport);
       } catch (e) {

@@ -32,6 +32,14 @@ function byStatus(status) {
   };
 }
 
+/** The first item of the role's recorded mall (积分商城). */
+function firstReward(orders, fx) {
+  const key = Object.keys(fx.responses).find((k) => k.startsWith('GET /api/v1/rewards?'));
+  const items = key ? (fx.responses[key].body || {}).items || [] : [];
+  if (!items.length) throw new Error('no recorded reward items');
+  return { id: items[0].id };
+}
+
 const SCREENS = [
   // 群众
   { name: 'resident-index', title: '首页 · 群众', role: 'resident', page: 'pages/index/index' },
@@ -158,7 +166,12 @@ const SCREENS = [
   { name: 'secretary-activity-create', title: '发布活动', role: 'secretary', page: 'pkg-activity/pages/create/create' },
   { name: 'secretary-activity-live', title: '活动详情 · 进行中（组织方）', role: 'secretary', page: 'pkg-activity/pages/detail/detail', query: { id: ACTIVITY_LIVE } },
   { name: 'secretary-activity-qr', title: '签到码', role: 'secretary', page: 'pkg-activity/pages/qr/qr', query: { id: ACTIVITY_LIVE } },
-  { name: 'secretary-activity-attendance', title: '考勤与结算', role: 'secretary', page: 'pkg-activity/pages/attendance/attendance', query: { id: ACTIVITY_LIVE } }
+  { name: 'secretary-activity-attendance', title: '考勤与结算', role: 'secretary', page: 'pkg-activity/pages/attendance/attendance', query: { id: ACTIVITY_LIVE } },
+  // 积分商城
+  { name: 'member-mall', title: '积分商城', role: 'member', page: 'pkg-reward/pages/mall/mall' },
+  { name: 'member-reward-item', title: '积分商城 · 商品详情', role: 'member', page: 'pkg-reward/pages/item/item', query: firstReward },
+  { name: 'member-redemptions', title: '我的兑换（兑换码）', role: 'member', page: 'pkg-reward/pages/redemptions/redemptions' },
+  { name: 'secretary-pickup', title: '兑换核销', role: 'secretary', page: 'pkg-reward/pages/pickup/pickup' }
 ];
 
 module.exports = { SCREENS, ROLES, tap };
