@@ -12,8 +12,7 @@ from typing import Any
 from models import orders
 from models.core.context import Context
 from models.orders import catalogue
-from models.people import orgs
-from models.people import users
+from models.people import orgs, users
 from models.people.users import Actor, create_user
 
 DEMO_PASSWORD = "tongxin-demo-2026"
