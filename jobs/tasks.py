@@ -13,6 +13,8 @@ from models.notifications import digests
 from models.ops import housekeeping
 from models.orders import notices as order_notices
 from models.orders import sla
+from models.voices import jobs as voice_jobs
+from models.wishes import run_wishes
 
 JobFn = Callable[[Context, Any], Awaitable[dict[str, Any]]]
 
@@ -69,6 +71,12 @@ async def transfers_job(ctx: Context, wechat: Any) -> dict[str, Any]:
 async def honours_job(ctx: Context, wechat: Any) -> dict[str, Any]:
     """服务标兵/党员之星: last month's candidates proposed per node (once per month and node)."""
     return dict(await honours.propose_month(ctx))
+async def wishes_job(ctx: Context, wechat: Any) -> dict[str, Any]:
+    return dict(await run_wishes(ctx))
+
+
+async def voices_job(ctx: Context, wechat: Any) -> dict[str, Any]:
+    return dict(await voice_jobs.run_voices(ctx))
 
 
 @dataclass(frozen=True)
@@ -88,4 +96,6 @@ JOBS = (
     JobSpec("transfers", transfers_job, "transfers_seconds"),
     JobSpec("honours", honours_job, "honours_seconds"),
     JobSpec("activities", activities_job, "activities_seconds"),
+    JobSpec("wishes", wishes_job, "wishes_seconds"),
+    JobSpec("voices", voices_job, "voices_seconds"),
 )

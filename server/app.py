@@ -24,6 +24,7 @@ from handlers.api import (
     reports,
     transfers,
 )
+from handlers.api import notifications, ops, orders, people, points, voices, wishes
 from handlers.base import NotFoundHandler, log_request
 from handlers.openapi import build_openapi
 from models.core.context import Context
@@ -48,6 +49,8 @@ def api_routes() -> list[Any]:
         *certificates.default_handlers,
         *honours.default_handlers,
         *activities.default_handlers,
+        *wishes.default_handlers,
+        *voices.default_handlers,
     ]
 
 
