@@ -109,7 +109,7 @@ async def run_followups(ctx: Context) -> dict[str, int]:
         )
     async for order in ctx.db.orders.find(
         {"closed_at": window},
-        {"timeline": 0, "status": 1, "resident_id": 1, "org_path": 1, "category_name": 1},
+        {"status": 1, "resident_id": 1, "org_path": 1, "category_name": 1},
     ):
         if order.get("status") != orders.CLOSED:
             continue

@@ -39,6 +39,7 @@ from server.config import Config
 from tests.live import PASSWORD, AdminClient, LiveServer, staff_world
 from tests.trust import service_targets
 from tests.trust.activity_targets import activity_target, create_body_names
+from tests.trust import voice_targets
 from tests.trust.figures import record
 
 SPEC: dict[str, Any] = yaml.safe_load(
@@ -187,6 +188,8 @@ class ApiMatrix:
             return Target(entry["_id"], "ledger_entries", order_id=order.id, phone=order.phone)
         if kind == "job run":
             return Target(await jobruns.start_run(ctx, "trust-matrix", "trust"), "job_runs")
+        if kind.startswith(("wish ", "voice ")) or kind in ("org A1", "followup"):
+            return await voice_targets.target(w, kind)
         if kind.startswith("activity"):
             aid, extra = await activity_target(w, kind)
             return Target(aid, "activities", names=extra)
@@ -307,7 +310,9 @@ def may_see_phone(order: dict[str, Any], user: dict[str, Any] | None) -> bool:
 
 def roomy(ctx: Any) -> None:
     """One volunteer takes many orders in one test: lift the open-order limit."""
-    ctx.config = ctx.config.replace(orders={"max_open_per_member": 1000})
+    ctx.config = ctx.config.replace(
+        orders={"max_open_per_member": 1000}, wishes={"max_claims_per_member": 1000}
+    )
 
 
 @pytest.mark.gen_test(timeout=300)
