@@ -16,6 +16,7 @@ from models.activities import signup as activity_signup
 from models.core.context import Context
 from models.orders import workload
 from models.points import ledger
+from models.voices import rollup as voice_rollup
 
 Problems = list[dict[str, Any]]
 
@@ -47,6 +48,12 @@ CHECKS: list[Check] = [
         "signed_up / waiting == confirmed / waiting sign-ups for every live activity",
         activity_signup.counter_drift,
         activity_signup.repair_counters,
+    ),
+    Check(
+        "voice_figures",
+        "民情分析 counters == a recount of the voices and follow-ups of each node and month",
+        voice_rollup.check,
+        voice_rollup.repair,
     ),
 ]
 

@@ -214,3 +214,8 @@ async def check(ctx: Context) -> list[dict[str, Any]]:
         if {k: v for k, v in stored.items() if v} != words:
             problems.append({"org_id": doc["org_id"], "month": doc["month"], "problem": "words"})
     return problems
+
+
+async def repair(ctx: Context, problems: list[dict[str, Any]]) -> int:
+    await rebuild(ctx)
+    return len(problems)

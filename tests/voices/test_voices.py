@@ -122,7 +122,7 @@ async def test_handling_transfer_and_unsatisfied_reopens_once(api, world, ctx):
     status, final = await api.post(f"/api/v1/voices/{vid}/rate", {"rating": "不满意"}, token=owner)
     assert status == 200 and final["status"] == "closed" and final["rating"] == "不满意"
     status, err = await api.post(f"/api/v1/voices/{vid}/rate", {"rating": "满意"}, token=owner)
-    assert status == 409
+    assert status == 409 and err["error"]["code"] == "already_rated"
     doc = await ctx.db.voices.find_one({"_id": ObjectId(vid)})
     actions = [e["action"] for e in doc["timeline"]]
     assert actions == ["submit", "transfer", "assign", "reply", "reopen", "reply", "rate"]
@@ -135,6 +135,7 @@ async def test_handling_transfer_and_unsatisfied_reopens_once(api, world, ctx):
 async def test_sla_reminds_and_escalates_exactly_once(api, world, ctx, clock):
     (owner,) = await tokens(api, "owner")
     status, voice = await api.post("/api/v1/voices", body(world), token=owner)
+    assert status == 201
     vid = ObjectId(voice["id"])
     clock.move(hours=25)
     runs = [await voices.run_voice_sla(ctx) for _ in range(2)]
@@ -162,8 +163,9 @@ async def test_sla_reminds_and_escalates_exactly_once(api, world, ctx, clock):
 
 @pytest.mark.gen_test(timeout=90)
 async def test_still_solved_is_asked_once_and_no_reopens(api, world, ctx, clock):
-    owner, m1 = await tokens(api, "owner", "m1")
+    (owner,) = await tokens(api, "owner")
     status, voice = await api.post("/api/v1/voices", body(world), token=owner)
+    assert status == 201
     vid = ObjectId(voice["id"])
     await voices.assign_voice(ctx, world.actor("sec_a1"), vid, {"handler_id": world.id("m1")})
     await voices.reply_voice(ctx, world.actor("m1"), vid, {"text": "已修好"})
