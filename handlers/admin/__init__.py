@@ -19,6 +19,7 @@ from handlers.admin import (
     reports,
     transfers,
 )
+from handlers.admin import ops, orders, people, points, voices, wishes
 from handlers.admin.base import STATIC, AdminNotFound
 
 
@@ -42,6 +43,8 @@ def admin_routes() -> list[Any]:
         *certificates.default_handlers,
         *honours.default_handlers,
         *activities.default_handlers,
+        *wishes.default_handlers,
+        *voices.default_handlers,
         tornado.web.url(r"/admin/.*", AdminNotFound),
     ]
 

@@ -171,8 +171,11 @@ async def list_voices(
         if not actor.manages((await orgs.get_org(ctx, node))["path"]):
             return []
         query = {"org_path": node}
-        if month:
-            query["month"] = month
+        if month or not status:
+            # a node's whole history is not one list: a month (default: this one) or a status
+            from models.voices.rollup import month_of
+
+            query["month"] = month or month_of(ctx.now())
     if status:
         query["status"] = status
     if kind:

@@ -535,6 +535,8 @@ class AdminMatrix:
             return Target(adj["_id"], "point_adjustments")
         if kind == "category":
             return Target(w.category["_id"], "service_categories")
+        if kind.startswith(("wish ", "voice ")):
+            return run(voice_targets.target(w, kind))
         if kind.startswith("activity"):
             aid, extra = run(activity_target(w, kind))
             return Target(aid, "activities", names=extra)
