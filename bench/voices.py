@@ -110,9 +110,11 @@ async def seed_voices(ctx: Any, branch: dict[str, Any], n: int) -> None:
             doc["rating"] = rng.choice([*RATINGS, None])
             doc["reopen_count"] = int(rng.random() < 0.05)
         batch.append(doc)
-        if len(batch) == 2000:
+        if len(batch) == 500:
             await ctx.db.voices.insert_many(batch)
             batch = []
+            if (i + 1) % 5000 == 0:
+                print(f"seeded {i + 1}", file=sys.stderr, flush=True)
     if batch:
         await ctx.db.voices.insert_many(batch)
 

@@ -198,7 +198,6 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("status", ASC), ("updated_at", ASC)]),
         IndexModel([("status", ASC), ("closed_at", ASC)]),
         IndexModel([("status", ASC), ("due_at", ASC)]),
-        IndexModel([("handler_id", ASC), ("closed_at", DESC)]),
     ],
     "voice_monthly": [IndexModel([("org_id", ASC), ("month", ASC)])],
     "voice_words": [IndexModel([("org_id", ASC), ("month", ASC)])],
