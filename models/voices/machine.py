@@ -11,6 +11,7 @@ Two racing actors: exactly one wins, the other gets a 409.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -93,7 +94,14 @@ async def apply(
         await rollup.apply(ctx, session, voice["org_path"], voice["month"], counters)
 
     try:
-        await uow.in_transaction(ctx, work)
+        if counters:
+            await uow.in_transaction(ctx, work)
+        else:  # nothing counted changes (assign, reply again…): one conditional update
+            result = await ctx.db.voices.update_one(
+                {"_id": voice["_id"], "status": frm, "version": voice.get("version", 0)}, update
+            )
+            if result.modified_count != 1:
+                raise Conflict("该民意状态已变化，请刷新后重试", code="voice_state_changed")
     except Conflict:
         landed = await ctx.db.voices.find_one({"_id": voice["_id"]})
         if not (landed and landed["timeline"] and landed["timeline"][-1].get("attempt") == attempt):
@@ -119,7 +127,8 @@ async def submit_voice(ctx: Context, actor: Actor, data: dict[str, Any]) -> dict
         via = "qr"
     org = await orgs.get_org(ctx, org_id)  # type: ignore[arg-type]
     now = ctx.now()
-    tokens = words.tokens(data["text"])
+    # off the event loop: the first call loads jieba's dictionary (seconds)
+    tokens = await asyncio.get_running_loop().run_in_executor(None, words.tokens, data["text"])
     doc: dict[str, Any] = {
         "_id": ObjectId(),
         "status": RECEIVED,
