@@ -34,6 +34,13 @@ def _ready() -> bool:
     return True
 
 
+async def warm_up() -> None:
+    """Load the dictionary (seconds, once per process) at start-up, off the event loop."""
+    import asyncio
+
+    await asyncio.get_running_loop().run_in_executor(None, _ready)
+
+
 def tokens(text: str, limit: int = 30) -> list[str]:
     """The distinct content words of `text` (two characters or more), first seen first."""
     _ready()
