@@ -34,7 +34,6 @@ sys.path.insert(0, str(ROOT))
 from bson import ObjectId  # noqa: E402
 
 from bench.admin_pages import PASSWORD, measure, session_cookie  # noqa: E402
-from models.ops.indexes import ensure_indexes  # noqa: E402
 from models.people import orgs  # noqa: E402
 from models.people.users import create_user  # noqa: E402
 from models.voices import rollup, words  # noqa: E402
@@ -141,11 +140,7 @@ async def run(uri: str, n: int, rounds: int) -> tuple[dict[str, list[float]], di
             password=PASSWORD,
         )
         t = time.perf_counter()
-        # bulk load first, index after (as a restore would): inserting into a large
-        # collection with its multikey indexes in place is what the service does one by one
-        await ctx.db.voices.drop_indexes()
         await seed_voices(ctx, full, n)
-        await ensure_indexes(ctx.db)
         info["seed_s"] = time.perf_counter() - t
         t = time.perf_counter()
         info["counter_docs"] = await rollup.rebuild(ctx)

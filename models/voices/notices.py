@@ -23,7 +23,7 @@ from models.voices.states import KINDS, STATUS_NAMES
 
 
 def _texts(voice: dict[str, Any], event: dict[str, Any]) -> dict[str, tuple[str, str]]:
-    what = f"{KINDS[voice['kind']]}「{voice['text'][:16]}」"
+    what = f"{KINDS[voice['kind']]}「{voice['text'][:8]}」"
     action, note = event["action"], event.get("note") or ""
     if action in ("submit", "transfer", "escalate"):
         out = {"staff": ("有新的民意待受理", f"{voice['category']}类{what}")}

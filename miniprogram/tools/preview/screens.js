@@ -158,7 +158,16 @@ const SCREENS = [
   { name: 'secretary-activity-create', title: '发布活动', role: 'secretary', page: 'pkg-activity/pages/create/create' },
   { name: 'secretary-activity-live', title: '活动详情 · 进行中（组织方）', role: 'secretary', page: 'pkg-activity/pages/detail/detail', query: { id: ACTIVITY_LIVE } },
   { name: 'secretary-activity-qr', title: '签到码', role: 'secretary', page: 'pkg-activity/pages/qr/qr', query: { id: ACTIVITY_LIVE } },
-  { name: 'secretary-activity-attendance', title: '考勤与结算', role: 'secretary', page: 'pkg-activity/pages/attendance/attendance', query: { id: ACTIVITY_LIVE } }
+  { name: 'secretary-activity-attendance', title: '考勤与结算', role: 'secretary', page: 'pkg-activity/pages/attendance/attendance', query: { id: ACTIVITY_LIVE } },
+  // 微心愿 and 民意
+  { name: 'resident-wish-wall', title: '微心愿 · 心愿墙', role: 'resident', page: 'pkg-wish/pages/wall/wall' },
+  { name: 'member-wish-wall', title: '微心愿 · 心愿墙（队员可认领）', role: 'member', page: 'pkg-wish/pages/wall/wall' },
+  { name: 'resident-wish-post', title: '发布微心愿', role: 'resident', page: 'pkg-wish/pages/post/post' },
+  { name: 'resident-wish-detail', title: '心愿详情 · 不存在', role: 'resident', page: 'pkg-wish/pages/detail/detail', query: { id: 'none' } },
+  { name: 'resident-voice-submit', title: '我要建言', role: 'resident', page: 'pkg-voice/pages/submit/submit' },
+  { name: 'resident-voice-mine', title: '我的建言', role: 'resident', page: 'pkg-voice/pages/mine/mine' },
+  { name: 'resident-voice-detail', title: '建言详情 · 不存在', role: 'resident', page: 'pkg-voice/pages/detail/detail', query: { id: 'none' } },
+  { name: 'secretary-voice-inbox', title: '民意待办', role: 'secretary', page: 'pkg-voice/pages/inbox/inbox' }
 ];
 
 module.exports = { SCREENS, ROLES, tap };

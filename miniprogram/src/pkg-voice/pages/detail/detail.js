@@ -8,7 +8,7 @@ const RATINGS = ['满意', '基本满意', '不满意'];
  * back once); the handler replies; ?followup=<id> asks "still solved?" (回访).
  */
 Page({
-  data: { voice: null, ratings: RATINGS, followup: null, busy: false, loading: true },
+  data: { voice: null, ratings: RATINGS, followup: null, busy: false, loading: true, error: '' },
 
   onLoad(query) {
     this.id = String((query && query.id) || '');
@@ -22,7 +22,9 @@ Page({
       const jobs = [voicesService.getVoice(this.id)];
       if (this.followupId) jobs.push(voicesService.getFollowup(this.followupId));
       const [voice, followup] = await Promise.all(jobs);
-      this.setData({ voice, followup: followup && followup.status === 'pending' ? followup : null });
+      this.setData({ voice, followup: followup && followup.status === 'pending' ? followup : null, error: '' });
+    } catch (err) {
+      this.setData({ error: (err && err.message) || '加载失败' });
     } finally {
       this.setData({ loading: false });
     }

@@ -3,7 +3,7 @@ const { confirm, prompt, toast } = require('../../../utils/ui');
 
 /** A wish with the actions the server allows the caller: claim, release, fulfil, confirm. */
 Page({
-  data: { wish: null, loading: true, busy: false },
+  data: { wish: null, loading: true, busy: false, error: '' },
 
   onLoad(query) {
     this.id = String((query && query.id) || '');
@@ -13,7 +13,9 @@ Page({
   async load() {
     this.setData({ loading: true });
     try {
-      this.setData({ wish: await wishesService.getWish(this.id) });
+      this.setData({ wish: await wishesService.getWish(this.id), error: '' });
+    } catch (err) {
+      this.setData({ error: (err && err.message) || '加载失败' });
     } finally {
       this.setData({ loading: false });
     }
