@@ -9,7 +9,6 @@ from urllib.parse import quote
 from handlers.admin.base import AdminHandler, admin_route, oid
 from models import voices
 from models.core.forms import EmptyForm, ReasonForm
-from models.core.validation import page
 from models.people import directory
 from models.voices import analysis, qr
 from models.voices.forms import AssignForm, CloseForm, ReplyForm
@@ -32,8 +31,8 @@ class VoiceBoard(AdminHandler):
             raise ValidationFailed(fields={"kind": "类型无效"})
         if month and not re.fullmatch(r"\d{4}-\d{2}", month):
             raise ValidationFailed(fields={"month": "月份格式应为 YYYY-MM"})
-        offset = self.int_query("offset")
-        rows = await voices.list_voices(
+        cursor = self.query("cursor") or None
+        rows, next_cursor = await voices.list_voices(
             self.ctx,
             self.me,
             scope="scope",
@@ -41,10 +40,9 @@ class VoiceBoard(AdminHandler):
             kind=kind or None,
             org_id=org["_id"],
             month=month or None,
-            offset=offset,
+            cursor=cursor,
             limit=PAGE,
         )
-        result = page(rows, offset, PAGE)
         self.render(
             "voices.html",
             org=org,
@@ -54,9 +52,8 @@ class VoiceBoard(AdminHandler):
             month=month,
             kinds=voices.KINDS,
             statuses=voices.STATUS_NAMES,
-            items=[voices.voice_json(self.ctx, v, self.me) for v in result["items"]],
-            offset=offset,
-            next_offset=result["next_offset"],
+            items=[voices.voice_json(self.ctx, v, self.me) for v in rows],
+            next_cursor=next_cursor,
         )
 
 
@@ -161,13 +158,12 @@ class AnalysisExport(AdminHandler):
         org = await self.scoped_org(self.query("org"))
         month = _month(self)
         figures = await analysis.figures(self.ctx, org["_id"], month)
-        items = await voices.list_voices(
+        items, _ = await voices.list_voices(
             self.ctx,
             self.me,
             scope="scope",
             org_id=org["_id"],
             month=month,
-            offset=0,
             limit=5000,
         )
         content = analysis.export_xlsx(org["name"], figures, items[:5000])

@@ -7,7 +7,6 @@ from urllib.parse import quote
 from handlers.admin.base import AdminHandler, admin_route, oid
 from models import wishes
 from models.core.forms import EmptyForm, ReasonForm
-from models.core.validation import page
 from models.people import directory
 
 PAGE = 30
@@ -21,26 +20,24 @@ class WishesPage(AdminHandler):
         status = self.query("status", "submitted")
         if status not in wishes.STATUSES:
             status = "submitted"
-        offset = self.int_query("offset")
-        rows = await wishes.list_wishes(
+        cursor = self.query("cursor") or None
+        rows, next_cursor = await wishes.list_wishes(
             self.ctx,
             self.me,
             scope="org",
             org_id=org["_id"],
             status=status,
-            offset=offset,
+            cursor=cursor,
             limit=PAGE,
         )
-        result = page(rows, offset, PAGE)
         self.render(
             "wishes.html",
             org=org,
             nodes=await directory.subtree(self.ctx, self.me),
             status=status,
             statuses=wishes.STATUS_NAMES,
-            items=[wishes.wish_json(self.ctx, w, self.me) for w in result["items"]],
-            offset=offset,
-            next_offset=result["next_offset"],
+            items=[wishes.wish_json(self.ctx, w, self.me) for w in rows],
+            next_cursor=next_cursor,
         )
 
 

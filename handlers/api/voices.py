@@ -61,7 +61,7 @@ class VoicesHandler(VoiceHandlerBase):
     )
     async def get(self) -> None:
         a = self.args
-        rows = await voices.list_voices(
+        rows, next_cursor = await voices.list_voices(
             self.ctx,
             self.me,
             scope=a["scope"],
@@ -69,12 +69,11 @@ class VoicesHandler(VoiceHandlerBase):
             kind=a.get("kind"),
             org_id=a.get("org_id"),
             month=a.get("month"),
-            offset=a["offset"],
+            cursor=a.get("cursor"),
             limit=a["limit"],
         )
-        result = page(rows, a["offset"], a["limit"])
-        result["items"] = [voices.voice_json(self.ctx, v, self.me) for v in result["items"]]
-        self.write_json(result)
+        items = [voices.voice_json(self.ctx, v, self.me) for v in rows]
+        self.write_json(page(items, next_cursor))
 
 
 class VoiceHandler(VoiceHandlerBase):

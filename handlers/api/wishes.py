@@ -53,18 +53,17 @@ class WishesHandler(WishHandlerBase):
     )
     async def get(self) -> None:
         a = self.args
-        rows = await wishes.list_wishes(
+        rows, next_cursor = await wishes.list_wishes(
             self.ctx,
             self.me,
             scope=a["scope"],
             org_id=a.get("org_id"),
             status=a.get("status"),
-            offset=a["offset"],
+            cursor=a.get("cursor"),
             limit=a["limit"],
         )
-        result = page(rows, a["offset"], a["limit"])
-        result["items"] = [wishes.wish_json(self.ctx, w, self.me) for w in result["items"]]
-        self.write_json(result)
+        items = [wishes.wish_json(self.ctx, w, self.me) for w in rows]
+        self.write_json(page(items, next_cursor))
 
 
 class WishHandler(WishHandlerBase):

@@ -106,7 +106,7 @@ class VoiceOut(Schema):
 
 class VoiceList(Schema):
     items = fields.List(fields.Nested(VoiceOut))
-    next_offset = fields.Integer(allow_none=True)
+    next_cursor = fields.String(allow_none=True)
 
 
 class HandlerProfile(Schema):

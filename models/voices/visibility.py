@@ -155,9 +155,9 @@ async def list_voices(
     kind: str | None = None,
     org_id: ObjectId | None = None,
     month: str | None = None,
-    offset: int,
+    cursor: str | None = None,
     limit: int,
-) -> list[dict[str, Any]]:
+) -> tuple[list[dict[str, Any]], str | None]:
     """mine / assigned / scope (staff: their subtree, or a node of it): indexed queries."""
     query: dict[str, Any]
     if scope == "mine":
@@ -166,10 +166,10 @@ async def list_voices(
         query = {"handler_id": actor.id}
     else:
         if not actor.is_staff or actor.org_id is None:
-            return []
+            return [], None
         node = org_id or actor.org_id
         if not actor.manages((await orgs.get_org(ctx, node))["path"]):
-            return []
+            return [], None
         query = {"org_path": node}
         if month or not status:
             # a node's whole history is not one list: a month (default: this one) or a status
@@ -180,5 +180,8 @@ async def list_voices(
         query["status"] = status
     if kind:
         query["kind"] = kind
-    cursor = ctx.db.voices.find(query).sort([("created_at", -1), ("_id", -1)])
-    return await cursor.skip(offset).limit(limit + 1).to_list(limit + 1)
+    from models.core import paging
+
+    return await paging.newest_of_owner(
+        ctx.db.voices, query, cursor=paging.decode(cursor), limit=limit
+    )

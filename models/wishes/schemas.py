@@ -85,4 +85,4 @@ class WishOut(Schema):
 
 class WishList(Schema):
     items = fields.List(fields.Nested(WishOut))
-    next_offset = fields.Integer(allow_none=True)
+    next_cursor = fields.String(allow_none=True)

@@ -145,10 +145,13 @@ async def list_wishes(
     scope: str,
     org_id: ObjectId | None,
     status: str | None,
-    offset: int,
+    cursor: str | None,
     limit: int,
-) -> list[dict[str, Any]]:
-    """Each scope is one indexed query, newest first."""
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Each scope is one indexed range, newest first, keyset-paged (models/core/paging.py)."""
+    from models.core import paging
+
+    after = paging.decode(cursor)
     query: dict[str, Any]
     if scope == "mine":
         query = {"poster_id": actor.id}
@@ -156,20 +159,25 @@ async def list_wishes(
         query = {"claimant_id": actor.id}
     elif scope == "org":
         if not actor.is_staff or actor.org_id is None:
-            return []
+            return [], None
         node = org_id or actor.org_id
         if not actor.manages(await _path(ctx, node)):
-            return []
+            return [], None
         query = {"org_path": node}
+        if status:
+            query["status"] = status
+        else:
+            return await paging.newest_in_windows(
+                ctx.db.wishes, query, now=ctx.now(), cursor=after, limit=limit
+            )
     else:  # the wall: approved wishes of a node (or everywhere), never private fields
         query = {"status": status if status in ON_WALL else APPROVED}
         if org_id is not None:
             query["org_path"] = org_id
         status = None
-    if status:
+    if status and scope != "org":
         query["status"] = status
-    cursor = ctx.db.wishes.find(query).sort([("created_at", -1), ("_id", -1)])
-    return await cursor.skip(offset).limit(limit + 1).to_list(limit + 1)
+    return await paging.newest_of_owner(ctx.db.wishes, query, cursor=after, limit=limit)
 
 
 async def _path(ctx: Context, org_id: ObjectId) -> list[ObjectId]:

@@ -1,8 +1,9 @@
 const { request } = require('../utils/request');
+const { pageQuery } = require('../utils/list');
 
-/** GET /voices?scope=mine|assigned|scope&status=&offset=&limit= → {items, next_offset} */
+/** GET /voices?scope=mine|assigned|scope&status=&cursor=&limit= → {items, next_offset} */
 function listVoices(query) {
-  return request({ method: 'GET', path: '/voices', query });
+  return request({ method: 'GET', path: '/voices', query: pageQuery(query) });
 }
 
 /** POST /voices {kind, category, text, anonymous?, org_id | scene} → 201 voice */

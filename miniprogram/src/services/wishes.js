@@ -1,8 +1,9 @@
 const { request } = require('../utils/request');
+const { pageQuery } = require('../utils/list');
 
-/** GET /wishes?scope=wall|mine|claimed|org&org_id=&status=&offset=&limit= → {items, next_offset} */
+/** GET /wishes?scope=wall|mine|claimed|org&org_id=&status=&cursor=&limit= → {items, next_offset} */
 function listWishes(query) {
-  return request({ method: 'GET', path: '/wishes', query });
+  return request({ method: 'GET', path: '/wishes', query: pageQuery(query) });
 }
 
 /** POST /wishes {org_id, category, title, description, value, photos?} → 201 wish */
