@@ -71,6 +71,8 @@ async def transfers_job(ctx: Context, wechat: Any) -> dict[str, Any]:
 async def honours_job(ctx: Context, wechat: Any) -> dict[str, Any]:
     """服务标兵/党员之星: last month's candidates proposed per node (once per month and node)."""
     return dict(await honours.propose_month(ctx))
+
+
 async def wishes_job(ctx: Context, wechat: Any) -> dict[str, Any]:
     return dict(await run_wishes(ctx))
 

@@ -23,8 +23,9 @@ from handlers.api import (
     records,
     reports,
     transfers,
+    voices,
+    wishes,
 )
-from handlers.api import notifications, ops, orders, people, points, voices, wishes
 from handlers.base import NotFoundHandler, log_request
 from handlers.openapi import build_openapi
 from models.core.context import Context

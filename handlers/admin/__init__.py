@@ -18,8 +18,9 @@ from handlers.admin import (
     records,
     reports,
     transfers,
+    voices,
+    wishes,
 )
-from handlers.admin import ops, orders, people, points, voices, wishes
 from handlers.admin.base import STATIC, AdminNotFound
 
 

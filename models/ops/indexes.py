@@ -182,6 +182,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("key", ASC)], unique=True),
         IndexModel([("org_path", ASC), ("month", DESC)]),
         IndexModel([("members.member_id", ASC)]),
+    ],
     # 微心愿 and 民意 (models/wishes, models/voices)
     "wishes": [
         IndexModel([("org_path", ASC), ("status", ASC), ("created_at", DESC)]),

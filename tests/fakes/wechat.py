@@ -260,6 +260,8 @@ def push_request(
         else xmltodict.unparse({"xml": wrapped}, full_document=False)
     )
     return urlencode(query), body.encode()
+
+
 def tiny_png(seed: str) -> bytes:
     """A real 8x8 grey PNG whose shade depends on `seed` (stands in for a 小程序码)."""
     import struct

@@ -37,9 +37,8 @@ from models.people.users import Actor, create_user
 from models.points import adjustments
 from server.config import Config
 from tests.live import PASSWORD, AdminClient, LiveServer, staff_world
-from tests.trust import service_targets
+from tests.trust import service_targets, voice_targets
 from tests.trust.activity_targets import activity_target, create_body_names
-from tests.trust import voice_targets
 from tests.trust.figures import record
 
 SPEC: dict[str, Any] = yaml.safe_load(

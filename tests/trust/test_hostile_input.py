@@ -44,9 +44,8 @@ from models import notifications
 from models.people import registrations
 from models.people.users import Actor, create_user
 from server.app import Service, build_service
-from tests.trust import hostile, service_targets
+from tests.trust import hostile, service_targets, voice_targets
 from tests.trust.activity_targets import activity_target
-from tests.trust import voice_targets
 from tests.trust.figures import record
 from tests.trust.payloads import PAYLOADS, encode_json, query_pairs, urlencode
 from tests.world import HERE
