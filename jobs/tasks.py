@@ -14,6 +14,8 @@ from models.ops import housekeeping
 from models.orders import notices as order_notices
 from models.orders import sla
 from models.rewards import expiry, redemptions
+from models.voices import jobs as voice_jobs
+from models.wishes import run_wishes
 
 JobFn = Callable[[Context, Any], Awaitable[dict[str, Any]]]
 
@@ -82,6 +84,14 @@ async def rewards_job(ctx: Context, wechat: Any) -> dict[str, Any]:
     return counts
 
 
+async def wishes_job(ctx: Context, wechat: Any) -> dict[str, Any]:
+    return dict(await run_wishes(ctx))
+
+
+async def voices_job(ctx: Context, wechat: Any) -> dict[str, Any]:
+    return dict(await voice_jobs.run_voices(ctx))
+
+
 @dataclass(frozen=True)
 class JobSpec:
     name: str
@@ -100,4 +110,6 @@ JOBS = (
     JobSpec("honours", honours_job, "honours_seconds"),
     JobSpec("activities", activities_job, "activities_seconds"),
     JobSpec("rewards", rewards_job, "rewards_seconds"),
+    JobSpec("wishes", wishes_job, "wishes_seconds"),
+    JobSpec("voices", voices_job, "voices_seconds"),
 )

@@ -137,6 +137,7 @@ async def seed_demo(ctx: Context) -> bool:
     await _demo_activities(ctx, branches, secretaries, members)
     await _demo_member_service(ctx, district, [b for b, _ in branches], members)
     await _demo_rewards(ctx, branches, secretaries, members)
+    await _demo_wishes_and_voices(ctx, [b for b, _ in branches], secretaries, members, residents)
     return True
 
 
@@ -618,3 +619,67 @@ def _appender(ctx: Context, entry: Any, org_path: list[Any]) -> Any:
         return await ledger.append(ctx, session, [entry], org_path=org_path)
 
     return work
+
+
+async def _demo_wishes_and_voices(
+    ctx: Context,
+    branches: list[dict[str, Any]],
+    secretaries: list[dict[str, Any]],
+    members: list[dict[str, Any]],
+    residents: list[dict[str, Any]],
+) -> None:
+    """微心愿 in every state on the wall, and 民意 in every state for the board and 民情分析."""
+    from models import voices, wishes
+
+    wish_texts = [
+        ("学习用品", "给孙子一个新书包", "孙子今年上一年级，想要一个新书包", 120.0),
+        ("助老助残", "借用一台轮椅", "老伴腿脚不便，想借一台轮椅去医院复查", 300.0),
+        ("陪伴关爱", "有人读报给我听", "眼睛不好，希望每周有人来读读报纸", 0.0),
+        ("生活物资", "一台电风扇", "家里电风扇坏了，夏天太热", 150.0),
+        ("学习用品", "课外读物", "孩子喜欢看书，想要几本科普读物", 80.0),
+    ]
+    for n, (cat, title, text, value) in enumerate(wish_texts):
+        bi = n % len(branches)
+        resident = Actor.from_user(residents[n % len(residents)])
+        secretary = Actor.from_user(secretaries[bi])
+        member = Actor.from_user(next(m for m in members if m["org_id"] == branches[bi]["_id"]))
+        data = {"org_id": branches[bi]["_id"], "category": cat, "title": title}
+        wish = await wishes.post_wish(
+            ctx, resident, {**data, "description": text, "value": value, "address": "3号楼"}
+        )
+        if n == 4:
+            continue  # waiting for review
+        await wishes.approve_wish(ctx, secretary, wish["_id"])
+        if n >= 2:
+            continue  # on the wall
+        await wishes.claim_wish(ctx, member, wish["_id"])
+        await wishes.fulfil_wish(ctx, member, wish["_id"], {"note": "已送到家中"})
+        if n == 0:
+            await wishes.confirm_wish(ctx, resident, wish["_id"], {"thanks": "谢谢党员同志！"})
+    voice_texts = [
+        ("complaint", "环境卫生", "垃圾分类点太臭了，夏天蚊子很多，希望增加清运次数"),
+        ("suggestion", "教育文化", "建议在广场增加健身器材和阅读角"),
+        ("request", "物业管理", "电梯经常故障，老人上下楼很困难"),
+        ("praise", "社区服务", "感谢网格员帮忙修好了路灯"),
+        ("request", "交通出行", "停车位太少，晚上车辆乱停占用消防通道"),
+        ("complaint", "环境卫生", "楼道堆满杂物，垃圾清运不及时"),
+    ]
+    for n, (kind, cat, text) in enumerate(voice_texts):
+        bi = n % len(branches)
+        resident = Actor.from_user(residents[n % len(residents)])
+        secretary = Actor.from_user(secretaries[bi])
+        body = {"kind": kind, "category": cat, "text": text, "org_id": branches[bi]["_id"]}
+        voice = await voices.submit_voice(ctx, resident, {**body, "anonymous": n % 2 == 0})
+        if n == 5:
+            continue  # waiting to be accepted
+        handler_doc = next(m for m in members if m["org_id"] == branches[bi]["_id"])
+        await voices.assign_voice(ctx, secretary, voice["_id"], {"handler_id": handler_doc["_id"]})
+        if n == 4:
+            continue  # being handled
+        handler = Actor.from_user(handler_doc)
+        reply = {"text": "已联系相关部门处理，感谢您的反映。", "public": n % 2 == 1}
+        await voices.reply_voice(ctx, handler, voice["_id"], reply)
+        if n == 3:
+            continue  # waiting for the rating
+        rating = ["满意", "基本满意", "不满意"][n % 3]
+        await voices.rate_voice(ctx, resident, voice["_id"], {"rating": rating})

@@ -259,6 +259,17 @@ class WeChatGateway:
             raise UpstreamFailed()
         return str(trace_id)
 
+    async def unlimited_code(self, scene: str, page: str) -> bytes:
+        """小程序码 for a scene (wxa/getwxacodeunlimit): the image bytes (PNG)."""
+        result = await self._call(
+            functools.partial(self.client.wxa.get_wxa_code_unlimited, scene, page=page, width=430),
+            {},
+        )
+        content = getattr(result, "content", None)
+        if not isinstance(content, bytes) or not content:
+            raise UpstreamFailed()
+        return content
+
 
 class PushRefused(Exception):
     """A message-push request that is not WeChat's (bad signature, undecryptable body)."""

@@ -194,6 +194,7 @@ class Api:
         )
         if resp.code == 599:
             raise resp.error or RuntimeError("request failed")
+        self.last_bytes = resp.body or b""
         ctype = resp.headers.get("Content-Type", "")
         if resp.body and not ctype.startswith(("application/json", "text/")):
             self.last_text = resp.body.decode("latin-1")  # a file (PDF, Excel): not JSON

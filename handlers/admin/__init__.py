@@ -19,6 +19,8 @@ from handlers.admin import (
     reports,
     rewards,
     transfers,
+    voices,
+    wishes,
 )
 from handlers.admin.base import STATIC, AdminNotFound
 
@@ -44,6 +46,8 @@ def admin_routes() -> list[Any]:
         *honours.default_handlers,
         *activities.default_handlers,
         *rewards.default_handlers,
+        *wishes.default_handlers,
+        *voices.default_handlers,
         tornado.web.url(r"/admin/.*", AdminNotFound),
     ]
 

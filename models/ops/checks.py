@@ -17,6 +17,7 @@ from models.core.context import Context
 from models.orders import workload
 from models.points import buckets, ledger
 from models.rewards import redemptions
+from models.voices import rollup as voice_rollup
 
 Problems = list[dict[str, Any]]
 
@@ -55,6 +56,12 @@ CHECKS: list[Check] = [
         redemptions.check_stock,
     ),
     Check("point_buckets", "no member's points bucket holds fewer than 0", buckets.check_buckets),
+    Check(
+        "voice_figures",
+        "民情分析 counters == a recount of the voices and follow-ups of each node and month",
+        voice_rollup.check,
+        voice_rollup.repair,
+    ),
 ]
 
 

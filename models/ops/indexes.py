@@ -207,6 +207,29 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("order_id", ASC)], unique=True),
         IndexModel([("member_id", ASC), ("created_at", DESC)]),
     ],
+    # 微心愿 and 民意 (models/wishes, models/voices)
+    "wishes": [
+        IndexModel([("org_path", ASC), ("status", ASC), ("created_at", DESC)]),
+        IndexModel([("status", ASC), ("created_at", DESC)]),
+        IndexModel([("poster_id", ASC), ("created_at", DESC)]),
+        IndexModel([("claimant_id", ASC), ("status", ASC)]),
+        IndexModel([("status", ASC), ("updated_at", ASC)]),
+    ],
+    "voices": [
+        IndexModel([("submitter_id", ASC), ("created_at", DESC)]),
+        IndexModel([("handler_id", ASC), ("status", ASC), ("created_at", DESC)]),
+        IndexModel([("org_path", ASC), ("status", ASC), ("created_at", DESC)]),
+        IndexModel([("org_path", ASC), ("month", ASC), ("created_at", DESC)]),
+        IndexModel([("status", ASC), ("updated_at", ASC)]),
+        IndexModel([("status", ASC), ("closed_at", ASC)]),
+        IndexModel([("status", ASC), ("due_at", ASC)]),
+    ],
+    "voice_monthly": [IndexModel([("org_id", ASC), ("month", ASC)])],
+    "voice_words": [IndexModel([("org_id", ASC), ("month", ASC)])],
+    "followups": [
+        IndexModel([("source_type", ASC), ("source_id", ASC), ("round", ASC)], unique=True),
+        IndexModel([("user_id", ASC), ("created_at", DESC)]),
+    ],
 }
 
 

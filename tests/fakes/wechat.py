@@ -35,6 +35,7 @@ class FakeWeChatState:
     subscribe_messages: list[dict[str, Any]] = field(default_factory=list)
     subscribe_errors: list[int] = field(default_factory=list)
     subscribe_attempts: int = 0
+    wxa_codes: list[dict[str, Any]] = field(default_factory=list)  # getwxacodeunlimit bodies
 
     # content safety: text containing a word below gets that verdict; `content_down` makes
     # both checks answer "system busy" (WeChat down); image checks are kept by trace_id
@@ -261,6 +262,44 @@ def push_request(
     return urlencode(query), body.encode()
 
 
+def tiny_png(seed: str) -> bytes:
+    """A real 8x8 grey PNG whose shade depends on `seed` (stands in for a 小程序码)."""
+    import struct
+    import zlib
+
+    shade = sum(seed.encode()) % 200
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    raw = b"".join(b"\x00" + bytes([shade]) * 8 for _ in range(8))
+    header = struct.pack(">IIBBBBB", 8, 8, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
+
+
+class WxaCodeHandler(_Base):
+    """getwxacodeunlimit: a PNG for a valid scene (at most 32 characters), else errcode."""
+
+    def post(self) -> None:
+        self.record("getwxacodeunlimit")
+        if not self.token_ok():
+            return
+        body = json.loads(self.request.body or b"{}")
+        scene = str(body.get("scene", ""))
+        self.state.wxa_codes.append(body)
+        if not scene or len(scene) > 32:
+            self.reply({"errcode": 40169, "errmsg": "invalid length for scene"})
+            return
+        self.set_header("Content-Type", "image/png")
+        self.finish(tiny_png(scene))
+
+
 class FakeWeChat:
     def __init__(self) -> None:
         self.state = FakeWeChatState()
@@ -289,6 +328,7 @@ class FakeWeChat:
                     (r"/cgi-bin/message/subscribe/send", SubscribeSendHandler),
                     (r"/wxa/msg_sec_check", MsgSecCheckHandler),
                     (r"/wxa/media_check_async", MediaCheckAsyncHandler),
+                    (r"/wxa/getwxacodeunlimit", WxaCodeHandler),
                 ],
                 state=self.state,
                 # WeChat's own access log is not ours: keep it out of the logs the tests scan

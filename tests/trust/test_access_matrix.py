@@ -37,7 +37,7 @@ from models.people.users import Actor, create_user
 from models.points import adjustments
 from server.config import Config
 from tests.live import PASSWORD, AdminClient, LiveServer, staff_world
-from tests.trust import service_targets
+from tests.trust import service_targets, voice_targets
 from tests.trust.activity_targets import activity_target, create_body_names
 from tests.trust.figures import record
 
@@ -189,6 +189,8 @@ class ApiMatrix:
             return Target(await jobruns.start_run(ctx, "trust-matrix", "trust"), "job_runs")
         if kind in ("reward item of A1", "redemption of m1", "held award of m1"):
             return await rewards_target(ctx, w, kind)
+        if kind.startswith(("wish ", "voice ")) or kind in ("org A1", "followup"):
+            return await voice_targets.target(w, kind)
         if kind.startswith("activity"):
             aid, extra = await activity_target(w, kind)
             return Target(aid, "activities", names=extra)
@@ -342,7 +344,9 @@ def may_see_phone(order: dict[str, Any], user: dict[str, Any] | None) -> bool:
 
 def roomy(ctx: Any) -> None:
     """One volunteer takes many orders in one test: lift the open-order limit."""
-    ctx.config = ctx.config.replace(orders={"max_open_per_member": 1000})
+    ctx.config = ctx.config.replace(
+        orders={"max_open_per_member": 1000}, wishes={"max_claims_per_member": 1000}
+    )
 
 
 @pytest.mark.gen_test(timeout=300)
@@ -567,6 +571,8 @@ class AdminMatrix:
             return Target(w.category["_id"], "service_categories")
         if kind in ("reward item of A1", "redemption of m1", "held award of m1"):
             return run(rewards_target(ctx, w, kind))
+        if kind.startswith(("wish ", "voice ")):
+            return run(voice_targets.target(w, kind))
         if kind.startswith("activity"):
             aid, extra = run(activity_target(w, kind))
             return Target(aid, "activities", names=extra)

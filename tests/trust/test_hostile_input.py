@@ -44,7 +44,7 @@ from models import notifications
 from models.people import registrations
 from models.people.users import Actor, create_user
 from server.app import Service, build_service
-from tests.trust import hostile, service_targets
+from tests.trust import hostile, service_targets, voice_targets
 from tests.trust.activity_targets import activity_target
 from tests.trust.figures import record
 from tests.trust.payloads import PAYLOADS, encode_json, query_pairs, urlencode
@@ -112,6 +112,24 @@ TARGET_STATE = {
     "/api/v1/rewards/{id}": "reward item",
     "/api/v1/rewards/{id}/redeem": "reward item",
     "/api/v1/redemptions/{id}/cancel": "redemption",
+    # wishes and voices: targets made by tests/trust/voice_targets.py
+    "/api/v1/wishes/{id}": "wish approved",
+    "/api/v1/wishes/{id}/approve": "wish submitted",
+    "/api/v1/wishes/{id}/reject": "wish submitted",
+    "/api/v1/wishes/{id}/claim": "wish approved",
+    "/api/v1/wishes/{id}/release": "wish claimed",
+    "/api/v1/wishes/{id}/fulfil": "wish claimed",
+    "/api/v1/wishes/{id}/confirm": "wish fulfilled",
+    "/api/v1/voices/{id}": "voice received",
+    "/api/v1/voices/{id}/accept": "voice received",
+    "/api/v1/voices/{id}/assign": "voice received",
+    "/api/v1/voices/{id}/transfer": "voice received",
+    "/api/v1/voices/{id}/recommendations": "voice received",
+    "/api/v1/voices/{id}/reply": "voice accepted",
+    "/api/v1/voices/{id}/close": "voice replied",
+    "/api/v1/voices/{id}/rate": "voice replied",
+    "/api/v1/orgs/{id}/voice-qr": "org A1",
+    "/api/v1/followups/{id}": "followup",
 }
 THROWAWAY_ORG = {"resident": None, "member": "A1", "secretary": "A1", "admin": "street"}
 MAX_SAMPLES = 25
@@ -122,7 +140,9 @@ URL_LIMIT = 60_000  # bytes of URL past which the request head exceeds tornado's
 @pytest.fixture
 def config(config):
     # the harness accepts many orders as m1: the per-member open-order cap is not under test
-    return config.replace(orders={"max_open_per_member": 100_000})
+    return config.replace(
+        orders={"max_open_per_member": 100_000}, wishes={"max_claims_per_member": 100_000}
+    )
 
 
 @pytest.fixture
@@ -206,6 +226,11 @@ class Harness:
             pool = self.activity_pool.setdefault(state, [])
             if len(pool) < 3:
                 pool.append(str((await activity_target(self.world, state))[0]))
+            return pool[next(self.counter) % len(pool)]
+        if state.startswith(("wish ", "voice ")) or state in ("org A1", "followup"):
+            pool = self.activity_pool.setdefault(state, [])  # three per state, shared
+            if len(pool) < 3:
+                pool.append(str((await voice_targets.target(self.world, state)).id))
             return pool[next(self.counter) % len(pool)]
         if state == "pending":
             n = next(self.counter)
@@ -473,6 +498,32 @@ class Harness:
                 "action": "checkin",
                 "reason": "忘带手机",
             },
+            "/api/v1/wishes": {
+                "org_id": a1,
+                "category": "学习用品",
+                "title": "新书包",
+                "description": "孩子上学需要一个书包",
+                "value": 100,
+                "photos": [str(w.id("owner"))],
+                "contact_name": "林阿姨",
+                "contact_phone": "13800001111",
+                "address": "3 号楼",
+            },
+            "/api/v1/wishes/{id}/fulfil": {"note": "已送到", "photos": []},
+            "/api/v1/wishes/{id}/confirm": {"thanks": "谢谢"},
+            "/api/v1/voices": {
+                "kind": "request",
+                "category": "环境卫生",
+                "text": "楼道灯坏了",
+                "org_id": a1,
+                "anonymous": True,
+                "location": HERE,
+                "photos": [],
+            },
+            "/api/v1/voices/{id}/assign": {"handler_id": str(w.id("m1")), "note": "请处理"},
+            "/api/v1/voices/{id}/reply": {"text": "已修好", "public": True},
+            "/api/v1/voices/{id}/rate": {"rating": "满意", "comment": "好"},
+            "/api/v1/followups/{id}": {"solved": True, "note": ""},
             "/api/v1/subscriptions": {"template_ids": ["tmpl-order"]},
         }
         if op.path in bases:

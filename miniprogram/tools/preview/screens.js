@@ -171,7 +171,16 @@ const SCREENS = [
   { name: 'member-mall', title: '积分商城', role: 'member', page: 'pkg-reward/pages/mall/mall' },
   { name: 'member-reward-item', title: '积分商城 · 商品详情', role: 'member', page: 'pkg-reward/pages/item/item', query: firstReward },
   { name: 'member-redemptions', title: '我的兑换（兑换码）', role: 'member', page: 'pkg-reward/pages/redemptions/redemptions' },
-  { name: 'secretary-pickup', title: '兑换核销', role: 'secretary', page: 'pkg-reward/pages/pickup/pickup' }
+  { name: 'secretary-pickup', title: '兑换核销', role: 'secretary', page: 'pkg-reward/pages/pickup/pickup' },
+  // 微心愿 and 民意
+  { name: 'resident-wish-wall', title: '微心愿 · 心愿墙', role: 'resident', page: 'pkg-wish/pages/wall/wall' },
+  { name: 'member-wish-wall', title: '微心愿 · 心愿墙（队员可认领）', role: 'member', page: 'pkg-wish/pages/wall/wall' },
+  { name: 'resident-wish-post', title: '发布微心愿', role: 'resident', page: 'pkg-wish/pages/post/post' },
+  { name: 'resident-wish-detail', title: '心愿详情 · 不存在', role: 'resident', page: 'pkg-wish/pages/detail/detail', query: { id: 'none' } },
+  { name: 'resident-voice-submit', title: '我要建言', role: 'resident', page: 'pkg-voice/pages/submit/submit' },
+  { name: 'resident-voice-mine', title: '我的建言', role: 'resident', page: 'pkg-voice/pages/mine/mine' },
+  { name: 'resident-voice-detail', title: '建言详情 · 不存在', role: 'resident', page: 'pkg-voice/pages/detail/detail', query: { id: 'none' } },
+  { name: 'secretary-voice-inbox', title: '民意待办', role: 'secretary', page: 'pkg-voice/pages/inbox/inbox' }
 ];
 
 module.exports = { SCREENS, ROLES, tap };

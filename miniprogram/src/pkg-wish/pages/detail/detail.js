@@ -1,0 +1,64 @@
+const wishesService = require('../../../services/wishes');
+const { confirm, prompt, toast } = require('../../../utils/ui');
+
+/** A wish with the actions the server allows the caller: claim, release, fulfil, confirm. */
+Page({
+  data: { wish: null, loading: true, busy: false, error: '' },
+
+  onLoad(query) {
+    this.id = String((query && query.id) || '');
+    return this.load();
+  },
+
+  async load() {
+    this.setData({ loading: true });
+    try {
+      this.setData({ wish: await wishesService.getWish(this.id), error: '' });
+    } catch (err) {
+      this.setData({ error: (err && err.message) || '加载失败' });
+    } finally {
+      this.setData({ loading: false });
+    }
+  },
+
+  can(action) {
+    return !!(this.data.wish && this.data.wish.actions.indexOf(action) >= 0);
+  },
+
+  async run(fn) {
+    if (this.data.busy) return;
+    this.setData({ busy: true });
+    try {
+      this.setData({ wish: await fn() });
+    } catch (err) {
+      if (err && (err.status === 409 || err.status === 404)) await this.load();
+    } finally {
+      this.setData({ busy: false });
+    }
+  },
+
+  async onClaim() {
+    if (!this.can('claim') || !(await confirm('认领心愿', '认领后请尽快实现'))) return;
+    await this.run(() => wishesService.claimWish(this.id));
+  },
+
+  async onRelease() {
+    if (!this.can('release')) return;
+    const reason = await prompt('放弃认领', '请说明原因', true);
+    if (reason) await this.run(() => wishesService.releaseWish(this.id, reason));
+  },
+
+  async onFulfil() {
+    if (!this.can('fulfil')) return;
+    const note = await prompt('心愿已实现', '说明如何实现的', true);
+    if (note) await this.run(() => wishesService.fulfilWish(this.id, { note }));
+  },
+
+  async onConfirm() {
+    if (!this.can('confirm')) return;
+    const thanks = await prompt('确认并致谢', '写一句感谢的话（可不填）', false);
+    if (thanks === null) return;
+    await this.run(() => wishesService.confirmWish(this.id, thanks));
+    toast('感谢您的确认', 'success');
+  }
+});

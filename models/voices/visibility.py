@@ -1,0 +1,187 @@
+"""Who sees a voice and how much: anonymous to other residents, never to staff.
+
+- the submitter sees their own, with the whole timeline;
+- staff see every voice whose org path passes through their node; they act on it when the
+  node in charge (which moves up on transfer) is in their subtree;
+- the handler sees what is assigned to them;
+- other signed-in users see only voices answered with a public reply, without the
+  submitter (anonymous) or with a masked name, and without the timeline.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bson import ObjectId
+
+from models.core.context import Context
+from models.people import orgs
+from models.people.users import Actor
+from models.voices.states import (
+    ACCEPTED,
+    ACTION_NAMES,
+    CLOSED,
+    KINDS,
+    RECEIVED,
+    REPLIED,
+    STATUS_NAMES,
+)
+from server.errors import NotFound
+
+
+def is_submitter(voice: dict[str, Any], actor: Actor) -> bool:
+    return voice["submitter_id"] == actor.id
+
+
+def is_handler(voice: dict[str, Any], actor: Actor) -> bool:
+    return voice.get("handler_id") is not None and voice["handler_id"] == actor.id
+
+
+def manages_charge(voice: dict[str, Any], actor: Actor) -> bool:
+    return actor.manages(voice["charge_path"])
+
+
+def is_public(voice: dict[str, Any]) -> bool:
+    return bool(voice.get("reply_public")) and voice["status"] in (REPLIED, CLOSED)
+
+
+def can_view(voice: dict[str, Any], actor: Actor) -> bool:
+    return (
+        is_submitter(voice, actor)
+        or is_handler(voice, actor)
+        or actor.manages(voice["org_path"])
+        or manages_charge(voice, actor)
+        or is_public(voice)
+    )
+
+
+async def get_visible(ctx: Context, actor: Actor, voice_id: ObjectId) -> dict[str, Any]:
+    voice = await ctx.db.voices.find_one({"_id": voice_id})
+    if voice is None or not can_view(voice, actor):
+        raise NotFound("找不到该民意", code="voice_not_found")
+    return voice
+
+
+def allowed_actions(voice: dict[str, Any], actor: Actor) -> list[str]:
+    status = voice["status"]
+    staff = manages_charge(voice, actor)
+    out = []
+    if staff and status == RECEIVED:
+        out.append("accept")
+    if staff and status in (RECEIVED, ACCEPTED):
+        out += ["assign", "transfer"]
+    if status == ACCEPTED and (staff or is_handler(voice, actor)):
+        out.append("reply")
+    if status == REPLIED and (staff or is_handler(voice, actor) or is_submitter(voice, actor)):
+        out.append("close")
+    if is_submitter(voice, actor) and (
+        status == REPLIED or (status == CLOSED and voice.get("rating") is None)
+    ):
+        out.append("rate")
+    return out
+
+
+def _masked(name: str | None) -> str:
+    return (name[:1] + "**") if name else "群众"
+
+
+def voice_json(ctx: Context, voice: dict[str, Any], actor: Actor) -> dict[str, Any]:
+    insider = (
+        is_submitter(voice, actor)
+        or is_handler(voice, actor)
+        or actor.manages(voice["org_path"])
+        or manages_charge(voice, actor)
+    )
+    if insider:
+        name = voice.get("submitter_name")
+    else:
+        name = "匿名群众" if voice.get("anonymous") else _masked(voice.get("submitter_name"))
+    replies = [
+        {"at": r["at"], "by_name": r["by_name"], "text": r["text"], "public": r["public"]}
+        for r in voice.get("replies", [])
+        if insider or r.get("public")
+    ]
+    return {
+        "id": str(voice["_id"]),
+        "status": voice["status"],
+        "status_name": STATUS_NAMES[voice["status"]],
+        "kind": voice["kind"],
+        "kind_name": KINDS[voice["kind"]],
+        "category": voice["category"],
+        "text": voice["text"],
+        "photos": [str(p) for p in voice.get("photos", [])],
+        "location": voice.get("location") if insider else None,
+        "anonymous": bool(voice.get("anonymous")),
+        "submitter_name": name,
+        "mine": is_submitter(voice, actor),
+        "org_id": str(voice["org_id"]),
+        "org_name": voice.get("org_name"),
+        "charge_org_id": str(voice["charge_id"]),
+        "charge_org_name": None,
+        "handler_id": str(voice["handler_id"]) if voice.get("handler_id") and insider else None,
+        "handler_name": voice.get("handler_name"),
+        "due_at": voice.get("due_at") if insider else None,
+        "replies": replies,
+        "rating": voice.get("rating"),
+        "rating_comment": voice.get("rating_comment") if insider else None,
+        "reopen_count": voice.get("reopen_count", 0) + voice.get("followup_reopens", 0),
+        "created_at": voice["created_at"],
+        "updated_at": voice["updated_at"],
+        "actions": allowed_actions(voice, actor),
+        "timeline": [
+            {
+                "at": e["at"],
+                "action": e["action"],
+                "action_name": ACTION_NAMES.get(e["action"], e["action"]),
+                "from": e["from"],
+                "to": e["to"],
+                "actor_name": e["actor_name"],
+                "actor_role": e["actor_role"],
+                "note": e.get("note", ""),
+            }
+            for e in voice.get("timeline", [])
+        ]
+        if insider
+        else [],
+    }
+
+
+async def list_voices(
+    ctx: Context,
+    actor: Actor,
+    *,
+    scope: str,
+    status: str | None = None,
+    kind: str | None = None,
+    org_id: ObjectId | None = None,
+    month: str | None = None,
+    cursor: str | None = None,
+    limit: int,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """mine / assigned / scope (staff: their subtree, or a node of it): indexed queries."""
+    query: dict[str, Any]
+    if scope == "mine":
+        query = {"submitter_id": actor.id}
+    elif scope == "assigned":
+        query = {"handler_id": actor.id}
+    else:
+        if not actor.is_staff or actor.org_id is None:
+            return [], None
+        node = org_id or actor.org_id
+        if not actor.manages((await orgs.get_org(ctx, node))["path"]):
+            return [], None
+        query = {"org_path": node}
+        if month or not status:
+            # a node's whole history is not one list: a month (default: this one) or a status
+            from models.voices.rollup import month_of
+
+            query["month"] = month or month_of(ctx.now())
+    if status:
+        query["status"] = status
+    if kind:
+        query["kind"] = kind
+    from models.core import paging
+
+    return await paging.newest_of_owner(
+        ctx.db.voices, query, cursor=paging.decode(cursor), limit=limit
+    )
