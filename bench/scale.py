@@ -343,7 +343,7 @@ def run_scale(
     config = load_config(environ={}).replace(
         mongo={"database": "scale_" + uuid.uuid4().hex[:8], "timeout_ms": 600_000},
         wechat={"api_base": fake.base, "appid": "wxbench", "secret": "test-secret"},
-        orders={"max_open_per_member": 1_000_000},
+        orders={"max_open_per_member": 1_000_000, "place_limit": 0},
     )
     server = Server(config, uri)
     try:

@@ -6,11 +6,10 @@ from __future__ import annotations
 import io
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import quote
 
 import segno
 
-from handlers.admin.base import AdminHandler, admin_route, oid
+from handlers.admin.base import ERROR_MESSAGES, AdminHandler, admin_route, oid
 from models import activities
 from models.activities import export, stats
 from models.activities.forms import ActivityForm, CorrectionForm, MinutesForm, NewActivityForm
@@ -125,9 +124,7 @@ class ActivitiesHandler(ActivityPage):
                 raise
             await show_new(self, _errors(exc), raw)
             return
-        self.redirect(
-            f"/admin/activities/{created['_id']}?msg=" + quote(f"已创建活动「{created['title']}」")
-        )
+        self.redirect(f"/admin/activities/{created['_id']}?msg=activity_created")
 
 
 class NewActivityHandler(ActivityPage):
@@ -201,7 +198,7 @@ class ActivityHandler(ActivityPage):
             errors=errors or {},
             nodes=[],
             org_id=str(activity["org_id"]),
-            error=self.get_query_argument("err", ""),
+            error=ERROR_MESSAGES.get(self.get_query_argument("err", ""), ""),
         )
 
     async def post(self, id: str) -> None:
@@ -221,7 +218,7 @@ class ActivityHandler(ActivityPage):
                 raise
             await self.show(id, _errors(exc), raw)
             return
-        self.redirect(f"/admin/activities/{id}?msg=" + quote("已保存"))
+        self.redirect(f"/admin/activities/{id}?msg=activity_saved")
 
 
 class TransitionHandler(ActivityPage):
@@ -234,21 +231,21 @@ class TransitionHandler(ActivityPage):
             elif action == "cancel":
                 reason = self.form(ReasonForm)["reason"]
                 done = await activities.cancel_activity(self.ctx, self.me, activity_id, reason)
-                msg = "已取消活动，已通知报名者"
+                msg = "activity_cancelled"
             else:
                 done = await activities.settle(self.ctx, self.me, activity_id)
-                msg = f"已结算：出席 {done.get('attended', 0)} 人，积分与时长已发放"
+                msg = "activity_settled"
         except AppError as exc:
             if exc.status in (403, 404):
                 raise
             if self.wants_json:
                 raise
-            self.redirect(f"/admin/activities/{id}?err=" + quote(exc.message))
+            self.redirect(f"/admin/activities/{id}?err=activity_refused")
             return
         if self.wants_json:
             self.write_json({"ok": True, "status": done["status"]})
             return
-        self.redirect(f"/admin/activities/{id}?msg=" + quote(msg))
+        self.redirect(f"/admin/activities/{id}?msg={msg}")
 
 
 class CorrectionHandler(ActivityPage):
@@ -260,13 +257,12 @@ class CorrectionHandler(ActivityPage):
         except AppError as exc:
             if exc.status in (403, 404) or self.wants_json:
                 raise
-            detail = "；".join(_errors(exc).values())
-            self.redirect(f"/admin/activities/{id}?err=" + quote(detail))
+            self.redirect(f"/admin/activities/{id}?err=attendance_refused")
             return
         if self.wants_json:
             self.write_json({"ok": True})
             return
-        self.redirect(f"/admin/activities/{id}?msg=" + quote("考勤已更新（已记入操作日志）"))
+        self.redirect(f"/admin/activities/{id}?msg=attendance_saved")
 
 
 class QrPageHandler(ActivityPage):

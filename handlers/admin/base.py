@@ -54,6 +54,11 @@ FLASH_MESSAGES = {
     "picked_up": "核销成功",
     "hold_released": "已放行，积分已入账",
     "hold_refused": "已驳回，积分不予发放",
+    "activity_created": "已创建活动",
+    "activity_saved": "已保存活动",
+    "activity_cancelled": "已取消活动，已通知报名者",
+    "activity_settled": "已结算，积分与时长已发放给出席者",
+    "attendance_saved": "考勤已更新（已记入操作日志）",
 }
 ERROR_MESSAGES = {
     "adjustment_decided": "该调整申请已处理",
@@ -63,6 +68,8 @@ ERROR_MESSAGES = {
     "redemption_state": "该兑换已领取、已取消或已过期，不能核销",
     "hold_decided": "该积分已处理",
     "stock_too_low": "库存不足，无法减少这么多",
+    "activity_refused": "该活动当前状态不能执行此操作，请刷新后重试",
+    "attendance_refused": "考勤更正未通过校验：请填写原因和正确的时间",
 }
 MIN_DATE, MAX_DATE = date(2000, 1, 1), date(2099, 12, 31)  # admin date filters
 ROLE_NAMES = {"secretary": "支部书记", "admin": "党委管理员", "member": "队员", "resident": "群众"}

@@ -368,11 +368,27 @@ async def accept_order(ctx: Context, actor: Actor, order_id: ObjectId) -> dict[s
                     "accepted_at": ctx.now(),
                 },
                 session=session,
+                event_extra={"attempt": attempt},
             )
         except Conflict:
             raise Conflict("该工单已被其他队员接单或已变化", code="order_taken") from None
 
-    return await uow.in_transaction(ctx, work)
+    attempt = ObjectId()
+    return await _in_transaction_once(ctx, order_id, attempt, work)
+
+
+async def _in_transaction_once(
+    ctx: Context, order_id: ObjectId, attempt: ObjectId, work: Any
+) -> dict[str, Any]:
+    """Run a transition's transaction; a re-run after a commit whose answer was lost finds
+    the order moved by this very call (its event carries `attempt`): a success, not a 409."""
+    try:
+        return await uow.in_transaction(ctx, work)
+    except Conflict:
+        landed = await ctx.db.orders.find_one({"_id": order_id})
+        if landed and landed["timeline"] and landed["timeline"][-1].get("attempt") == attempt:
+            return landed
+        raise
 
 
 async def decline_order(
@@ -497,6 +513,7 @@ async def complete_order(
             },
             note=data["note"],
             session=session,
+            event_extra={"attempt": attempt},
         )
         await ctx.db.users.update_one(
             {"_id": actor.id},
@@ -505,7 +522,8 @@ async def complete_order(
         )
         return updated
 
-    updated = await uow.in_transaction(ctx, work)
+    attempt = ObjectId()
+    updated = await _in_transaction_once(ctx, order_id, attempt, work)
     await safety.record(
         ctx, verdict, owner_type="order", owner_id=order_id, org_path=order["org_path"]
     )

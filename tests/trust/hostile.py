@@ -363,6 +363,11 @@ def draw(strategy: st.SearchStrategy, count: int, seed_value: int) -> list[Any]:
 # ---------------------------------------------------------------- write detectors
 
 
+# Attempt counters: a rate limit counts attempts, refused ones included, by design (the
+# counter is its whole state and expires by itself); every other collection must stay as it was.
+ATTEMPT_COUNTERS = {"rate_limits"}
+
+
 class WriteWatch(monitoring.CommandListener):
     """Pymongo command monitoring on the app's client: which collections a request wrote."""
 
@@ -387,6 +392,8 @@ class WriteWatch(monitoring.CommandListener):
         name = event.command_name
         if name in WRITE_COMMANDS or name in DDL_COMMANDS:
             target = event.command.get(name)
+            if str(target) in ATTEMPT_COUNTERS:
+                return
             self.pending[event.request_id] = (name, str(target))
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:

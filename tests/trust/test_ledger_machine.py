@@ -43,6 +43,7 @@ from pymongo import AsyncMongoClient
 
 from models import orders
 from models.core import uow
+from models.core.clock import BEIJING
 from models.core.context import Context
 from models.ops.checks import run_checks
 from models.ops.indexes import ensure_indexes
@@ -144,6 +145,8 @@ class LedgerMachine(RuleBasedStateMachine):
         # the mall: two items of A1 (cheap and dear), their stock as the model expects it
         self.clock = MachineClock()
         self.ctx.clock = self.clock
+        self.applied_alone: Counter[tuple[int, Any]] = Counter()
+        self.tried_alone: Counter[tuple[int, Any]] = Counter()
         self.items = [
             self.run(
                 items.create_item(
@@ -487,6 +490,21 @@ class LedgerMachine(RuleBasedStateMachine):
         assert entry is not None and entry["delta"] == adj["delta"], (adj, entry)
         self.landed(m, [entry])
 
+    def _alone_key(self, m: int) -> tuple[int, Any]:
+        return m, self.clock().astimezone(BEIJING).date()
+
+    def alone_applied(self, m: int, amount: float) -> None:
+        """One admin applies alone at most the threshold to a member per Beijing day."""
+        key = self._alone_key(m)
+        self.applied_alone[key] += amount
+        self.tried_alone[key] += amount
+        assert self.applied_alone[key] <= adjustments.threshold(self.ctx) + EPS, key
+
+    def alone_pending(self, m: int, amount: float) -> None:
+        """A small adjustment waits for a second admin only once the day's budget is used."""
+        key = self._alone_key(m)
+        assert self.tried_alone[key] + amount > adjustments.threshold(self.ctx), key
+
     @rule(m=member_ix, kind=kinds, delta=st.one_of(small_delta, big_delta))
     def adjust(self, m: int, kind: str, delta: int) -> None:
         member_id = self.members[m]["_id"]
@@ -500,14 +518,18 @@ class LedgerMachine(RuleBasedStateMachine):
             )
         except Conflict as exc:
             assert code(exc) == "insufficient_balance" and not big and not affordable, exc
+            self.tried_alone[self._alone_key(m)] += abs(delta)  # may have taken budget
             self.stats["spends refused"] += 1
             return
-        if big:
+        if big or adj["status"] == adjustments.PENDING:
             assert adj["status"] == adjustments.PENDING
+            if not big:
+                self.alone_pending(m, abs(delta))
             self.pending.append({**adj, "_m": m})
             self.stats["adjustments pending"] += 1
             return
         assert adj["status"] == adjustments.APPLIED and affordable, (adj, self.balance[m])
+        self.alone_applied(m, abs(delta))
         self.adjusted(m, adj)
         self.stats["adjustments"] += 1
 
@@ -579,16 +601,21 @@ class LedgerMachine(RuleBasedStateMachine):
                     self.stats["retries refused"] += 1
                     continue
                 assert code(exc) == "insufficient_balance" and not big and not affordable, exc
+                self.tried_alone[self._alone_key(m)] += abs(delta)
                 self.stats["spends refused"] += 1
                 return
             assert open_ and n == 0, f"entry {entry_id} reversed twice"
             assert adj["delta"] == -delta and adj["reverses"] == entry_id
             self.reversible.remove(entry_id)
             open_ = False
-            if big:
+            if big or adj["status"] == adjustments.PENDING:
+                assert adj["status"] == adjustments.PENDING
+                if not big:
+                    self.alone_pending(m, abs(delta))
                 self.pending.append({**adj, "_m": m})
                 self.stats["adjustments pending"] += 1
             else:
+                self.alone_applied(m, abs(delta))
                 self.adjusted(m, adj)
                 self.stats["reversals"] += 1
 
@@ -625,6 +652,8 @@ class LedgerMachine(RuleBasedStateMachine):
         for (op, m, amount), res in zip(ops, results, strict=True):
             if isinstance(res, BaseException):
                 assert code(res) == "insufficient_balance", res
+                if op == "adjust":
+                    self.tried_alone[self._alone_key(m)] += amount
                 continue
             if op == "award":
                 self.landed(m, res)
@@ -633,7 +662,12 @@ class LedgerMachine(RuleBasedStateMachine):
                 self.landed(m, res)
                 spent_ok[m] += amount
                 self.stats["redemptions"] += 1
+            elif res["status"] == adjustments.PENDING:
+                self.alone_pending(m, amount)
+                self.pending.append({**res, "_m": m})
+                self.stats["adjustments pending"] += 1
             else:
+                self.alone_applied(m, amount)
                 self.adjusted(m, res)
                 if res["delta"] < 0:
                     spent_ok[m] += amount
