@@ -60,6 +60,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("org_path", ASC), ("created_at", DESC)]),  # the org list, time windows
         # the org list by state, the dispatch board, open orders on the dashboard
         IndexModel([("assignee_id", ASC), ("closed_at", ASC)]),  # the member's service record
+        IndexModel([("closed_at", ASC)]),  # honours and follow-ups: a month's closings
         IndexModel([("org_path", ASC), ("status", ASC), ("created_at", DESC)]),
         IndexModel([("status", ASC), ("eligible", ASC)]),  # task hall (the other order scans)
         # the notifier and the dashboard rollups read what changed since a moment

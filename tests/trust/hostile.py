@@ -425,7 +425,7 @@ async def snapshot(db: Any) -> dict[str, str]:
     raw = db.with_options(codec_options=RAW)
     out = {}
     for name in sorted(await db.list_collection_names()):
-        if name in EXCLUDED:
+        if name in EXCLUDED or name in ATTEMPT_COUNTERS:
             continue
         digest = hashlib.sha256()
         async for doc in raw[name].find({}).sort("_id", 1):
