@@ -10,8 +10,8 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from models.core import uow
 from models.core.context import Context
 from models.media import safety
-from models.orders.machine import _apply, _need
 from models.orders.states import CLOSED, COMPLETED
+from models.orders.transition import apply, need
 from models.orders.visibility import get_visible
 from models.people.users import SYSTEM, Actor
 from models.points import ledger
@@ -68,7 +68,7 @@ async def close_and_award(
     attempt = ObjectId()
 
     async def work(session: AsyncClientSession) -> dict[str, Any]:
-        closed = await _apply(
+        closed = await apply(
             ctx,
             order,
             actor,
@@ -106,7 +106,7 @@ async def confirm_order(
     order = await get_visible(ctx, actor, order_id)
     if order["resident_id"] != actor.id:
         raise Forbidden("只有下单群众可以确认")
-    _need(order, COMPLETED)
+    need(order, COMPLETED)
     comment = data.get("comment") or ""
     verdict = await safety.check_text(ctx, actor, {"comment": comment}, scene=safety.SCENE_COMMENT)
     closed = await close_and_award(
@@ -130,7 +130,7 @@ async def confirm_order(
 
 async def auto_close_order(ctx: Context, order: dict[str, Any], days: float) -> dict[str, Any]:
     """SLA: a completed order the resident never confirmed closes; points as on confirm."""
-    _need(order, COMPLETED)
+    need(order, COMPLETED)
     return await close_and_award(
         ctx,
         SYSTEM,

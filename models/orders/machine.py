@@ -35,9 +35,9 @@ from models.orders.states import (
     IN_SERVICE,
     OPEN_FOR_ASSIGNEE,
     REJECTED,
-    STATUS_NAMES,
     SUBMITTED,
 )
+from models.orders.transition import apply, in_transaction_once, need, timeline_event
 from models.orders.visibility import (
     _eligible,
     can_view,
@@ -48,131 +48,6 @@ from models.orders.visibility import (
 from models.people import orgs
 from models.people.users import SYSTEM, Actor
 from server.errors import Conflict, Forbidden, NotFound, Unprocessable, ValidationFailed
-from server.logging import client_ip
-
-
-def _event(
-    ctx: Context, actor: Actor, action: str, frm: str | None, to: str, note: str = ""
-) -> dict[str, Any]:
-    return {
-        "at": ctx.now(),
-        "action": action,
-        "from": frm,
-        "to": to,
-        "actor_id": actor.id,
-        "actor_name": actor.name,
-        "actor_role": actor.role,
-        "note": note,
-    }
-
-
-# Staff actions on an order, audited (操作日志) whichever door — admin page or API — they
-# came through. The event written in the transition's own update is marked, and the
-# outbox pass (orders.notices) turns it into the audit record: no extra round trip.
-AUDITED_STAFF_ACTIONS = {
-    "dispatch": "order.dispatch",
-    "reject": "order.reject",
-    "cancel": "order.cancel",
-}
-
-
-async def _apply(
-    ctx: Context,
-    order: dict[str, Any],
-    actor: Actor,
-    action: str,
-    to: str,
-    **kwargs: Any,
-) -> dict[str, Any]:
-    """Apply a transition; a staff action listed above carries its audit mark."""
-    audit_action = AUDITED_STAFF_ACTIONS.get(action) if actor.is_staff else None
-    if audit_action is not None:
-        mark = {"audit": audit_action, "ip": client_ip.get()}
-        kwargs["event_extra"] = {**mark, **(kwargs.get("event_extra") or {})}
-    return await _write(ctx, order, actor, action, to, **kwargs)
-
-
-async def _write(
-    ctx: Context,
-    order: dict[str, Any],
-    actor: Actor,
-    action: str,
-    to: str,
-    *,
-    set_fields: dict[str, Any] | None = None,
-    extra_update: dict[str, Any] | None = None,
-    note: str = "",
-    session: AsyncClientSession | None = None,
-    event_extra: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """Move `order` from the state it was read in to `to`, or 409 if someone got there first.
-
-    `event_extra` is stored on the timeline event (never shown): the notifier reads it.
-    """
-    frm = order["status"]
-    version = order.get("version", 0)
-    event = {**_event(ctx, actor, action, frm, to, note), **(event_extra or {})}
-    fields = {"status": to, "updated_at": event["at"], **(set_fields or {})}
-    add_to_set = (extra_update or {}).get("$addToSet", {})
-    result = await ctx.db.orders.update_one(
-        {"_id": order["_id"]},
-        guarded_update(frm, version, fields, event, add_to_set),
-        session=session,
-    )
-    if result.modified_count != 1:
-        raise Conflict("工单状态已变化，请刷新后重试", code="order_state_changed")
-    merged = {**order, **fields, "version": version + 1}
-    for name, value in add_to_set.items():
-        if value not in merged.get(name, []):
-            merged[name] = [*merged.get(name, []), value]
-    merged["timeline"] = [*order.get("timeline", []), event]
-    return merged
-
-
-def guarded_update(
-    frm: str,
-    version: int,
-    fields: dict[str, Any],
-    event: dict[str, Any],
-    add_to_set: dict[str, Any],
-) -> list[dict[str, Any]]:
-    """A pipeline update that applies only while the order is still in (`frm`, `version`).
-
-    Every value is `$literal`: user text starting with `$` stays text.
-    """
-    ok = {
-        "$and": [
-            {"$eq": ["$status", frm]},
-            {"$eq": [{"$ifNull": ["$version", 0]}, version]},
-        ]
-    }
-
-    def when_ok(value: Any, field: str) -> dict[str, Any]:
-        return {"$cond": ["$_ok", value, "$" + field]}
-
-    sets = {name: when_ok({"$literal": value}, name) for name, value in fields.items()}
-    sets["version"] = when_ok({"$add": [{"$ifNull": ["$version", 0]}, 1]}, "version")
-    timeline = {"$ifNull": ["$timeline", []]}
-    sets["timeline"] = when_ok({"$concatArrays": [timeline, [{"$literal": event}]]}, "timeline")
-    for name, value in add_to_set.items():
-        have = {"$ifNull": ["$" + name, []]}
-        grown = {
-            "$cond": [
-                {"$in": [{"$literal": value}, have]},
-                have,
-                {"$concatArrays": [have, [{"$literal": value}]]},
-            ]
-        }
-        sets[name] = when_ok(grown, name)
-    return [{"$set": {"_ok": ok}}, {"$set": sets}, {"$unset": "_ok"}]
-
-
-def _need(order: dict[str, Any], *statuses: str) -> None:
-    if order["status"] not in statuses:
-        raise Conflict(
-            f"工单当前状态为「{STATUS_NAMES[order['status']]}」，不能执行此操作",
-            code="invalid_transition",
-        )
 
 
 def _request_hash(data: dict[str, Any]) -> str:
@@ -198,7 +73,7 @@ async def place_order(
             await media.check_attachable(ctx, actor, data["photos"])
     now = ctx.now()
     order_id = ObjectId()
-    event = _event(ctx, actor, "submit", None, SUBMITTED)
+    event = timeline_event(ctx, actor, "submit", None, SUBMITTED)
     doc: dict[str, Any] = {
         "_id": order_id,
         "status": SUBMITTED,
@@ -266,7 +141,7 @@ async def dispatch_order(
     order = await get_visible(ctx, actor, order_id)
     if not actor.manages(order["org_path"]):
         raise Forbidden("只有本组织的管理员可以派单")
-    _need(order, SUBMITTED)
+    need(order, SUBMITTED)
     volunteer_ids: list[ObjectId] = list(dict.fromkeys(data.get("volunteer_ids") or []))
     to_hall = bool(data.get("to_hall"))
     if not volunteer_ids and not to_hall:
@@ -305,7 +180,7 @@ async def dispatch_order(
     summary = "发布到任务大厅" if to_hall else "指派给 " + "、".join(names)
     if volunteer_ids and to_hall:
         summary = "指派给 " + "、".join(names) + "，并发布到任务大厅"
-    return await _apply(
+    return await apply(
         ctx,
         order,
         actor,
@@ -338,7 +213,7 @@ async def accept_order(ctx: Context, actor: Actor, order_id: ObjectId) -> dict[s
     if order["status"] != DISPATCHED:
         if order["status"] in (*OPEN_FOR_ASSIGNEE, CLOSED) and order.get("assignee_id"):
             raise Conflict("该工单已被其他队员接单", code="order_taken")
-        _need(order, DISPATCHED)
+        need(order, DISPATCHED)
     if not _eligible(order, actor):
         raise NotFound("找不到该工单", code="order_not_found")
     await refuse_own_order(ctx, order, actor)
@@ -355,7 +230,7 @@ async def accept_order(ctx: Context, actor: Actor, order_id: ObjectId) -> dict[s
                 f"您已有 {limit} 个在办工单，请先完成后再接单", code="too_many_open_orders"
             )
         try:
-            return await _apply(
+            return await apply(
                 ctx,
                 order,
                 actor,
@@ -374,21 +249,7 @@ async def accept_order(ctx: Context, actor: Actor, order_id: ObjectId) -> dict[s
             raise Conflict("该工单已被其他队员接单或已变化", code="order_taken") from None
 
     attempt = ObjectId()
-    return await _in_transaction_once(ctx, order_id, attempt, work)
-
-
-async def _in_transaction_once(
-    ctx: Context, order_id: ObjectId, attempt: ObjectId, work: Any
-) -> dict[str, Any]:
-    """Run a transition's transaction; a re-run after a commit whose answer was lost finds
-    the order moved by this very call (its event carries `attempt`): a success, not a 409."""
-    try:
-        return await uow.in_transaction(ctx, work)
-    except Conflict:
-        landed = await ctx.db.orders.find_one({"_id": order_id})
-        if landed and landed["timeline"] and landed["timeline"][-1].get("attempt") == attempt:
-            return landed
-        raise
+    return await in_transaction_once(ctx, order_id, attempt, work)
 
 
 async def decline_order(
@@ -402,7 +263,7 @@ async def decline_order(
     assignee = order.get("assignee_id") == actor.id and order["status"] == ACCEPTED
     candidate = order["status"] == DISPATCHED and actor.id in order.get("candidates", [])
     if not (assignee or candidate):
-        _need(order, ACCEPTED if order.get("assignee_id") == actor.id else DISPATCHED)
+        need(order, ACCEPTED if order.get("assignee_id") == actor.id else DISPATCHED)
         raise Forbidden("只有被指派的队员可以退回工单")
     verdict = await safety.check_text(ctx, actor, {"reason": reason}, scene=safety.SCENE_COMMENT)
     declines = order.get("decline_count", 0) + 1
@@ -434,7 +295,7 @@ async def decline_order(
 
     async def work(session: AsyncClientSession | None) -> dict[str, Any]:
         if back_to_node:
-            updated = await _apply(
+            updated = await apply(
                 ctx,
                 order,
                 actor,
@@ -447,7 +308,7 @@ async def decline_order(
                 session=session,
             )
         else:
-            updated = await _apply(
+            updated = await apply(
                 ctx,
                 order,
                 actor,
@@ -478,10 +339,8 @@ async def start_order(ctx: Context, actor: Actor, order_id: ObjectId) -> dict[st
     order = await get_visible(ctx, actor, order_id)
     if order.get("assignee_id") != actor.id:
         raise Forbidden("只有接单队员可以开始服务")
-    _need(order, ACCEPTED)
-    return await _apply(
-        ctx, order, actor, "start", IN_SERVICE, set_fields={"started_at": ctx.now()}
-    )
+    need(order, ACCEPTED)
+    return await apply(ctx, order, actor, "start", IN_SERVICE, set_fields={"started_at": ctx.now()})
 
 
 async def complete_order(
@@ -490,7 +349,7 @@ async def complete_order(
     order = await get_visible(ctx, actor, order_id)
     if order.get("assignee_id") != actor.id:
         raise Forbidden("只有接单队员可以完成服务")
-    _need(order, IN_SERVICE)
+    need(order, IN_SERVICE)
     verdict = await safety.check_text(
         ctx, actor, {"completion_note": data["note"]}, scene=safety.SCENE_FORUM
     )
@@ -499,7 +358,7 @@ async def complete_order(
     )
 
     async def work(session: AsyncClientSession) -> dict[str, Any]:
-        updated = await _apply(
+        updated = await apply(
             ctx,
             order,
             actor,
@@ -523,7 +382,7 @@ async def complete_order(
         return updated
 
     attempt = ObjectId()
-    updated = await _in_transaction_once(ctx, order_id, attempt, work)
+    updated = await in_transaction_once(ctx, order_id, attempt, work)
     await safety.record(
         ctx, verdict, owner_type="order", owner_id=order_id, org_path=order["org_path"]
     )
@@ -536,14 +395,14 @@ async def escalate_order(ctx: Context, order: dict[str, Any], note: str) -> dict
     A self-transition (submitted → submitted) so it is conditional on the version read and
     leaves a timeline event; None when the node in charge is already the top of the path.
     """
-    _need(order, SUBMITTED)
+    need(order, SUBMITTED)
     path = list(order["org_path"])
     current = order.get("escalated_to") or order["org_id"]
     index = path.index(current) if current in path else len(path) - 1
     if index == 0:
         return None
     target = path[index - 1]
-    return await _apply(
+    return await apply(
         ctx,
         order,
         SYSTEM,
@@ -561,8 +420,8 @@ async def cancel_order(
     order = await get_visible(ctx, actor, order_id)
     if order["resident_id"] != actor.id and not actor.manages(order["org_path"]):
         raise Forbidden("只有下单群众或组织管理员可以取消")
-    _need(order, SUBMITTED, DISPATCHED)
-    return await _apply(
+    need(order, SUBMITTED, DISPATCHED)
+    return await apply(
         ctx,
         order,
         actor,
@@ -579,7 +438,7 @@ async def reject_order(
     order = await get_visible(ctx, actor, order_id)
     if not actor.manages(order["org_path"]):
         raise Forbidden("只有组织管理员可以驳回")
-    _need(order, SUBMITTED)
-    return await _apply(
+    need(order, SUBMITTED)
+    return await apply(
         ctx, order, actor, "reject", REJECTED, set_fields={"rejected_at": ctx.now()}, note=reason
     )
