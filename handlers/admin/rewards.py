@@ -8,7 +8,7 @@ from urllib.parse import quote
 from handlers.admin.base import ERROR_MESSAGES, FLASH_MESSAGES, AdminHandler, admin_route, oid
 from models.core.forms import NoteForm, ReasonForm
 from models.people import directory
-from models.rewards import farming, items, redemptions
+from models.rewards import farming, items, listing, redemptions
 from models.rewards.forms import ItemForm, NewItemForm, PickupForm
 from server.errors import AppError
 
@@ -82,7 +82,7 @@ class RedemptionsPage(AdminHandler):
     async def get(self) -> None:
         org = await self.scoped_org(self.query("org"))
         status = self.query("status")
-        rows, nxt = await redemptions.list_redemptions(
+        rows, nxt = await listing.list_redemptions(
             self.ctx,
             self.me,
             scope="org",
@@ -123,7 +123,7 @@ class PickupAction(AdminHandler):
 class RedemptionsExport(AdminHandler):
     async def get(self) -> None:
         org = await self.scoped_org(self.query("org"))
-        content, _ = await redemptions.export_workbook(self.ctx, self.me, org)
+        content, _ = await listing.export_workbook(self.ctx, self.me, org)
         self.send_file(content, f"兑换记录-{org['name']}.xlsx")
 
 

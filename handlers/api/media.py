@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from handlers.base import BaseHandler, endpoint, route
-from models.media import safety, service
+from models.media import image_checks, service
 from models.media.schemas import MediaOut
 from server.errors import Forbidden, ValidationFailed
 from server.wechat import PushRefused
@@ -94,7 +94,7 @@ class WeChatPushHandler(BaseHandler):
         except PushRefused as exc:
             log.warning("wechat push refused", extra={"reason": str(exc)})
             self._refuse()
-        outcome = await safety.on_image_verdict(self.ctx, message)
+        outcome = await image_checks.on_image_verdict(self.ctx, message)
         log.info("wechat push", extra={"event": message.get("Event"), "outcome": outcome})
         self.set_header("Content-Type", "text/plain; charset=UTF-8")
         self.finish("success")

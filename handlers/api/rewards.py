@@ -6,7 +6,7 @@ from handlers.base import BaseHandler, endpoint, route
 from models.core.schemas import EmptyRequest
 from models.core.validation import page, parse_id
 from models.people import orgs
-from models.rewards import items, redemptions
+from models.rewards import items, listing, redemptions
 from models.rewards.schemas import (
     CreateItemRequest,
     ItemList,
@@ -88,7 +88,7 @@ class RedeemHandler(BaseHandler):
             self.ctx, self.me, parse_id(id, "积分商品"), self.idempotency_key()
         )
         self.write_json(
-            redemptions.redemption_json(doc, self.me, with_qr=True), 201 if created else 200
+            listing.redemption_json(doc, self.me, with_qr=True), 201 if created else 200
         )
 
 
@@ -101,7 +101,7 @@ class RedemptionsHandler(BaseHandler):
     )
     async def get(self) -> None:
         a = self.args
-        rows, nxt = await redemptions.list_redemptions(
+        rows, nxt = await listing.list_redemptions(
             self.ctx,
             self.me,
             scope=a["scope"],
@@ -110,7 +110,7 @@ class RedemptionsHandler(BaseHandler):
             limit=a["limit"],
             org_id=a.get("org_id"),
         )
-        out = [redemptions.redemption_json(r, self.me, with_qr=True) for r in rows]
+        out = [listing.redemption_json(r, self.me, with_qr=True) for r in rows]
         self.write_json(page(out, nxt))
 
 
@@ -123,7 +123,7 @@ class CancelRedemptionHandler(BaseHandler):
     )
     async def post(self, id: str) -> None:
         doc = await redemptions.cancel(self.ctx, self.me, parse_id(id, "兑换记录"))
-        self.write_json(redemptions.redemption_json(doc, self.me))
+        self.write_json(listing.redemption_json(doc, self.me))
 
 
 class PickupHandler(BaseHandler):
@@ -136,7 +136,7 @@ class PickupHandler(BaseHandler):
     )
     async def post(self) -> None:
         doc = await redemptions.pickup(self.ctx, self.me, self.data["code"])
-        self.write_json(redemptions.redemption_json(doc, self.me))
+        self.write_json(listing.redemption_json(doc, self.me))
 
 
 default_handlers = [

@@ -11,8 +11,7 @@ Policy (also in the README):
 - no WeChat app secret configured (first run, demo): nothing is checked (logged once).
 - staff writing from the admin pages have no openid: their text is not sent to WeChat.
 
-WeChat is reached only through the gateway (server/wechat.py, `ctx.wechat`).
-"""
+WeChat is reached only through the gateway (server/wechat.py, `ctx.wechat`)."""
 
 from __future__ import annotations
 
@@ -31,18 +30,32 @@ from server.errors import AppError, NotFound, ValidationFailed
 
 log = logging.getLogger("tongxin.safety")
 
+
 # msgSecCheck / mediaCheckAsync scenes
 SCENE_PROFILE = 1  # 资料
+
+
 SCENE_COMMENT = 2  # 评论
+
+
 SCENE_FORUM = 3  # 论坛
+
+
 SCENE_SOCIAL = 4  # 社交日志
 
+
 PASS, REVIEW, RISKY, PENDING = "pass", "review", "risky", "pending"
+
+
 HELD_TEXT = "（内容审核中）"
+
+
 HIDDEN_TEXT = "（内容已隐藏）"
+
 
 # owner_type → collection whose documents carry `moderation.<field>` (other domains add theirs)
 OWNERS: dict[str, str] = {"order": "orders", "registration": "member_registrations"}
+
 
 # the Chinese name of each checked field, for the refusal message (other domains add theirs)
 LABELS: dict[str, str] = {
@@ -189,112 +202,6 @@ def visible_text(
     return HIDDEN_TEXT if state == "hidden" else HELD_TEXT
 
 
-# ------------------------------------------------------------------ images
-
-
-async def submit_image(ctx: Context, doc: dict[str, Any], actor: Actor) -> dict[str, Any]:
-    """Send a stored image to mediaCheckAsync; its state after the attempt."""
-    wechat = _gateway(ctx)
-    openid = actor.doc.get("openid")
-    if wechat is None or not openid:  # not configured, or staff: nothing to ask
-        return await _set_image(ctx, doc, service.PASSED)
-    now = ctx.now()
-    try:
-        trace = await wechat.media_check_async(
-            openid, int(ctx.config.media.check_scene), service.check_url(ctx, doc["_id"])
-        )
-    except AppError:
-        attempts = doc.get("check", {}).get("attempts", 0) + 1
-        backoff = timedelta(seconds=min(3600, 30 * 2 ** min(attempts, 7)))
-        await ctx.db.media.update_one(
-            {"_id": doc["_id"]},
-            {
-                "$set": {
-                    "check": {"attempts": attempts, "next_at": now + backoff},
-                    "openid": openid,
-                    "updated_at": now,
-                }
-            },
-        )
-        return {**doc, "check": {"attempts": attempts, "next_at": now + backoff}}
-    await ctx.db.media.update_one(
-        {"_id": doc["_id"], "status": service.UNCHECKED},
-        {
-            "$set": {
-                "status": service.CHECKING,
-                "trace_id": trace,
-                "check": {"attempts": 0, "next_at": None, "submitted_at": now},
-                "updated_at": now,
-            }
-        },
-    )
-    return {**doc, "status": service.CHECKING, "trace_id": trace}
-
-
-async def _set_image(ctx: Context, doc: dict[str, Any], status: str) -> dict[str, Any]:
-    await ctx.db.media.update_one(
-        {"_id": doc["_id"]},
-        {"$set": {"status": status, "check.next_at": None, "updated_at": ctx.now()}},
-    )
-    return {**doc, "status": status}
-
-
-async def on_image_verdict(ctx: Context, message: dict[str, Any]) -> str:
-    """A `wxa_media_check` push: apply WeChat's verdict to the image with that trace_id.
-
-    Idempotent (WeChat retries a push it thinks failed). Returns what was done.
-    """
-    if message.get("Event") != "wxa_media_check":
-        return "ignored"
-    trace = str(message.get("trace_id") or "")
-    result = message.get("result") or {}
-    suggest = str(result.get("suggest") or "")
-    if not trace or suggest not in (PASS, REVIEW, RISKY):
-        return "ignored"
-    doc = await ctx.db.media.find_one({"trace_id": trace})
-    if doc is None:
-        return "unknown"
-    updated = await ctx.db.media.update_one(
-        {"_id": doc["_id"], "status": service.CHECKING},
-        {
-            "$set": {
-                "status": suggest,
-                "verdict_label": result.get("label"),
-                "updated_at": ctx.now(),
-            }
-        },
-    )
-    if updated.modified_count != 1:
-        return "already"
-    if suggest in (REVIEW, RISKY):
-        org_path = await _owner_path(ctx, doc)
-        now = ctx.now()
-        await ctx.db.content_flags.update_one(
-            {"media_id": doc["_id"]},
-            {
-                "$setOnInsert": {
-                    "_id": ObjectId(),
-                    "kind": "image",
-                    "media_id": doc["_id"],
-                    "owner_type": doc.get("owner_type"),
-                    "owner_id": doc.get("owner_id"),
-                    "field": "photos",
-                    "text": "",
-                    "author_id": doc["uploader_id"],
-                    "label": result.get("label"),
-                    "org_path": org_path,
-                    "status": suggest,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            },
-            upsert=True,
-        )
-        if suggest == RISKY:
-            await _notify_staff(ctx, org_path, f"media:{doc['_id']}:risky", "图片")
-    return suggest
-
-
 async def _owner_path(ctx: Context, doc: dict[str, Any]) -> list[ObjectId]:
     collection = OWNERS.get(doc.get("owner_type") or "")
     if collection and doc.get("owner_id"):
@@ -302,39 +209,6 @@ async def _owner_path(ctx: Context, doc: dict[str, Any]) -> list[ObjectId]:
         if owner and owner.get("org_path"):
             return list(owner["org_path"])
     return list(doc.get("org_path") or [])
-
-
-async def _notify_staff(ctx: Context, org_path: list[ObjectId], key: str, what: str) -> None:
-    from models.notifications import Notice, notify_many
-
-    staff = await ctx.db.users.find(
-        {"role": {"$in": list(STAFF_ROLES)}, "org_id": {"$in": org_path}, "deleted_at": None},
-        {"org_id": 1},
-    ).to_list(None)
-    by_node: dict[ObjectId, list[ObjectId]] = {}
-    for user in staff:
-        by_node.setdefault(user["org_id"], []).append(user["_id"])
-    recipients: list[ObjectId] = []
-    for node in reversed(org_path):
-        if node in by_node:
-            recipients = by_node[node]
-            break
-    await notify_many(
-        ctx,
-        [
-            Notice(
-                user_id=uid,
-                key=f"{key}:{uid}",
-                kind="moderation",
-                title="内容安全提醒",
-                body=f"有一条{what}未通过微信内容安全检测，已自动隐藏，请到「内容审核」查看。",
-            )
-            for uid in recipients
-        ],
-    )
-
-
-# ------------------------------------------------------------------ the re-check job
 
 
 async def recheck(ctx: Context, batch: int = 100) -> dict[str, int]:
@@ -382,6 +256,8 @@ async def recheck(ctx: Context, batch: int = 100) -> dict[str, int]:
         uploader = await ctx.db.users.find_one({"_id": doc["uploader_id"]})
         if uploader is None:
             continue
+        from models.media.image_checks import submit_image  # images have their own module
+
         after = await submit_image(ctx, doc, Actor.from_user(uploader))
         counts["images_submitted"] += int(after["status"] != service.UNCHECKED)
     return counts
@@ -406,8 +282,6 @@ async def _resolve_text(
     if suggest == RISKY:
         await _notify_staff(ctx, flag["org_path"], f"flag:{flag['_id']}:risky", "文字内容")
 
-
-# ------------------------------------------------------------------ 内容审核 (staff)
 
 OPEN_STATES = (REVIEW, RISKY)
 
@@ -464,3 +338,33 @@ async def decide(ctx: Context, actor: Actor, flag_id: ObjectId, decision: str) -
         after={"status": state},
     )
     return {**flag, "status": state}
+
+
+async def _notify_staff(ctx: Context, org_path: list[ObjectId], key: str, what: str) -> None:
+    from models.notifications import Notice, notify_many
+
+    staff = await ctx.db.users.find(
+        {"role": {"$in": list(STAFF_ROLES)}, "org_id": {"$in": org_path}, "deleted_at": None},
+        {"org_id": 1},
+    ).to_list(None)
+    by_node: dict[ObjectId, list[ObjectId]] = {}
+    for user in staff:
+        by_node.setdefault(user["org_id"], []).append(user["_id"])
+    recipients: list[ObjectId] = []
+    for node in reversed(org_path):
+        if node in by_node:
+            recipients = by_node[node]
+            break
+    await notify_many(
+        ctx,
+        [
+            Notice(
+                user_id=uid,
+                key=f"{key}:{uid}",
+                kind="moderation",
+                title="内容安全提醒",
+                body=f"有一条{what}未通过微信内容安全检测，已自动隐藏，请到「内容审核」查看。",
+            )
+            for uid in recipients
+        ],
+    )

@@ -96,9 +96,10 @@ async def upload(ctx: Context, actor: Actor, data: bytes) -> dict[str, Any]:
         "updated_at": now,
     }
     await ctx.db.media.insert_one(doc)
-    from models.media import safety  # the check needs the document stored first
 
-    doc = await safety.submit_image(ctx, doc, actor)
+    from models.media import image_checks  # it reads the owners through this module
+
+    doc = await image_checks.submit_image(ctx, doc, actor)
     _remember(ctx, doc)
     return doc
 

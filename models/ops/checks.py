@@ -16,7 +16,7 @@ from models.activities import signup as activity_signup
 from models.core.context import Context
 from models.orders import workload
 from models.points import buckets, ledger
-from models.rewards import redemptions
+from models.rewards import listing
 from models.voices import rollup as voice_rollup
 
 Problems = list[dict[str, Any]]
@@ -53,7 +53,7 @@ CHECKS: list[Check] = [
     Check(
         "reward_stock",
         "item stock + live redemptions == initial stock + restocks for every reward item",
-        redemptions.check_stock,
+        listing.check_stock,
     ),
     Check("point_buckets", "no member's points bucket holds fewer than 0", buckets.check_buckets),
     Check(

@@ -7,7 +7,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from models.media import safety
+from models.media import image_checks, safety
 from models.media import service as media
 from models.people.users import Actor
 from tests.browser.test_admin_browser import browser, page, shot, sign_in  # noqa: F401
@@ -48,7 +48,7 @@ def test_order_photos_and_moderation(page, live, staff):  # noqa: F811
         )
     )
     live.run(
-        safety.on_image_verdict(
+        image_checks.on_image_verdict(
             ctx, {"Event": "wxa_media_check", "trace_id": "T1", "result": {"suggest": "risky"}}
         )
     )
