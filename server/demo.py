@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from models import orders
+from models.core.clock import BEIJING
 from models.core.context import Context
 from models.orders import catalogue
 from models.people import orgs, users
@@ -314,7 +315,12 @@ async def _demo_activities(
         )
         await ctx.db.activity_signups.update_many({"activity_id": act["_id"]}, {"$set": times})
 
-    soon = now + timedelta(days=3)
+    def local(days: int, hour: int) -> Any:
+        """A Beijing wall-clock hour `days` from today: activities happen in the daytime."""
+        day = (now + timedelta(days=days)).astimezone(BEIJING)
+        return day.replace(hour=hour, minute=0, second=0, microsecond=0)
+
+    soon = local(3, 9)
     open_one = await make(
         "社区环境清洁日",
         "volunteer",
@@ -331,7 +337,7 @@ async def _demo_activities(
     live = await make(
         "重阳节探访独居老人",
         "volunteer",
-        now + timedelta(days=1),
+        local(1, 14),
         2,
         points_mode="fixed",
         points_value=5,
@@ -357,7 +363,7 @@ async def _demo_activities(
     done = await make(
         "义诊进社区",
         "volunteer",
-        now + timedelta(days=2),
+        local(2, 9),
         3,
         points_mode="per_hour",
         points_value=2,
@@ -365,7 +371,7 @@ async def _demo_activities(
     )
     for m in crew[:4]:
         await activities.sign_up(ctx, m, done["_id"])
-    start = now - timedelta(days=6)
+    start = local(-6, 9)
     await shift(done, start)
     for i, m in enumerate(crew[:3]):
         await activities.correct(
@@ -396,12 +402,12 @@ async def _demo_activities(
     meeting = await make(
         "第四季度支部党员大会",
         "branch_assembly",
-        now + timedelta(days=2),
+        local(2, 15),
         2,
         publish=True,
         address="阳光社区党员活动室",
     )
-    await shift(meeting, now - timedelta(days=10))
+    await shift(meeting, local(-10, 14))
     for m, mark in zip(crew, ["出席", "出席", "请假", "缺席"], strict=False):
         await activities.correct(
             ctx,
