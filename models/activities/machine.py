@@ -29,26 +29,13 @@ from models.activities.states import (
     STATUS_NAMES,
 )
 from models.activities.visibility import get_organised
+from models.core import statemachine
 from models.core.context import Context
+from models.core.statemachine import timeline_event
 from models.ops import audit
 from models.people import orgs
 from models.people.users import SYSTEM, Actor
 from server.errors import Conflict, NotFound, ValidationFailed
-
-
-def _event(
-    ctx: Context, actor: Actor, action: str, frm: str | None, to: str, note: str = ""
-) -> dict[str, Any]:
-    return {
-        "at": ctx.now(),
-        "action": action,
-        "from": frm,
-        "to": to,
-        "actor_id": actor.id,
-        "actor_name": actor.name,
-        "actor_role": actor.role,
-        "note": note,
-    }
 
 
 async def _apply(
@@ -64,15 +51,14 @@ async def _apply(
 ) -> dict[str, Any]:
     """Move `activity` from the state and version it was read in to `to`, or 409."""
     frm = activity["status"]
-    event = _event(ctx, actor, action, frm, to, note)
-    fields = {"status": to, "updated_at": event["at"], **(set_fields or {})}
-    result = await ctx.db.activities.update_one(
-        {"_id": activity["_id"], "status": frm, "version": activity.get("version", 0)},
-        {"$set": fields, "$push": {"timeline": event}, "$inc": {"version": 1}},
+    merged = await statemachine.move(
+        ctx.db.activities,
+        activity,
+        timeline_event(actor, ctx.now(), action, frm, to, note),
+        conflict=Conflict("活动状态已变化，请刷新后重试", code="activity_state_changed"),
+        set_fields=set_fields,
         session=session,
     )
-    if result.modified_count != 1:
-        raise Conflict("活动状态已变化，请刷新后重试", code="activity_state_changed")
     if actor.is_staff:  # every staff action is audited, whichever door it came through
         await audit.record(
             ctx,
@@ -86,9 +72,8 @@ async def _apply(
             before={"status": frm, **{k: activity.get(k) for k in (set_fields or {})}},
             after={"status": to, **(set_fields or {})},
         )
-    merged = {**activity, **fields, "version": activity.get("version", 0) + 1}
-    if "timeline" in activity:
-        merged["timeline"] = [*activity["timeline"], event]
+    if "timeline" not in activity:  # read without it: do not pretend to hold the whole list
+        merged.pop("timeline")
     return merged
 
 
@@ -146,9 +131,9 @@ async def create_activity(ctx: Context, actor: Actor, data: dict[str, Any]) -> d
     cfg = ctx.config.activities
     publish = bool(data.get("publish"))
     status = PUBLISHED if publish else DRAFT
-    events = [_event(ctx, actor, "create", None, DRAFT)]
+    events = [timeline_event(actor, ctx.now(), "create", None, DRAFT)]
     if publish:
-        events.append(_event(ctx, actor, "publish", DRAFT, PUBLISHED))
+        events.append(timeline_event(actor, ctx.now(), "publish", DRAFT, PUBLISHED))
     doc: dict[str, Any] = {
         "_id": ObjectId(),
         "status": status,

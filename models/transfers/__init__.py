@@ -21,9 +21,10 @@ from bson import ObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
-from models.core import paging, uow
+from models.core import paging, statemachine, uow
 from models.core.clock import BEIJING
 from models.core.context import Context
+from models.core.statemachine import timeline_event
 from models.notifications import Notice, notify_many
 from models.ops import audit
 from models.people import orgs
@@ -60,18 +61,6 @@ ACTION_NAMES = {
 BLOCKING_ORDER_STATES = ("accepted", "in_service")
 
 
-def _event(ctx: Context, actor: Actor, action: str, frm: str | None, to: str, note: str = ""):
-    return {
-        "at": ctx.now(),
-        "action": action,
-        "from": frm,
-        "to": to,
-        "actor_id": actor.id,
-        "actor_name": actor.name,
-        "note": note,
-    }
-
-
 async def _apply(
     ctx: Context,
     transfer: dict[str, Any],
@@ -93,17 +82,17 @@ async def _apply(
             ),
         )
     frm = transfer["status"]
-    event = _event(ctx, actor, action, frm, to, note)
-    fields = {"status": to, "updated_at": event["at"], **(set_fields or {})}
+    fields = dict(set_fields or {})
     if to not in OPEN:
         fields["open_member"] = None  # frees the one-open-transfer-per-member slot
-    result = await ctx.db.transfers.update_one(
-        {"_id": transfer["_id"], "status": frm, "version": transfer["version"]},
-        {"$set": fields, "$push": {"timeline": event}, "$inc": {"version": 1}},
+    moved = await statemachine.move(
+        ctx.db.transfers,
+        transfer,
+        timeline_event(actor, ctx.now(), action, frm, to, note),
+        conflict=Conflict("转接状态已变化，请刷新后重试", code="transfer_state_changed"),
+        set_fields=fields,
         session=session,
     )
-    if result.modified_count != 1:
-        raise Conflict("转接状态已变化，请刷新后重试", code="transfer_state_changed")
     if actor.is_staff:
         incoming = action in ("accept", "return")
         await audit.record(
@@ -123,12 +112,7 @@ async def _apply(
             },
             session=session,
         )
-    return {
-        **transfer,
-        **fields,
-        "version": transfer["version"] + 1,
-        "timeline": [*transfer["timeline"], event],
-    }
+    return moved
 
 
 def _need(transfer: dict[str, Any], *states: str) -> None:
@@ -206,7 +190,9 @@ async def request_transfer(ctx: Context, actor: Actor, data: dict[str, Any]) -> 
         "letter_no": None,
         "deadline_at": None,
         "initiated_by": actor.id,
-        "timeline": [_event(ctx, actor, "request", None, PENDING_OUT, data.get("reason") or "")],
+        "timeline": [
+            timeline_event(actor, now, "request", None, PENDING_OUT, data.get("reason") or "")
+        ],
         "created_at": now,
         "updated_at": now,
     }

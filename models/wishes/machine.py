@@ -15,7 +15,9 @@ from typing import Any
 from bson import ObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
 
+from models.core import statemachine
 from models.core.context import Context
+from models.core.statemachine import timeline_event
 from models.people import orgs
 from models.people.users import SYSTEM, Actor
 from models.wishes import notices
@@ -29,19 +31,6 @@ from models.wishes.states import (
 )
 from models.wishes.visibility import get_visible, is_claimant, is_poster, may_claim
 from server.errors import Conflict, Forbidden, NotFound, ValidationFailed
-
-
-def _event(actor: Actor, at: Any, action: str, frm: str | None, to: str, note: str = "") -> dict:
-    return {
-        "at": at,
-        "action": action,
-        "from": frm,
-        "to": to,
-        "actor_id": actor.id,
-        "actor_name": actor.name,
-        "actor_role": actor.role,
-        "note": note,
-    }
 
 
 async def apply(
@@ -58,22 +47,16 @@ async def apply(
     event_extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Move `wish` from the state it was read in to `to`, or 409 if someone got there first."""
-    frm = wish["status"]
-    event = {**_event(actor, ctx.now(), action, frm, to, note), **(event_extra or {})}
-    fields = {"status": to, "updated_at": event["at"], **(set_fields or {})}
-    update: dict[str, Any] = {"$set": fields, "$push": {"timeline": event}, "$inc": {"version": 1}}
-    for op, value in (extra_update or {}).items():
-        update.setdefault(op, {}).update(value)
-    result = await ctx.db.wishes.update_one(
-        {"_id": wish["_id"], "status": frm, "version": wish.get("version", 0)},
-        update,
+    event = timeline_event(actor, ctx.now(), action, wish["status"], to, note)
+    return await statemachine.move(
+        ctx.db.wishes,
+        wish,
+        {**event, **(event_extra or {})},
+        conflict=Conflict("心愿状态已变化，请刷新后重试", code="wish_state_changed"),
+        set_fields=set_fields,
+        extra_update=extra_update,
         session=session,
     )
-    if result.modified_count != 1:
-        raise Conflict("心愿状态已变化，请刷新后重试", code="wish_state_changed")
-    merged = {**wish, **fields, "version": wish.get("version", 0) + 1}
-    merged["timeline"] = [*wish.get("timeline", []), event]
-    return merged
 
 
 def need(wish: dict[str, Any], *statuses: str) -> None:
@@ -124,7 +107,7 @@ async def post_wish(ctx: Context, actor: Actor, data: dict[str, Any]) -> dict[st
         "released_by": [],
         "points": float(ctx.config.wishes.points),
         "hours": float(ctx.config.wishes.hours),
-        "timeline": [_event(actor, now, "submit", None, SUBMITTED)],
+        "timeline": [timeline_event(actor, now, "submit", None, SUBMITTED)],
         "sla_done": [],
         "created_at": now,
         "updated_at": now,
