@@ -6,6 +6,7 @@ import asyncio
 import re
 import time
 
+import pymongo
 import pytest
 
 
@@ -13,7 +14,8 @@ import pytest
 async def test_database_outage_gives_fast_503_and_recovers(api, own_db, outage_service):
     from tests.world import build_world
 
-    world = await build_world(outage_service.ctx)
+    with pymongo.timeout(30):  # seeding is not under test: not bounded like requests
+        world = await build_world(outage_service.ctx)
     token = await api.login("openid-owner")
     assert (await api.get("/readyz"))[0] == 200
 
