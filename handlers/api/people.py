@@ -60,7 +60,9 @@ class MeHandler(BaseHandler):
     async def get(self) -> None:
         self.write_json(await users.user_json(self.ctx, self.me.doc, full_phone=True))
 
-    @endpoint(summary="修改我的设置（关怀模式）", body=MeUpdateRequest, response=UserOut, tag="auth")
+    @endpoint(
+        summary="修改我的设置（关怀模式）", body=MeUpdateRequest, response=UserOut, tag="auth"
+    )
     async def patch(self) -> None:
         user = await users.set_care_mode(self.ctx, self.me, self.data["care_mode"])
         self.write_json(await users.user_json(self.ctx, user, full_phone=True))

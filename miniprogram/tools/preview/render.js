@@ -164,6 +164,8 @@ async function renderScreen(screen, transport) {
   let html = serialize(comp.dom);
   if (pageStyle) html = html.replace(/^<page\b/, '<page style="' + escapeHtml(pageStyle) + '"');
   const data = JSON.parse(JSON.stringify(inst.data));
+  // leaving the page, as WeChat does: timers a page keeps (the rotating QR) stop before the next screen
+  if (inst.onUnload) inst.onUnload();
   comp.detach();
   host.remove();
   return { html, ui: Object.assign({}, wx.__ui), data };
