@@ -138,7 +138,7 @@ describe('care store (utils/care)', () => {
     expect(care.style(false)).toBe('');
   });
 
-  test('the app applies the cached user at launch, then the account's setting from the server', async () => {
+  test("the app applies the cached user at launch, then the account's setting from the server", async () => {
     meService.getMe.mockResolvedValue(Object.assign({}, RESIDENT, { care_mode: false }));
     wx.setStorageSync('tx_user', Object.assign({}, RESIDENT, { care_mode: true }));
     wx.setStorageSync('tx_token', { token: 't', expires_at: '' });
