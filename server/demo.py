@@ -78,8 +78,10 @@ async def seed_demo(ctx: Context) -> bool:
     street = await orgs.create_org(ctx, "幸福街道", "street", district["_id"])
     centres = [(116.397, 39.909), (116.412, 39.915)]
     branches = []
+    # 社区服务电话: 打电话给社区 in the mini-program's care mode dials it
+    phones = ["010-65012345", "010-65016789"]
     for ci, cname in enumerate(["阳光社区", "春风社区"]):
-        community = await orgs.create_org(ctx, cname, "community", street["_id"])
+        community = await orgs.create_org(ctx, cname, "community", street["_id"], phone=phones[ci])
         for bname in ("第一党支部", "第二党支部"):
             branch = await orgs.create_org(
                 ctx, f"{cname}{bname}", "branch", community["_id"], location=centres[ci]

@@ -11,6 +11,7 @@ from models.people.schemas import (
     ExportOut,
     LoginRequest,
     LoginResponse,
+    MeUpdateRequest,
     OrgList,
     OrgQuery,
     PhoneRequest,
@@ -58,6 +59,13 @@ class MeHandler(BaseHandler):
     @endpoint(summary="当前用户", response=UserOut, tag="auth")
     async def get(self) -> None:
         self.write_json(await users.user_json(self.ctx, self.me.doc, full_phone=True))
+
+    @endpoint(
+        summary="修改我的设置（关怀模式）", body=MeUpdateRequest, response=UserOut, tag="auth"
+    )
+    async def patch(self) -> None:
+        user = await users.set_care_mode(self.ctx, self.me, self.data["care_mode"])
+        self.write_json(await users.user_json(self.ctx, user, full_phone=True))
 
     @endpoint(
         summary="注销账号：删除个人信息，保留匿名的积分与工单记录",

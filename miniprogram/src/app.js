@@ -3,6 +3,7 @@ const storage = require('./utils/storage');
 const meService = require('./services/me');
 const subscribe = require('./utils/subscribe');
 const orgs = require('./utils/orgs');
+const care = require('./utils/care');
 
 App({
   globalData: {
@@ -12,6 +13,7 @@ App({
 
   onLaunch() {
     this.globalData.user = storage.getUser();
+    care.applyUser(this.globalData.user);
     this.ready().catch(() => {
       // pages show their own login / error state
     });
@@ -52,6 +54,7 @@ App({
   setUser(user) {
     this.globalData.user = user || null;
     storage.setUser(user || null);
+    care.applyUser(user);
     return user;
   },
 
@@ -63,6 +66,7 @@ App({
       this.globalData.unread = 0;
       subscribe.reset();
       orgs.reset();
+      care.reset();
     });
   }
 });

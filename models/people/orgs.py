@@ -79,6 +79,7 @@ def org_json(org: dict[str, Any], has_children: bool | None = None) -> dict[str,
         "type": org["type"],
         "type_name": ORG_TYPES[org["type"]],
         "parent_id": str(org["parent_id"]) if org.get("parent_id") else None,
+        "phone": org.get("phone"),
         "path": [str(x) for x in org["path"]],
     }
     if has_children is not None:

@@ -6,6 +6,7 @@ from marshmallow import Schema, fields
 
 from models.core.schemas import Phone
 from models.core.validation import (
+    Bool,
     GeoPointSchema,
     List,
     Nested,
@@ -30,6 +31,13 @@ class PhoneRequest(StrictSchema):
 
 class OrgQuery(StrictSchema):
     parent = ObjectIdField()
+
+
+class MeUpdateRequest(StrictSchema):
+    care_mode = Bool(
+        required=True,
+        metadata={"description": "关怀模式（大字、高对比、简化首页），随账号保存"},
+    )
 
 
 class RegistrationRequest(StrictSchema):
@@ -57,6 +65,7 @@ class UserOut(Schema):
     skills = fields.List(fields.String())
     points_balance = fields.Float()
     hours_balance = fields.Float()
+    care_mode = fields.Boolean(metadata={"description": "关怀模式是否开启"})
 
 
 class LoginResponse(Schema):
@@ -71,6 +80,7 @@ class OrgOut(Schema):
     type = fields.String(required=True)
     type_name = fields.String()
     parent_id = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True, metadata={"description": "服务电话（社区等）"})
     path = fields.List(fields.String())
     has_children = fields.Boolean()
     children = fields.List(fields.Dict())

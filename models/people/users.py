@@ -152,4 +152,14 @@ async def user_json(ctx: Context, user: dict[str, Any], *, full_phone: bool = Fa
         "skills": user.get("skills") or [],
         "points_balance": user.get("points_balance", 0),
         "hours_balance": user.get("hours_balance", 0.0),
+        "care_mode": bool(user.get("care_mode")),
     }
+
+
+async def set_care_mode(ctx: Context, actor: Actor, care_mode: bool) -> dict[str, Any]:
+    """关怀模式 (larger text, high contrast, a simpler home) is remembered on the account,
+    so it follows the person to another phone."""
+    await ctx.db.users.update_one(
+        {"_id": actor.id}, {"$set": {"care_mode": care_mode, "updated_at": ctx.now()}}
+    )
+    return await get_user(ctx, actor.id)

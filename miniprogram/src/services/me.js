@@ -10,6 +10,11 @@ function bindPhone(code) {
   return request({ method: 'POST', path: '/me/phone', data: { code } });
 }
 
+/** PATCH /me {care_mode} → user (the settings remembered on the account) */
+function updateMe(data) {
+  return request({ method: 'PATCH', path: '/me', data });
+}
+
 /**
  * GET /me/export → {user, orders_placed, orders_served, member_registrations, ledger_entries,
  * active_sessions, notifications, subscriptions, exported_at}
@@ -26,4 +31,4 @@ function eraseMe() {
   return request({ method: 'DELETE', path: '/me', silent: true });
 }
 
-module.exports = { getMe, bindPhone, exportMyData, eraseMe };
+module.exports = { getMe, updateMe, bindPhone, exportMyData, eraseMe };

@@ -37,9 +37,23 @@ function communities() {
   });
 }
 
+/**
+ * Resolves (orgId) → {name, phone} of the nearest node at or above orgId that has a service phone
+ * (a branch answers with its community's), or null: 打电话给社区 in care mode.
+ */
+function contacts() {
+  communities(); // starts the one load of the tree
+  return loading.then((byId) => (orgId) => {
+    for (let n = byId[orgId]; n; n = byId[n.parent_id]) {
+      if (n.phone) return { name: n.name, phone: n.phone };
+    }
+    return null;
+  });
+}
+
 /** Forgets the tree (tests; after a logout the next visit loads it again). */
 function reset() {
   loading = null;
 }
 
-module.exports = { communities, reset };
+module.exports = { communities, contacts, reset };

@@ -52,6 +52,20 @@ describe('preview of every screen', () => {
     expect(names.some((n) => /empty/.test(n))).toBe(true);
   });
 
+  test('every page a resident uses is shown in care mode too, its text scaled up', () => {
+    const residentPages = new Set(report.results.filter((r) => /^resident\d*$/.test(r.role) && !r.care).map((r) => r.page));
+    const care = report.results.filter((r) => r.care);
+    expect(new Set(care.map((r) => r.page))).toEqual(residentPages);
+    const standard = report.results.find((r) => r.name === 'resident-index').pageFontPx;
+    expect(standard).toBe(14); // 28rpx at 375 px
+    care.forEach((r) => {
+      expect(r.files[0]).toBe(r.name + '.png');
+      expect(r.name).toMatch(/-care$/);
+      expect(r.pageFontPx).toBeGreaterThanOrEqual(standard * 1.3 - 0.01);
+    });
+    report.results.filter((r) => !r.care).forEach((r) => expect(r.pageFontPx).toBe(standard));
+  });
+
   test('each screen has its picture, and the contact sheet links them all', () => {
     const sheet = fs.readFileSync(path.join(OUT, 'index.html'), 'utf8');
     report.results.forEach((r) => {

@@ -60,6 +60,12 @@ wx-button[data-pv-loading]::before { content: ""; display: inline-block; width: 
 wx-input { display: block; height: 1.4rem; min-height: 1.4rem; line-height: 1.4rem; overflow: hidden; text-overflow: clip; white-space: nowrap; }
 wx-textarea { display: block; width: 300px; height: 150px; overflow: hidden; white-space: pre-wrap; }
 .pv-placeholder { color: #808080; }
+/* a switch draws its 52×32 track in the middle of its box (a page may make the box taller to tap) */
+wx-switch { position: relative; display: inline-block; flex-shrink: 0; width: 52px; height: 32px; vertical-align: middle; }
+wx-switch::before { content: ""; position: absolute; left: 0; top: 50%; margin-top: -16px; width: 52px; height: 32px; border-radius: 16px; background: #E5E5E5; }
+wx-switch[data-pv-checked]::before { background: var(--pv-switch, #04BE02); }
+wx-switch::after { content: ""; position: absolute; left: 2px; top: 50%; margin-top: -14px; width: 28px; height: 28px; border-radius: 50%; background: #FFF; box-shadow: 0 1px 3px rgba(0,0,0,.3); }
+wx-switch[data-pv-checked]::after { left: 22px; }
 wx-image { display: inline-block; width: 320px; height: 240px; overflow: hidden; background: #EEE; }
 `;
 

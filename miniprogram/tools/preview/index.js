@@ -4,7 +4,7 @@
  * frames it at 375×812 and screenshots it in headless Chromium (Debian's /usr/bin/chromium, never a
  * downloaded browser), runs the layout checks, and writes
  * test-artifacts/miniprogram/<screen>.png (+ <screen>-end.png scrolled to the end when the page is
- * taller than the screen), index.html (contact sheet) and report.json.
+ * taller than the screen; <screen>-care.png: a resident page in 关怀模式), index.html (contact sheet) and report.json.
  *
  *   node tools/preview                 replay the recorded fixtures (test/fixtures/api)
  *   node tools/preview --only a,b      just these screens
@@ -60,6 +60,11 @@ async function shoot(page, html, chromeTextList, result, outDir) {
   const frame = await show(page, html);
   const found = await frame.evaluate(layoutChecks, { chromeTexts: chromeTextList, minTap: 44 });
   result.problems.push(...found);
+  // the page's base text size (care mode scales every size by --care-scale)
+  result.pageFontPx = await frame.evaluate(() => {
+    const p = document.querySelector('page');
+    return p ? parseFloat(getComputedStyle(p).fontSize) : 0;
+  });
   const name = result.name + '.png';
   await page.screenshot({ path: path.join(outDir, name), clip: { x: 0, y: 0, width: W, height: H } });
   result.files.push(name);
@@ -108,7 +113,7 @@ async function run(screens, opts) {
       }
       const html = out ? frameHtml(full, out) : null;
       const texts = out ? chromeTexts(full, out) : [];
-      const result = { name: full.name, title: full.title || full.name, role: full.role, page: full.page, problems, files: [] };
+      const result = { name: full.name, title: full.title || full.name, role: full.role, page: full.page, care: !!full.care, problems, files: [] };
       results.push(result);
       await shooting;
       shooting = html ? shoot(page, html, texts, result, outDir) : Promise.resolve();

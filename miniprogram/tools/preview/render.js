@@ -102,15 +102,32 @@ function serialize(node) {
       ? '<span class="pv-value">' + escapeHtml(value) + '</span>'
       : '<span class="pv-placeholder">' + escapeHtml(data.placeholder || '') + '</span>';
   }
+  if (tag === 'wx-switch') {
+    if (data.checked) attrs.push('data-pv-checked');
+    if (data.color) attrs.push('style="--pv-switch:' + escapeHtml(data.color) + '"');
+  }
   if (tag === 'wx-image' && data.src) attrs.push('data-src="' + escapeHtml(data.src) + '"');
   return '<' + tag + (attrs.length ? ' ' + attrs.join(' ') : '') + '>' + inner + '</' + tag + '>';
 }
 
+/** The person's account as saved with care_mode on: in GET /me and in the login answer. */
+function withCareMode(transport) {
+  return (req) =>
+    Promise.resolve(transport(req)).then((res) => {
+      const body = res && res.body;
+      if (/\/api\/v1\/me$/.test(String(req.url).split('?')[0]) && req.method === 'GET' && body && body.role) body.care_mode = true;
+      if (/\/auth\/wechat-login/.test(req.url) && body && body.user) body.user.care_mode = true;
+      return res;
+    });
+}
+
 /**
- * screen: {page, openid, query, storage, actions(inst)}; transport({method, url, data, header}) → {status, body}.
+ * screen: {page, openid, query, storage, care, actions(inst)}; transport({method, url, data, header}) → {status, body}.
  * Returns {html, ui: {toast, badge, title, modal}, data}.
  */
 async function renderScreen(screen, transport) {
+  // care screens: the account has 关怀模式 on (the recorded answers say it is off)
+  if (screen.care) transport = withCareMode(transport);
   setupDom();
   forgetSources();
   const wx = createWx({ transport, openid: screen.openid, storage: screen.storage });
@@ -141,8 +158,14 @@ async function renderScreen(screen, transport) {
     await screen.actions(inst, wx);
     await settle(wx);
   }
-  const html = serialize(comp.dom);
+  // <page-meta page-style> styles the page node itself (care mode's CSS variables live there)
+  const meta = comp.dom.querySelector('wx-page-meta');
+  const pageStyle = meta ? attrsOf(meta)['page-style'] || attrsOf(meta).pageStyle || '' : '';
+  let html = serialize(comp.dom);
+  if (pageStyle) html = html.replace(/^<page\b/, '<page style="' + escapeHtml(pageStyle) + '"');
   const data = JSON.parse(JSON.stringify(inst.data));
+  // leaving the page, as WeChat does: timers a page keeps (the rotating QR) stop before the next screen
+  if (inst.onUnload) inst.onUnload();
   comp.detach();
   host.remove();
   return { html, ui: Object.assign({}, wx.__ui), data };

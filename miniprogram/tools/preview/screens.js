@@ -183,4 +183,17 @@ const SCREENS = [
   { name: 'secretary-voice-inbox', title: '民意待办', role: 'secretary', page: 'pkg-voice/pages/inbox/inbox' }
 ];
 
+// 关怀模式: every page a resident uses again with care mode on (text ×1.3, muted text dark), named <screen>-care
+const CARE = [
+  'resident-index', 'resident-orders', 'resident-order-submitted', 'resident-order-closed', 'resident2-order-completed',
+  'resident-order-create', 'resident-org-select', 'resident-notifications', 'resident-profile', 'resident-register-rejected',
+  'privacy', 'resident-wish-wall', 'resident-wish-post', 'resident-wish-detail', 'resident-voice-submit', 'resident-voice-mine',
+  'resident-voice-detail'
+];
+CARE.forEach((name) => {
+  const base = SCREENS.find((s) => s.name === name);
+  if (!base) throw new Error('no screen ' + name);
+  SCREENS.push(Object.assign({}, base, { name: name + '-care', title: base.title + ' · 关怀模式', care: true }));
+});
+
 module.exports = { SCREENS, ROLES, tap };

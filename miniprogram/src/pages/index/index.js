@@ -3,6 +3,10 @@ const ordersService = require('../../services/orders');
 const registrationsService = require('../../services/registrations');
 const { isManager, isMember, ROLE_TEXT, countText } = require('../../utils/format');
 const badge = require('../../utils/badge');
+const orgs = require('../../utils/orgs');
+const { LAST_ORDER_ORG_KEY } = require('../../utils/storage');
+const { toast } = require('../../utils/ui');
+const careBehavior = require('../../behaviors/care');
 
 const RECENT_LIMIT = 5;
 // the shortcuts' counts: one page of what waits (the API's largest page), "99+" beyond
@@ -24,6 +28,7 @@ function pendingText(res) {
 }
 
 Page({
+  behaviors: [careBehavior],
   data: {
     user: null,
     roleText: '',
@@ -40,7 +45,8 @@ Page({
     recent: [],
     recentLoading: true,
     recentError: '',
-    unread: 0
+    unread: 0,
+    contact: null
   },
 
   onLoad() {
@@ -53,6 +59,7 @@ Page({
     if (this.loadedOnce) {
       this.loadRecent();
       this.loadPending();
+      if (this.data.care) this.loadContact();
     }
     this.refreshUnread();
   },
@@ -90,6 +97,63 @@ Page({
     }
     await Promise.all([this.loadCategories(), this.loadRecent(), this.refreshUnread(), this.loadPending()]);
     this.loadedOnce = true;
+    if (this.data.care) await this.loadContact();
+  },
+
+  /** Care mode turned on here or on another page: the big actions need the community's phone. */
+  onCareChange(on) {
+    if (on && this.loadedOnce) this.loadContact();
+  },
+
+  /**
+   * The community to call: the person's own organisation, else the one they last ordered from, else
+   * the one of their latest order; its phone (or its community's) from the org tree.
+   */
+  async loadContact() {
+    const user = this.data.user;
+    let orgId = user && user.org_id;
+    if (!orgId) {
+      try {
+        const last = wx.getStorageSync(LAST_ORDER_ORG_KEY);
+        orgId = last && last.id;
+      } catch (e) {
+        orgId = '';
+      }
+    }
+    if (!orgId && this.data.recent.length) orgId = this.data.recent[0].org_id;
+    if (!orgId) return;
+    const contactOf = await orgs.contacts();
+    this.setData({ contact: contactOf(orgId) });
+  },
+
+  onCallCommunity() {
+    const contact = this.data.contact;
+    if (!contact) {
+      // nothing known yet: choose the community once (remembered like the order form's choice)
+      wx.navigateTo({
+        url: '/pages/org-select/org-select?types=community,branch&title=' + encodeURIComponent('选择您所在的社区'),
+        events: {
+          selected: (org) => {
+            try {
+              wx.setStorageSync(LAST_ORDER_ORG_KEY, { id: org.id, name: org.name });
+            } catch (e) {
+              // not important
+            }
+            this.loadContact().then(() => {
+              if (!this.data.contact) toast('该社区还没有登记服务电话');
+            });
+          }
+        }
+      });
+      return;
+    }
+    wx.makePhoneCall({
+      phoneNumber: String(contact.phone).replace(/[^\d+]/g, ''),
+      fail: (err) => {
+        if (err && err.errMsg && err.errMsg.indexOf('cancel') >= 0) return;
+        toast('无法拨打电话，请拨 ' + contact.phone);
+      }
+    });
   },
 
   /** What waits for a secretary: orders to dispatch, registrations to review (on the shortcuts). */
@@ -129,6 +193,7 @@ Page({
       this.applyUser(user);
       await Promise.all([this.loadCategories(), this.loadRecent()]);
       this.loadedOnce = true;
+      if (this.data.care) await this.loadContact();
     } catch (e) {
       // request layer has shown the reason
     }

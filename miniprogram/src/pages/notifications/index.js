@@ -11,6 +11,7 @@ const { ListController, emptyList } = require('../../utils/list');
 const { formatDateTime, isManager, isMember } = require('../../utils/format');
 const badge = require('../../utils/badge');
 const { toast } = require('../../utils/ui');
+const careBehavior = require('../../behaviors/care');
 
 const TABS = [
   { key: 'all', text: '全部' },
@@ -49,6 +50,7 @@ function scopesFor(user) {
 }
 
 Page({
+  behaviors: [careBehavior],
   data: {
     tabs: TABS,
     tab: 'all',

@@ -6,6 +6,8 @@ const subscribe = require('../../utils/subscribe');
 const { toISO, formatDate } = require('../../utils/format');
 const { toast } = require('../../utils/ui');
 const { LAST_ORDER_ORG_KEY: LAST_ORG_KEY } = require('../../utils/storage');
+const voice = require('../../utils/voice');
+const careBehavior = require('../../behaviors/care');
 
 const MAX_PHOTOS = 9;
 const MAX_DESCRIPTION = 500;
@@ -24,6 +26,7 @@ function emptyForm() {
 }
 
 Page({
+  behaviors: [careBehavior],
   data: {
     categories: [],
     categoryIndex: -1,
@@ -37,7 +40,9 @@ Page({
     photosBusy: false,
     loading: true,
     maxPhotos: MAX_PHOTOS,
-    maxDescription: MAX_DESCRIPTION
+    maxDescription: MAX_DESCRIPTION,
+    // 关怀模式 voice input: 'ready' | 'listening' | 'unavailable'
+    voice: 'ready'
   },
 
   onLoad(query) {
@@ -72,6 +77,34 @@ Page({
     } catch (e) {
       this.setData({ loading: false });
     }
+  },
+
+  onShow() {
+    if (!voice.available()) this.setData({ voice: 'unavailable' });
+  },
+
+  /** Hold to speak: the recognised words are added to the description. */
+  onVoiceStart() {
+    if (this.data.voice === 'unavailable' || !voice.available()) {
+      this.setData({ voice: 'unavailable' });
+      wx.showModal({ title: '语音输入不可用', content: '当前无法使用语音输入，请直接在输入框里打字描述您的需要。', showCancel: false });
+      return;
+    }
+    const started = voice.start({
+      onText: (text) => {
+        const joined = (this.data.form.description + text).slice(0, MAX_DESCRIPTION);
+        this.setData({ voice: 'ready', 'form.description': joined, 'errors.description': '' });
+      },
+      onError: (message) => {
+        this.setData({ voice: 'ready' });
+        toast(message);
+      }
+    });
+    this.setData({ voice: started ? 'listening' : 'unavailable' });
+  },
+
+  onVoiceEnd() {
+    if (this.data.voice === 'listening') voice.stop();
   },
 
   onCategoryChange(e) {

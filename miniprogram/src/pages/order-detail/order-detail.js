@@ -3,6 +3,7 @@ const ordersService = require('../../services/orders');
 const { formatDateTime, OPEN_FOR_VOLUNTEER } = require('../../utils/format');
 const { confirm, prompt, toast } = require('../../utils/ui');
 const subscribe = require('../../utils/subscribe');
+const careBehavior = require('../../behaviors/care');
 
 function can(order, action) {
   return !!order && Array.isArray(order.actions) && order.actions.indexOf(action) >= 0;
@@ -32,6 +33,7 @@ function decorate(order, user) {
 }
 
 Page({
+  behaviors: [careBehavior],
   data: {
     id: '',
     order: null,

@@ -2,11 +2,12 @@ const ordersService = require('../../services/orders');
 const listBehavior = require('../../behaviors/list');
 const { orderTabs } = require('../../utils/format');
 const badge = require('../../utils/badge');
+const careBehavior = require('../../behaviors/care');
 
 const TABS = orderTabs('mine');
 
 Page({
-  behaviors: [listBehavior],
+  behaviors: [listBehavior, careBehavior],
 
   data: {
     tabs: TABS,

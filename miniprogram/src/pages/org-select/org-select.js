@@ -5,6 +5,7 @@
  */
 const orgsService = require('../../services/orgs');
 const { ListController, emptyList } = require('../../utils/list');
+const careBehavior = require('../../behaviors/care');
 
 const TYPE_TEXT = { city: '市', district: '区县', street: '街道', community: '社区', branch: '支部' };
 
@@ -20,6 +21,7 @@ function decorate(types) {
 }
 
 Page({
+  behaviors: [careBehavior],
   data: {
     path: [],
     typesText: '',

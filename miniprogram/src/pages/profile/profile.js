@@ -3,6 +3,7 @@ const { ROLE_TEXT, isManager, isMember, formatPoints, formatDateTime, formatDate
 const { confirm, toast, alert } = require('../../utils/ui');
 const badge = require('../../utils/badge');
 const storage = require('../../utils/storage');
+const careBehavior = require('../../behaviors/care');
 
 const ERASE_TEXT =
   '将删除：您的姓名、手机号、地址与位置、技能特长、消息与订阅记录；尚未派单或待接单的工单会被取消。\n' +
@@ -34,6 +35,7 @@ function summarize(data, jsonLength) {
 }
 
 Page({
+  behaviors: [careBehavior],
   data: {
     user: null,
     roleText: '',

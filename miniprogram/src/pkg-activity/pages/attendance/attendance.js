@@ -2,8 +2,10 @@ const activitiesService = require('../../../services/activities');
 const { confirm, toast } = require('../../../utils/ui');
 const { formatDateTime } = require('../../../utils/format');
 const { decorate } = require('../../utils');
+const careBehavior = require('../../../behaviors/care');
 
 Page({
+  behaviors: [careBehavior],
   data: { id: '', activity: null, rows: [], loading: true, settling: false, canSettle: false },
 
   onLoad(query) {

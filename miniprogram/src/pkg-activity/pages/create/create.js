@@ -1,6 +1,7 @@
 const activitiesService = require('../../../services/activities');
 const { toast } = require('../../../utils/ui');
 const { toISO, formatDate } = require('../../../utils/format');
+const careBehavior = require('../../../behaviors/care');
 
 const KINDS = [
   { value: 'volunteer', name: '志愿服务活动' },
@@ -13,6 +14,7 @@ const KINDS = [
 
 /** 发布活动 at the organiser's own node: time, place (map), places, points. */
 Page({
+  behaviors: [careBehavior],
   data: {
     kinds: KINDS,
     kindIndex: 0,

@@ -1,8 +1,10 @@
 const activitiesService = require('../../../services/activities');
 const { confirm, toast } = require('../../../utils/ui');
 const { decorate, locate, scan, parseToken } = require('../../utils');
+const careBehavior = require('../../../behaviors/care');
 
 Page({
+  behaviors: [careBehavior],
   data: { id: '', activity: null, loading: true, error: '', busy: false, can: {} },
 
   onLoad(query) {

@@ -1,6 +1,7 @@
 const activitiesService = require('../../../services/activities');
 const { ListController, emptyList } = require('../../../utils/list');
 const { decorate, locate } = require('../../utils');
+const careBehavior = require('../../../behaviors/care');
 
 const KINDS = [
   { value: '', name: '全部类型' },
@@ -13,6 +14,7 @@ const KINDS = [
 ];
 
 Page({
+  behaviors: [careBehavior],
   data: {
     tab: 'org',
     kinds: KINDS,

@@ -1,8 +1,10 @@
 const activitiesService = require('../../../services/activities');
 const { ListController, emptyList } = require('../../../utils/list');
 const { decorate } = require('../../utils');
+const careBehavior = require('../../../behaviors/care');
 
 Page({
+  behaviors: [careBehavior],
   data: { when: 'upcoming', list: emptyList() },
 
   onLoad() {

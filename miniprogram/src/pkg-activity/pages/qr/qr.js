@@ -1,9 +1,11 @@
 const activitiesService = require('../../../services/activities');
+const careBehavior = require('../../../behaviors/care');
 
 const REFRESH_MS = 5000;
 
 /** The organiser's phone shows the rotating code (refreshed well inside its 30 s window). */
 Page({
+  behaviors: [careBehavior],
   data: { id: '', direction: 'in', image: '', error: '' },
 
   onLoad(query) {

@@ -1,9 +1,11 @@
 const activitiesService = require('../../../services/activities');
 const { toast } = require('../../../utils/ui');
 const { locate, scan, parseToken } = require('../../utils');
+const careBehavior = require('../../../behaviors/care');
 
 /** 扫码签到/签退 from anywhere: the code names the activity and the direction. */
 Page({
+  behaviors: [careBehavior],
   data: { state: 'idle', message: '', result: null },
 
   onLoad() {

@@ -3,6 +3,7 @@ const listBehavior = require('../../../behaviors/list');
 const { orderTabs, countText } = require('../../../utils/format');
 const { confirm, prompt, toast } = require('../../../utils/ui');
 const subscribe = require('../../../utils/subscribe');
+const careBehavior = require('../../../behaviors/care');
 
 const TABS = orderTabs('assigned');
 // the tab that opens: the most urgent one that has something in it
@@ -20,7 +21,7 @@ function decorate(order) {
 }
 
 Page({
-  behaviors: [listBehavior],
+  behaviors: [listBehavior, careBehavior],
 
   data: {
     tabs: TABS,

@@ -1,6 +1,7 @@
 const pointsService = require('../../../services/points');
 const { ListController, emptyList } = require('../../../utils/list');
 const { formatDateTime, formatDelta, formatPoints } = require('../../../utils/format');
+const careBehavior = require('../../../behaviors/care');
 
 const PERIODS = [
   { key: 'month', text: '本月' },
@@ -21,6 +22,7 @@ function decorateRank(r) {
 }
 
 Page({
+  behaviors: [careBehavior],
   data: {
     summary: null,
     summaryLoading: true,

@@ -3,6 +3,7 @@ const categoriesService = require('../../../services/categories');
 const { ListController, emptyList } = require('../../../utils/list');
 const { PARTY_STATUSES, formatDateTime, isMember, joinNames, parseISO } = require('../../../utils/format');
 const { toast } = require('../../../utils/ui');
+const careBehavior = require('../../../behaviors/care');
 
 const MAX_SKILLS = 10;
 
@@ -20,6 +21,7 @@ function newest(items) {
 }
 
 Page({
+  behaviors: [careBehavior],
   data: {
     user: null,
     alreadyMember: false,

@@ -1,10 +1,12 @@
 const ordersService = require('../../../services/orders');
 const { toast } = require('../../../utils/ui');
+const careBehavior = require('../../../behaviors/care');
 
 const MAX_PHOTOS = 9;
 const MAX_NOTE = 500;
 
 Page({
+  behaviors: [careBehavior],
   data: {
     id: '',
     order: null,

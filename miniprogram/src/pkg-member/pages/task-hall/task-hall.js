@@ -4,9 +4,10 @@ const listBehavior = require('../../../behaviors/list');
 const orgs = require('../../../utils/orgs');
 const { confirm, toast } = require('../../../utils/ui');
 const subscribe = require('../../../utils/subscribe');
+const careBehavior = require('../../../behaviors/care');
 
 Page({
-  behaviors: [listBehavior],
+  behaviors: [listBehavior, careBehavior],
 
   data: {
     takingId: ''

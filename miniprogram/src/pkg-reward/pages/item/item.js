@@ -2,8 +2,10 @@ const rewards = require('../../../services/rewards');
 const { formatPoints, formatDateTime } = require('../../../utils/format');
 const { confirm, toast } = require('../../../utils/ui');
 const { uuid4 } = require('../../../utils/uuid');
+const careBehavior = require('../../../behaviors/care');
 
 Page({
+  behaviors: [careBehavior],
   data: {
     id: '',
     item: null,

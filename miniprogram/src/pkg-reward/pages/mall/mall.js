@@ -2,12 +2,14 @@ const rewards = require('../../../services/rewards');
 const pointsService = require('../../../services/points');
 const { ListController, emptyList } = require('../../../utils/list');
 const { formatPoints } = require('../../../utils/format');
+const careBehavior = require('../../../behaviors/care');
 
 function decorate(item) {
   return Object.assign({}, item, { priceText: String(formatPoints(item.price)) });
 }
 
 Page({
+  behaviors: [careBehavior],
   data: {
     list: emptyList(),
     balanceText: '',

@@ -1,5 +1,6 @@
 const rewards = require('../../../services/rewards');
 const { toast } = require('../../../utils/ui');
+const careBehavior = require('../../../behaviors/care');
 
 /** The QR shows "TXR:<code>"; a typed code is taken as it is (case and spaces do not matter). */
 function codeFrom(text) {
@@ -8,6 +9,7 @@ function codeFrom(text) {
 }
 
 Page({
+  behaviors: [careBehavior],
   data: {
     code: '',
     busy: false,

@@ -2,6 +2,7 @@ const rewards = require('../../../services/rewards');
 const { ListController, emptyList } = require('../../../utils/list');
 const { formatDateTime } = require('../../../utils/format');
 const { confirm, toast } = require('../../../utils/ui');
+const careBehavior = require('../../../behaviors/care');
 
 function decorate(r) {
   return Object.assign({}, r, {
@@ -12,6 +13,7 @@ function decorate(r) {
 }
 
 Page({
+  behaviors: [careBehavior],
   data: {
     list: emptyList(),
     busy: ''

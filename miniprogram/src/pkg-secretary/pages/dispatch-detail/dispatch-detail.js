@@ -1,6 +1,7 @@
 const ordersService = require('../../../services/orders');
 const { toISO, formatDate, formatClock, joinNames } = require('../../../utils/format');
 const { confirm, prompt, toast } = require('../../../utils/ui');
+const careBehavior = require('../../../behaviors/care');
 
 const DEFAULT_DUE_HOURS = 24;
 
@@ -18,6 +19,7 @@ function defaultDue(hours) {
 }
 
 Page({
+  behaviors: [careBehavior],
   data: {
     id: '',
     order: null,

@@ -1,9 +1,10 @@
 const ordersService = require('../../../services/orders');
 const listBehavior = require('../../../behaviors/list');
 const { orderTabs } = require('../../../utils/format');
+const careBehavior = require('../../../behaviors/care');
 
 Page({
-  behaviors: [listBehavior],
+  behaviors: [listBehavior, careBehavior],
 
   data: {
     tabs: orderTabs('org'),

@@ -2,6 +2,7 @@ const registrationsService = require('../../../services/registrations');
 const listBehavior = require('../../../behaviors/list');
 const { formatDateTime, registrationTabs, joinNames } = require('../../../utils/format');
 const { confirm, prompt, toast } = require('../../../utils/ui');
+const careBehavior = require('../../../behaviors/care');
 
 const TABS = registrationTabs();
 
@@ -10,7 +11,7 @@ function decorate(r) {
 }
 
 Page({
-  behaviors: [listBehavior],
+  behaviors: [listBehavior, careBehavior],
 
   data: {
     tabs: TABS,

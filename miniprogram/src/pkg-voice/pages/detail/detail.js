@@ -1,5 +1,6 @@
 const voicesService = require('../../../services/voices');
 const { prompt, toast } = require('../../../utils/ui');
+const careBehavior = require('../../../behaviors/care');
 
 const RATINGS = ['满意', '基本满意', '不满意'];
 
@@ -8,6 +9,7 @@ const RATINGS = ['满意', '基本满意', '不满意'];
  * back once); the handler replies; ?followup=<id> asks "still solved?" (回访).
  */
 Page({
+  behaviors: [careBehavior],
   data: { voice: null, ratings: RATINGS, followup: null, busy: false, loading: true, error: '' },
 
   onLoad(query) {

@@ -1,9 +1,11 @@
 const voicesService = require('../../../services/voices');
 const { ListController, emptyList } = require('../../../utils/list');
 const { toast } = require('../../../utils/ui');
+const careBehavior = require('../../../behaviors/care');
 
 /** Staff inbox: what waits to be accepted in my scope (staff), what is assigned to me (handlers). */
 Page({
+  behaviors: [careBehavior],
   data: { list: emptyList(), staff: false, busyId: '' },
 
   onLoad() {

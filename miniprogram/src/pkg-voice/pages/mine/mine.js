@@ -1,8 +1,10 @@
 const voicesService = require('../../../services/voices');
 const { ListController, emptyList } = require('../../../utils/list');
+const careBehavior = require('../../../behaviors/care');
 
 /** My submissions (scope=mine), newest first; each opens with its timeline. */
 Page({
+  behaviors: [careBehavior],
   data: { list: emptyList() },
 
   onLoad() {

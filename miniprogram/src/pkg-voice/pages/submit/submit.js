@@ -1,5 +1,6 @@
 const voicesService = require('../../../services/voices');
 const { toast } = require('../../../utils/ui');
+const careBehavior = require('../../../behaviors/care');
 
 const KINDS = [
   { value: 'suggestion', name: '建议' },
@@ -14,6 +15,7 @@ const CATEGORIES = ['环境卫生', '物业管理', '治安安全', '交通出�
  * (URL-encoded): the submission is bound to that node; otherwise the user picks one.
  */
 Page({
+  behaviors: [careBehavior],
   data: { kinds: KINDS, categories: CATEGORIES, kind: '', categoryIndex: -1, text: '', anonymous: false, scene: '', org: null, errors: {}, submitting: false },
 
   onLoad(query) {

@@ -1,8 +1,10 @@
 const wishesService = require('../../../services/wishes');
 const { confirm, prompt, toast } = require('../../../utils/ui');
+const careBehavior = require('../../../behaviors/care');
 
 /** A wish with the actions the server allows the caller: claim, release, fulfil, confirm. */
 Page({
+  behaviors: [careBehavior],
   data: { wish: null, loading: true, busy: false, error: '' },
 
   onLoad(query) {

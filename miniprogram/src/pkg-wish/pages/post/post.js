@@ -1,10 +1,12 @@
 const wishesService = require('../../../services/wishes');
 const { toast } = require('../../../utils/ui');
+const careBehavior = require('../../../behaviors/care');
 
 const CATEGORIES = ['学习用品', '生活物资', '助老助残', '陪伴关爱', '医疗健康', '其他'];
 
 /** Post a wish: category, title, description, estimated value, community. */
 Page({
+  behaviors: [careBehavior],
   data: {
     categories: CATEGORIES,
     categoryIndex: -1,

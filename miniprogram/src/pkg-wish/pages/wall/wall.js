@@ -1,6 +1,7 @@
 const wishesService = require('../../../services/wishes');
 const { ListController, emptyList } = require('../../../utils/list');
 const { confirm, toast } = require('../../../utils/ui');
+const careBehavior = require('../../../behaviors/care');
 
 const TABS = [
   { scope: 'wall', name: '心愿墙' },
@@ -10,6 +11,7 @@ const TABS = [
 
 /** 心愿墙 (approved wishes, no resident's name or contact), my wishes, the ones I claimed. */
 Page({
+  behaviors: [careBehavior],
   data: { tabs: TABS, scope: 'wall', list: emptyList(), member: false, claimingId: '' },
 
   onLoad(query) {
