@@ -50,10 +50,12 @@ class Database:
 async def serve(config: Config, uri: str, demo: bool) -> None:
     import tornado.httpserver
 
+    from models.voices.words import warm_up as warm_up_segmenter
     from server.app import build_service
     from server.demo import seed_demo
 
     service = await build_service(config, uri)
+    await warm_up_segmenter()  # jieba's dictionary: loaded once at start, not in a request
     if demo:
         created = await seed_demo(service.ctx)
         log.info("demo data", extra={"demo_created": created})

@@ -32,7 +32,6 @@ from handlers.openapi import build_openapi
 from models.core.context import Context
 from models.ops.indexes import ensure_indexes
 from models.people.token_cache import Invalidator, TokenCache
-from models.voices.words import warm_up as warm_up_segmenter
 from server.config import Config
 from server.db import database, make_client
 from server.wechat import WeChatGateway
@@ -118,7 +117,6 @@ async def build_service(
     db = database(client, config)
     if create_indexes:
         await ensure_indexes(db)
-    await warm_up_segmenter()  # jieba's dictionary: loaded once here, not in a request
     ctx = Context(db=db, config=config, tokens=tokens)
     wechat = WeChatGateway(config, db)
     ctx.wechat = wechat  # content safety (models/media/safety.py) reaches WeChat through it
