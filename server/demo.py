@@ -227,6 +227,39 @@ async def _demo_member_service(
         {"community_id": sunshine["_id"], "post_ids": [posts[0]["_id"], posts[3]["_id"]]},
     )
     await reports.confirm(ctx, admin, report["_id"])
+    # the community's own secretary, and a second unit member's report waiting for them
+    community_secretary = await create_user(
+        ctx,
+        role="secretary",
+        name="阳光社区党委书记",
+        org_id=sunshine["_id"],
+        username="community-secretary",
+        password=DEMO_PASSWORD,
+        openid="demo-community-secretary",
+    )
+    newcomer = await create_user(
+        ctx,
+        role="member",
+        name="陈思远",
+        org_id=unit["_id"],
+        openid="demo-unit-member-2",
+        party_status="预备党员",
+        skills=["法律"],
+    )
+    await reports.create_report(
+        ctx,
+        Actor.from_user(newcomer),
+        {
+            "community_id": sunshine["_id"],
+            "post_ids": [posts[1]["_id"], posts[2]["_id"]],
+            "note": "住阳光社区6号楼，周末有空",
+        },
+    )
+    sunshine_secretary = secretaries.get(branches[0]["_id"], admin)
+    await _demo_history(ctx, branches[0], sunshine_secretary, members[0])
+    # the reported member serves in 阳光社区's pool: it shows in both branches' 报到反馈
+    here = Actor.from_user(community_secretary)
+    await _demo_history(ctx, sunshine, here, unit_member, (0,))
     # 组织关系转接: one waiting for the receiving branch, one waiting for the outgoing one
     moving = Actor.from_user(members[1])
     out = await transfers.request_transfer(
@@ -260,10 +293,50 @@ async def _demo_member_service(
     )
     ctx.forget("orgs")
     await honours.propose_month(ctx)
-    roll = await ctx.db.honours.find_one({"org_id": branches[0]["_id"], "kind": "service"})
-    if roll is not None:
-        first = [m["_id"] for m in members if m["org_id"] == branches[0]["_id"]][:2]
-        await honours.confirm(ctx, admin, roll["_id"], first)
+    first = [m["_id"] for m in members if m["org_id"] == branches[0]["_id"]][:2]
+    for roll in await ctx.db.honours.find({"org_id": branches[0]["_id"]}).to_list(None):
+        chosen = [c["member_id"] for c in roll["candidates"]] or first
+        await honours.confirm(ctx, admin, roll["_id"], chosen)
+
+
+async def _demo_history(
+    ctx: Context,
+    branch: dict[str, Any],
+    secretary: Actor,
+    volunteer: dict[str, Any],
+    months: tuple[int, ...] = (5, 4, 3, 2, 1, 1, 1),
+) -> None:
+    """Orders served and rated by one volunteer `months` ago (0 = now), so the service record
+    has months to show and last month's honour roll has candidates."""
+    import dataclasses
+
+    now = ctx.now()
+    cats = list((await catalogue.active_categories(ctx)).values())
+    residents = await ctx.db.users.find({"role": "resident"}).sort("created_at", 1).to_list(4)
+    member = Actor.from_user(volunteer)
+    for i, months_back in enumerate(months):
+        then = now - timedelta(days=30 * months_back - 3, hours=i) if months_back else now
+        past = dataclasses.replace(ctx, clock=lambda then=then: then) if months_back else ctx
+        resident = Actor.from_user(residents[i % len(residents)])
+        cat = cats[i % len(cats)]
+        order, _ = await orders.place_order(
+            past,
+            resident,
+            {
+                "category_id": cat["_id"],
+                "org_id": branch["_id"],
+                "description": f"需要{cat['name']}服务，麻烦尽快联系。",
+                "address": f"阳光社区{i + 3}号楼{i % 5 + 1}单元",
+                "location": {"type": "Point", "coordinates": [116.397, 39.909]},
+            },
+        )
+        due = {"volunteer_ids": [member.id], "due_at": then + timedelta(days=2)}
+        await orders.dispatch_order(past, secretary, order["_id"], due)
+        await orders.accept_order(past, member, order["_id"])
+        await orders.start_order(past, member, order["_id"])
+        await orders.complete_order(past, member, order["_id"], {"note": "已上门处理完毕。"})
+        rating = {"rating": 5 if i % 3 else 4, "comment": "师傅很耐心，谢谢！"}
+        await orders.confirm_order(past, resident, order["_id"], rating)
 
 
 async def _demo_activities(

@@ -29,6 +29,31 @@ const ORDER_TABS = {
 };
 const REGISTRATION_TABS = ['pending', 'approved', 'rejected'];
 
+/** 双报到, 组织关系转接 and 志愿服务记录证明 (pkg-record): status names as the server words them. */
+const REPORT_STATUS = {
+  pending: { text: '待确认', tone: 'warning' },
+  confirmed: { text: '已报到', tone: 'success' },
+  declined: { text: '未通过', tone: 'muted' },
+  ended: { text: '已结束', tone: 'muted' }
+};
+const TRANSFER_STATUS = {
+  pending_out: { text: '待转出审批', tone: 'warning' },
+  pending_in: { text: '待接收', tone: 'info' },
+  accepted: { text: '已完成', tone: 'success' },
+  returned: { text: '已退回', tone: 'muted' },
+  cancelled: { text: '已撤销', tone: 'muted' },
+  expired: { text: '已过期', tone: 'muted' }
+};
+const CERTIFICATE_STATUS = {
+  requested: { text: '待出具', tone: 'warning' },
+  issued: { text: '有效', tone: 'success' },
+  revoked: { text: '已撤销', tone: 'muted' },
+  declined: { text: '未出具', tone: 'muted' }
+};
+const REPORT_TABS = ['pending', 'confirmed', 'ended'];
+const TRANSFER_TABS = ['pending_out', 'pending_in', 'accepted', 'returned'];
+const STATUS_TABLES = { order: ORDER_STATUS, registration: REGISTRATION_STATUS, report: REPORT_STATUS, transfer: TRANSFER_STATUS, certificate: CERTIFICATE_STATUS };
+
 /** [{key, text}] for a list's tabs, named from the status table. */
 function statusTabs(keys, table) {
   const t = table || ORDER_STATUS;
@@ -168,6 +193,12 @@ function isMember(user) {
 module.exports = {
   ORDER_STATUS,
   REGISTRATION_STATUS,
+  REPORT_STATUS,
+  TRANSFER_STATUS,
+  CERTIFICATE_STATUS,
+  REPORT_TABS,
+  TRANSFER_TABS,
+  STATUS_TABLES,
   ORDER_TABS,
   OPEN_FOR_VOLUNTEER,
   statusTabs,

@@ -7,6 +7,8 @@ rejected member registration), then runs the preview in record mode, which saves
 pages ask for to miniprogram/test/fixtures/api/<role>.json.
 
     .venv/bin/python miniprogram/tools/preview/record_fixtures.py
+    .venv/bin/python miniprogram/tools/preview/record_fixtures.py --only a,b   (just these
+        screens: only their roles' files are rewritten, the others are kept)
     (or: make preview-fixtures, or: cd miniprogram && npm run preview:record)
 """
 
@@ -191,10 +193,13 @@ def main() -> int:
             api = Api(base)
             prepare(api)
             time.sleep(3)  # the notifier turns the order events into inbox messages
-            for old in (MINIPROGRAM / "test" / "fixtures" / "api").glob("*.json"):
-                old.unlink()
+            only = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else ""
+            if not only:
+                for old in (MINIPROGRAM / "test" / "fixtures" / "api").glob("*.json"):
+                    old.unlink()
+            command = ["node", "tools/preview/index.js", "--record", base]
             done = subprocess.run(
-                ["node", "tools/preview/index.js", "--record", base], cwd=MINIPROGRAM, check=False
+                command + (["--only", only] if only else []), cwd=MINIPROGRAM, check=False
             )
             # 1 = the layout checks found something: the fixtures are saved all the same
             return 0 if done.returncode in (0, 1) else done.returncode

@@ -13,7 +13,13 @@ const ROLES = {
   member3: { openid: 'demo-member-3', text: '队员 张伟' },
   member4: { openid: 'demo-member-4', text: '队员 刘芳' },
   secretary: { openid: 'demo-secretary-1', text: '支部书记' },
-  admin: { openid: 'demo-street-admin', text: '街道党工委管理员' }
+  admin: { openid: 'demo-street-admin', text: '街道党工委管理员' },
+  // pkg-record (服务记录, 双报到, 转接, 证明, 荣誉榜): fixture files of their own
+  'record-member': { openid: 'demo-member-1', text: '队员 王建国（阳光社区第一党支部）' },
+  'unit-member': { openid: 'demo-unit-member-1', text: '双报到党员 王建国（税务局机关党支部）' },
+  mover: { openid: 'demo-member-2', text: '队员 李秀英（转接中）' },
+  'community-secretary': { openid: 'demo-community-secretary', text: '阳光社区党委书记' },
+  'street-admin': { openid: 'demo-street-admin', text: '街道党工委管理员（转接审批）' }
 };
 
 const LOGGED_OUT = { tx_logged_out: true };
@@ -38,6 +44,15 @@ function firstReward(orders, fx) {
   const items = key ? (fx.responses[key].body || {}).items || [] : [];
   if (!items.length) throw new Error('no recorded reward items');
   return { id: items[0].id };
+}
+
+/** 阳光社区 in the role's recorded org tree: the 双报到 form opened for it. */
+function sunshine(orders, fx) {
+  const tree = ((fx.responses['GET /api/v1/orgs'] || {}).body || {}).items || [];
+  const find = (nodes) => nodes.reduce((hit, n) => hit || (n.name === '阳光社区' ? n : find(n.children || [])), null);
+  const node = find(tree);
+  if (!node) throw new Error('no 阳光社区 in the recorded org tree');
+  return { community: node.id, name: node.name };
 }
 
 const SCREENS = [
@@ -180,7 +195,22 @@ const SCREENS = [
   { name: 'resident-voice-submit', title: '我要建言', role: 'resident', page: 'pkg-voice/pages/submit/submit' },
   { name: 'resident-voice-mine', title: '我的建言', role: 'resident', page: 'pkg-voice/pages/mine/mine' },
   { name: 'resident-voice-detail', title: '建言详情 · 不存在', role: 'resident', page: 'pkg-voice/pages/detail/detail', query: { id: 'none' } },
-  { name: 'secretary-voice-inbox', title: '民意待办', role: 'secretary', page: 'pkg-voice/pages/inbox/inbox' }
+  { name: 'secretary-voice-inbox', title: '民意待办', role: 'secretary', page: 'pkg-voice/pages/inbox/inbox' },
+  // 服务记录, 双报到, 组织关系转接, 志愿服务记录证明, 荣誉榜 (pkg-record)
+  { name: 'member-record', title: '我的服务记录 · 近一年', role: 'record-member', page: 'pkg-record/pages/record/record' },
+  { name: 'unit-member-record', title: '我的服务记录 · 双报到党员', role: 'unit-member', page: 'pkg-record/pages/record/record' },
+  { name: 'error-record', title: '我的服务记录 · 加载失败', role: 'record-member', page: 'pkg-record/pages/record/record', fail: ['GET /api/v1/me/record'] },
+  // first: it records the org tree that member-report-form looks 阳光社区 up in
+  { name: 'member-honours', title: '荣誉榜 · 服务标兵与党员之星', role: 'record-member', page: 'pkg-record/pages/honours/honours' },
+  { name: 'unit-member-reports', title: '双报到 · 已报到', role: 'unit-member', page: 'pkg-record/pages/reports/reports' },
+  { name: 'member-report-form', title: '双报到 · 向社区报到（选择岗位）', role: 'record-member', page: 'pkg-record/pages/reports/reports', query: sunshine, actions: (inst) => inst.onTogglePost({ currentTarget: { dataset: { index: 0 } }, detail: {} }) },
+  { name: 'community-secretary-reports', title: '双报到确认 · 待确认', role: 'community-secretary', page: 'pkg-record/pages/reports/reports' },
+  { name: 'mover-transfers', title: '组织关系转接 · 待接收（进度）', role: 'mover', page: 'pkg-record/pages/transfers/transfers' },
+  { name: 'member-transfer-form', title: '申请组织关系转接', role: 'record-member', page: 'pkg-record/pages/transfers/transfers', query: { form: '1' } },
+  { name: 'admin-transfers-out', title: '转接审批 · 待转出审批', role: 'street-admin', page: 'pkg-record/pages/transfers/transfers' },
+  { name: 'admin-transfers-in', title: '转接审批 · 待接收', role: 'street-admin', page: 'pkg-record/pages/transfers/transfers', query: { status: 'pending_in' } },
+  { name: 'member-certificates', title: '志愿服务记录证明 · 已出具', role: 'record-member', page: 'pkg-record/pages/certificates/certificates' },
+  { name: 'member-certificate-form', title: '申请志愿服务记录证明', role: 'record-member', page: 'pkg-record/pages/certificates/certificates', query: { form: '1' } }
 ];
 
 // 关怀模式: every page a resident uses again with care mode on (text ×1.3, muted text dark), named <screen>-care
