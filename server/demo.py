@@ -6,7 +6,7 @@ Everything is created through the model services, so the demo ledger is a real l
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from models import orders
@@ -299,6 +299,10 @@ async def _demo_member_service(
         await honours.confirm(ctx, admin, roll["_id"], chosen)
 
 
+def _fixed(moment: datetime) -> datetime:
+    return moment
+
+
 async def _demo_history(
     ctx: Context,
     branch: dict[str, Any],
@@ -309,6 +313,7 @@ async def _demo_history(
     """Orders served and rated by one volunteer `months` ago (0 = now), so the service record
     has months to show and last month's honour roll has candidates."""
     import dataclasses
+    import functools
 
     now = ctx.now()
     cats = list((await catalogue.active_categories(ctx)).values())
@@ -316,7 +321,7 @@ async def _demo_history(
     member = Actor.from_user(volunteer)
     for i, months_back in enumerate(months):
         then = now - timedelta(days=30 * months_back - 3, hours=i) if months_back else now
-        past = dataclasses.replace(ctx, clock=lambda then=then: then) if months_back else ctx
+        past = dataclasses.replace(ctx, clock=functools.partial(_fixed, then))
         resident = Actor.from_user(residents[i % len(residents)])
         cat = cats[i % len(cats)]
         order, _ = await orders.place_order(

@@ -29,7 +29,7 @@ describe('project structure', () => {
 
   test('member and secretary screens live in subpackages', () => {
     expect(appJson.pages.every((p) => p.startsWith('pages/'))).toBe(true);
-    expect(appJson.subPackages.map((s) => s.root).sort()).toEqual(['pkg-activity', 'pkg-member', 'pkg-reward', 'pkg-secretary', 'pkg-voice', 'pkg-wish']);
+    expect(appJson.subPackages.map((s) => s.root).sort()).toEqual(['pkg-activity', 'pkg-member', 'pkg-record', 'pkg-reward', 'pkg-secretary', 'pkg-voice', 'pkg-wish']);
   });
 
   test('every page URL used in the code is a registered page', () => {
@@ -38,7 +38,7 @@ describe('project structure', () => {
       .filter((f) => /\.(js|wxml)$/.test(f))
       .forEach((f) => {
         const text = fs.readFileSync(f, 'utf8');
-        const re = /['"](\/(?:pages|pkg-member|pkg-secretary|pkg-activity|pkg-reward|pkg-wish|pkg-voice)\/[a-z\-/]+)(?:\?|['"])/g;
+        const re = /['"](\/(?:pages|pkg-member|pkg-secretary|pkg-activity|pkg-reward|pkg-wish|pkg-voice|pkg-record)\/[a-z\-/]+)(?:\?|['"])/g;
         let m;
         while ((m = re.exec(text))) urls.add(m[1].slice(1));
       });
@@ -56,7 +56,7 @@ describe('project structure', () => {
   test('the main package stays well under 2 MB and the whole app under 1 MB', () => {
     const files = walk(SRC);
     const total = files.reduce((s, f) => s + fs.statSync(f).size, 0);
-    const main = files.filter((f) => !/[\\/]pkg-(member|secretary|activity|reward|wish|voice)[\\/]/.test(f)).reduce((s, f) => s + fs.statSync(f).size, 0);
+    const main = files.filter((f) => !/[\\/]pkg-(member|secretary|activity|reward|wish|voice|record)[\\/]/.test(f)).reduce((s, f) => s + fs.statSync(f).size, 0);
     expect(main).toBeLessThan(2 * 1024 * 1024);
     expect(total).toBeLessThan(1024 * 1024);
   });

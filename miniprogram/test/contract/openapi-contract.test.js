@@ -197,6 +197,47 @@ describe('services ↔ backend OpenAPI contract', () => {
       checkBody(x.r, x.op);
     });
 
+    test('pkg-record calls (双报到, 转接, 证明, 服务记录, 荣誉榜): bodies and query parameters as declared', () => {
+      expect(doc).not.toBeNull();
+      const svc = (name) => require(path.join(SERVICES, name + '.js'));
+      const id = '6b1088b664e5829448991138';
+      const bodies = [
+        [svc('reports').createReport, { community_id: id, post_ids: [id], note: '住 3 号楼' }],
+        [svc('reports').confirmReport, id],
+        [svc('reports').declineReport, id, '请向居住地社区报到'],
+        [svc('reports').endReport, id, ''],
+        [svc('reports').endReport, id, '搬家'],
+        [svc('transfers').requestTransfer, { to_org_id: id, reason: '工作调动' }],
+        [svc('transfers').requestTransfer, { external_org: '某区某街道党工委', reason: '搬家' }],
+        [svc('transfers').approveTransfer, id],
+        [svc('transfers').acceptTransfer, id],
+        [svc('transfers').returnTransfer, id, '材料不全'],
+        [svc('transfers').cancelTransfer, id],
+        [svc('certificates').requestCertificate, { from: '2025-01-01', to: '2026-06-30', id_type: '居民身份证', id_number: '110101199001010003', purpose: '升学' }]
+      ];
+      bodies.forEach(([fn, ...args]) => {
+        const x = call(fn, ...args);
+        checkBody(x.r, x.op);
+      });
+      const queries = [
+        [svc('reports').listReports, { status: 'pending', offset: 0, limit: 20 }],
+        [svc('reports').listPosts, id],
+        [svc('transfers').listTransfers, { status: 'pending_in', cursor: 'abc', limit: 10 }],
+        [svc('certificates').listCertificates, { offset: 0, limit: 20 }],
+        [svc('records').getMyRecord, { from: '2026-01-01', to: '2026-06-30' }],
+        [svc('records').listHonours, id, 20]
+      ];
+      queries.forEach(([fn, ...args]) => {
+        const x = call(fn, ...args);
+        checkQuery(x.r, x.op);
+      });
+      // the status tabs only ask for statuses the server knows
+      const { REPORT_TABS, TRANSFER_TABS } = require('../../src/utils/format');
+      const enumOf = (p) => resolve(doc.paths[PREFIX + p].get.parameters.find((x) => x.name === 'status').schema).enum;
+      REPORT_TABS.forEach((t) => expect(enumOf('/community-reports')).toContain(t));
+      TRANSFER_TABS.forEach((t) => expect(enumOf('/transfers')).toContain(t));
+    });
+
     test('subscription report: SubscriptionsRequest body and a declared Idempotency-Key header', () => {
       expect(doc).not.toBeNull();
       const { r, op } = call(notifications.reportSubscriptions, ['tmpl-order', 'tmpl-todo'], 'a3f1c2d4-0000-4000-8000-000000000000');
