@@ -246,6 +246,15 @@ async def _demo_member_service(
         party_status="预备党员",
         skills=["法律"],
     )
+    await create_user(  # moved in lately: has not reported yet
+        ctx,
+        role="member",
+        name="周婉清",
+        org_id=unit["_id"],
+        openid="demo-unit-member-3",
+        party_status="正式党员",
+        skills=["教育", "助老"],
+    )
     await reports.create_report(
         ctx,
         Actor.from_user(newcomer),

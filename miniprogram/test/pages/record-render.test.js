@@ -50,7 +50,7 @@ describe('pkg-record pages (miniprogram-simulate, recorded demo answers)', () =>
     r = await render('community-secretary-reports');
     expect(r.text).toMatch(/陈思远 待确认 和平区税务局机关党支部 → 阳光社区/);
     expect(r.text).toMatch(/退回 确认报到/);
-    r = await render('member-report-form');
+    r = await render('unit-newcomer-report-form');
     expect(r.text).toMatch(/居住地社区 \* 阳光社区/);
     expect(r.data.form.posts.filter((p) => p.on)).toHaveLength(1);
   });

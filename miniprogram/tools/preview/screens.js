@@ -17,6 +17,7 @@ const ROLES = {
   // pkg-record (服务记录, 双报到, 转接, 证明, 荣誉榜): fixture files of their own
   'record-member': { openid: 'demo-member-1', text: '队员 王建国（阳光社区第一党支部）' },
   'unit-member': { openid: 'demo-unit-member-1', text: '双报到党员 王建国（税务局机关党支部）' },
+  'unit-newcomer': { openid: 'demo-unit-member-3', text: '机关党员 周婉清（尚未报到）' },
   mover: { openid: 'demo-member-2', text: '队员 李秀英（转接中）' },
   'community-secretary': { openid: 'demo-community-secretary', text: '阳光社区党委书记' },
   'street-admin': { openid: 'demo-street-admin', text: '街道党工委管理员（转接审批）' }
@@ -200,10 +201,11 @@ const SCREENS = [
   { name: 'member-record', title: '我的服务记录 · 近一年', role: 'record-member', page: 'pkg-record/pages/record/record' },
   { name: 'unit-member-record', title: '我的服务记录 · 双报到党员', role: 'unit-member', page: 'pkg-record/pages/record/record' },
   { name: 'error-record', title: '我的服务记录 · 加载失败', role: 'record-member', page: 'pkg-record/pages/record/record', fail: ['GET /api/v1/me/record'] },
-  // first: it records the org tree that member-report-form looks 阳光社区 up in
   { name: 'member-honours', title: '荣誉榜 · 服务标兵与党员之星', role: 'record-member', page: 'pkg-record/pages/honours/honours' },
   { name: 'unit-member-reports', title: '双报到 · 已报到', role: 'unit-member', page: 'pkg-record/pages/reports/reports' },
-  { name: 'member-report-form', title: '双报到 · 向社区报到（选择岗位）', role: 'record-member', page: 'pkg-record/pages/reports/reports', query: sunshine, actions: (inst) => inst.onTogglePost({ currentTarget: { dataset: { index: 0 } }, detail: {} }) },
+  // first: it records the org tree that the 双报到 form looks 阳光社区 up in
+  { name: 'unit-newcomer-honours', title: '荣誉榜 · 机关党员（本区）', role: 'unit-newcomer', page: 'pkg-record/pages/honours/honours' },
+  { name: 'unit-newcomer-report-form', title: '双报到 · 向社区报到（选择岗位）', role: 'unit-newcomer', page: 'pkg-record/pages/reports/reports', query: sunshine, actions: (inst) => inst.onTogglePost({ currentTarget: { dataset: { index: 0 } }, detail: {} }) },
   { name: 'community-secretary-reports', title: '双报到确认 · 待确认', role: 'community-secretary', page: 'pkg-record/pages/reports/reports' },
   { name: 'mover-transfers', title: '组织关系转接 · 待接收（进度）', role: 'mover', page: 'pkg-record/pages/transfers/transfers' },
   { name: 'member-transfer-form', title: '申请组织关系转接', role: 'record-member', page: 'pkg-record/pages/transfers/transfers', query: { form: '1' } },
