@@ -4,6 +4,7 @@ const { formatDate, isManager } = require('../../../utils/format');
 const { toast } = require('../../../utils/ui');
 const { openPdf } = require('../../../utils/document');
 const { dayText, numberText } = require('../../utils');
+const careBehavior = require('../../../behaviors/care');
 
 /** The identity documents the Ministry of Civil Affairs' rules name (as the server accepts them). */
 const ID_TYPES = ['居民身份证', '港澳居民来往内地通行证', '台湾居民来往大陆通行证', '护照'];
@@ -27,7 +28,7 @@ function emptyForm(today) {
  * masked), follow it until a secretary issues it, open the PDF with its verification QR code.
  */
 Page({
-  behaviors: [listBehavior],
+  behaviors: [listBehavior, careBehavior],
 
   data: { idTypes: ID_TYPES, staff: false, showForm: false, form: emptyForm(new Date()), today: formatDate(new Date()), submitting: false, openingId: '' },
 

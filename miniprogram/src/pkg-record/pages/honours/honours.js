@@ -1,5 +1,6 @@
 const recordsService = require('../../../services/records');
 const { orgIndex, monthText, numberText } = require('../../utils');
+const careBehavior = require('../../../behaviors/care');
 
 const SCOPE_TYPES = [
   { type: 'community', text: '本社区' },
@@ -28,6 +29,8 @@ function decorate(h) {
 
 /** 荣誉榜: the confirmed 服务标兵 and 党员之星 of the month, for the community, street or district. */
 Page({
+  behaviors: [careBehavior],
+
   data: { scopes: [], scope: '', loading: true, error: '', items: [], scopeName: '' },
 
   async onLoad() {

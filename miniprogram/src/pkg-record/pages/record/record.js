@@ -1,6 +1,7 @@
 const recordsService = require('../../../services/records');
 const { REPORT_STATUS, statusInfo, formatDate, joinNames, parseISO } = require('../../../utils/format');
 const { SECTION_NAMES, dayText, monthText, numberText } = require('../../utils');
+const careBehavior = require('../../../behaviors/care');
 
 /** Periods of the filter: months back from today ('' = the server's default, the last 12 months). */
 const PERIODS = [
@@ -97,6 +98,8 @@ function periodText(period) {
 
 /** 我的服务记录: hours, points and orders over a period, by month, with 双报到 service and honours. */
 Page({
+  behaviors: [careBehavior],
+
   data: { periods: PERIODS, period: 'year', loading: true, error: '', record: null },
 
   onLoad() {

@@ -3,6 +3,7 @@ const listBehavior = require('../../../behaviors/list');
 const { REPORT_TABS, REPORT_STATUS, statusTabs, joinNames, isManager } = require('../../../utils/format');
 const { confirm, prompt, toast } = require('../../../utils/ui');
 const { dayText } = require('../../utils');
+const careBehavior = require('../../../behaviors/care');
 
 const OPEN = ['pending', 'confirmed'];
 const MAX_POSTS = 5;
@@ -31,7 +32,7 @@ function emptyForm() {
  * Community staff: confirm or decline what waits.
  */
 Page({
-  behaviors: [listBehavior],
+  behaviors: [listBehavior, careBehavior],
 
   data: { staff: false, tabs: statusTabs(REPORT_TABS, REPORT_STATUS), status: '', showForm: false, hasOpen: false, form: emptyForm(), submitting: false, actingId: '' },
 

@@ -3,6 +3,7 @@ const listBehavior = require('../../../behaviors/list');
 const { TRANSFER_TABS, TRANSFER_STATUS, statusTabs, formatDateTime, isManager } = require('../../../utils/format');
 const { confirm, prompt, toast, alert } = require('../../../utils/ui');
 const { dayText } = require('../../utils');
+const careBehavior = require('../../../behaviors/care');
 
 const OPEN = ['pending_out', 'pending_in'];
 
@@ -35,7 +36,7 @@ function emptyForm() {
  * 介绍信), accept or return (the receiving branch).
  */
 Page({
-  behaviors: [listBehavior],
+  behaviors: [listBehavior, careBehavior],
 
   data: { staff: false, tabs: statusTabs(TRANSFER_TABS, TRANSFER_STATUS), status: '', showForm: false, hasOpen: false, form: emptyForm(), submitting: false, actingId: '' },
 
