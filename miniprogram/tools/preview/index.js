@@ -4,7 +4,8 @@
  * frames it at 375×812 and screenshots it in headless Chromium (Debian's /usr/bin/chromium, never a
  * downloaded browser), runs the layout checks, and writes
  * test-artifacts/miniprogram/<screen>.png (+ <screen>-end.png scrolled to the end when the page is
- * taller than the screen; <screen>-care.png: a resident page in 关怀模式), index.html (contact sheet) and report.json.
+ * taller than the screen; <screen>-care.png: a resident page in 关怀模式;
+ * <screen>-care-max.png: the same at the phone's largest font, a text-only zoom on top), index.html (contact sheet) and report.json.
  *
  *   node tools/preview                 replay the recorded fixtures (test/fixtures/api)
  *   node tools/preview --only a,b      just these screens
@@ -55,9 +56,28 @@ async function show(page, html) {
   return frame;
 }
 
+/**
+ * The phone's font setting, emulated as a text-only zoom (what Android's WebView textZoom does with
+ * WeChat's 字体大小): every element's computed font size × scale, boxes and rpx lengths unchanged.
+ * Runs in the page's frame (serialised by Playwright: nothing from this module's scope).
+ */
+function zoomText(scale) {
+  const els = [document.documentElement].concat(Array.from(document.querySelectorAll('*')));
+  // read every size first, then write: a child's size is its own computed size × scale, never compounded
+  const sizes = els.map((el) => parseFloat(getComputedStyle(el).fontSize));
+  els.forEach((el, i) => {
+    if (sizes[i] > 0) el.style.setProperty('font-size', (sizes[i] * scale).toFixed(2) + 'px', 'important');
+  });
+  return els.length;
+}
+
 /** Shows one framed screen, runs the layout checks in it and takes its picture(s). */
 async function shoot(page, html, chromeTextList, result, outDir) {
   const frame = await show(page, html);
+  if (result.fontScale) {
+    await frame.evaluate(zoomText, result.fontScale);
+    await frame.evaluate(() => document.fonts && document.fonts.ready);
+  }
   const found = await frame.evaluate(layoutChecks, { chromeTexts: chromeTextList, minTap: 44 });
   result.problems.push(...found);
   // the page's base text size (care mode scales every size by --care-scale)
@@ -113,7 +133,7 @@ async function run(screens, opts) {
       }
       const html = out ? frameHtml(full, out) : null;
       const texts = out ? chromeTexts(full, out) : [];
-      const result = { name: full.name, title: full.title || full.name, role: full.role, page: full.page, care: !!full.care, problems, files: [] };
+      const result = { name: full.name, title: full.title || full.name, role: full.role, page: full.page, care: !!full.care, fontScale: full.fontScale || 0, problems, files: [] };
       results.push(result);
       await shooting;
       shooting = html ? shoot(page, html, texts, result, outDir) : Promise.resolve();
@@ -177,4 +197,4 @@ if (require.main === module) {
   });
 }
 
-module.exports = { run, launch, show, DEFAULT_OUT };
+module.exports = { run, launch, show, zoomText, DEFAULT_OUT };

@@ -222,10 +222,17 @@ const CARE = [
   'privacy', 'resident-wish-wall', 'resident-wish-post', 'resident-wish-detail', 'resident-voice-submit', 'resident-voice-mine',
   'resident-voice-detail'
 ];
+// …and once more at the phone's largest font setting: every text ×FONT_MAX on top of care mode
+// (a text-only zoom, as the Android WebView's textZoom applies WeChat's 字体大小; see index.js zoomText), named <screen>-care-max
+const FONT_MAX = Number(process.env.PREVIEW_FONT_MAX) || 1.4;
 CARE.forEach((name) => {
   const base = SCREENS.find((s) => s.name === name);
   if (!base) throw new Error('no screen ' + name);
   SCREENS.push(Object.assign({}, base, { name: name + '-care', title: base.title + ' · 关怀模式', care: true }));
 });
+CARE.forEach((name) => {
+  const base = SCREENS.find((s) => s.name === name);
+  SCREENS.push(Object.assign({}, base, { name: name + '-care-max', title: base.title + ' · 关怀模式 · 最大字体', care: true, fontScale: FONT_MAX }));
+});
 
-module.exports = { SCREENS, ROLES, tap };
+module.exports = { SCREENS, ROLES, tap, CARE, FONT_MAX };
