@@ -126,11 +126,11 @@ function layoutChecks(opts) {
     }
   });
 
-  // 3b. a number, time or Latin word is never split across two lines (「12月05日 0 / 1:51」)
+  // 3b. a number, time, phone number or Latin word is never split across two lines (「12月05日 0 / 1:51」, 「010- / 65012345」)
   all.forEach((el) => {
     if (!visible(el)) return;
     Array.from(el.childNodes)
-      .filter((n) => n.nodeType === 3 && /[0-9A-Za-z][0-9A-Za-z.:]/.test(n.nodeValue))
+      .filter((n) => n.nodeType === 3 && /[0-9A-Za-z][0-9A-Za-z.:-]/.test(n.nodeValue))
       .forEach((n) => {
         const range = doc.createRange();
         const mid = (i) => {
@@ -141,7 +141,7 @@ function layoutChecks(opts) {
         };
         const t = n.nodeValue;
         for (let i = 0; i + 1 < t.length; i++) {
-          if (/[0-9A-Za-z.:]/.test(t[i]) && /[0-9A-Za-z.:]/.test(t[i + 1]) && /[0-9A-Za-z]/.test(t[i] + t[i + 1]) && mid(i + 1) - mid(i) > 4) {
+          if (/[0-9A-Za-z.:-]/.test(t[i]) && /[0-9A-Za-z.:-]/.test(t[i + 1]) && /[0-9A-Za-z]/.test(t[i] + t[i + 1]) && mid(i + 1) - mid(i) > 4) {
             problems.push('number or word split across lines: "…' + short(t.slice(Math.max(0, i - 8), i + 9)) + '…"');
             break;
           }
