@@ -14,6 +14,7 @@ const ROOT = path.resolve(__dirname, '../..');
 const PREVIEW = path.join(ROOT, 'tools/preview/index.js');
 const OUT = path.resolve(ROOT, '../test-artifacts/miniprogram');
 const app = JSON.parse(fs.readFileSync(path.join(ROOT, 'src/app.json'), 'utf8'));
+const { FONT_MAX } = require('../../tools/preview/screens');
 const allPages = app.pages.concat(...app.subPackages.map((p) => p.pages.map((x) => p.root + '/' + x)));
 
 function preview(args) {
@@ -54,7 +55,7 @@ describe('preview of every screen', () => {
 
   test('every page a resident uses is shown in care mode too, its text scaled up', () => {
     const residentPages = new Set(report.results.filter((r) => /^resident\d*$/.test(r.role) && !r.care).map((r) => r.page));
-    const care = report.results.filter((r) => r.care);
+    const care = report.results.filter((r) => r.care && !r.fontScale);
     expect(new Set(care.map((r) => r.page))).toEqual(residentPages);
     const standard = report.results.find((r) => r.name === 'resident-index').pageFontPx;
     expect(standard).toBe(14); // 28rpx at 375 px
@@ -64,6 +65,28 @@ describe('preview of every screen', () => {
       expect(r.pageFontPx).toBeGreaterThanOrEqual(standard * 1.3 - 0.01);
     });
     report.results.filter((r) => !r.care).forEach((r) => expect(r.pageFontPx).toBe(standard));
+  });
+
+  test('every care-mode screen again at the largest phone font (text ×' + FONT_MAX + ' on top), passing the same checks', () => {
+    expect(FONT_MAX).toBeGreaterThanOrEqual(1.4);
+    const byName = new Map(report.results.map((r) => [r.name, r]));
+    const care = report.results.filter((r) => r.care && !r.fontScale);
+    expect(care.length).toBeGreaterThan(0);
+    const standard = byName.get('resident-index').pageFontPx;
+    care.forEach((r) => {
+      const max = byName.get(r.name + '-max');
+      // its picture, its zoom, no layout problem
+      expect(max && { page: max.page, file: max.files[0], fontScale: max.fontScale, problems: max.problems }).toEqual({
+        page: r.page,
+        file: r.name + '-max.png',
+        fontScale: FONT_MAX,
+        problems: []
+      });
+      expect(fs.existsSync(path.join(OUT, r.name + '-max.png'))).toBe(true);
+      expect(max.pageFontPx).toBeCloseTo(standard * 1.3 * FONT_MAX, 1);
+    });
+    // and nothing else is zoomed
+    report.results.filter((r) => r.fontScale).forEach((r) => expect(byName.get(r.name.replace(/-max$/, ''))).toBeDefined());
   });
 
   test('each screen has its picture, and the contact sheet links them all', () => {
@@ -100,5 +123,11 @@ describe('the layout checks fail a deliberately broken page', () => {
       /number or word split across lines: /,
       /page wider than the screen/
     ].forEach((re) => expect(problems).toMatch(re));
+    // a fixed-size text box passes at the standard font and is caught at the largest one
+    const tight = report.results.filter((r) => r.page === 'pages/tight/tight').map((r) => [r.name, r.problems.join(' | ')]);
+    expect(tight).toEqual([
+      ['tight', ''],
+      ['tight-max', expect.stringMatching(/^text cut off: "阳光社区第一党支部"$/)]
+    ]);
   }, 120000);
 });
