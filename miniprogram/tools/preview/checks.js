@@ -127,6 +127,16 @@ function layoutChecks(opts) {
   });
 
   // 3b. a number, time, phone number or Latin word is never split across two lines (「12月05日 0 / 1:51」, 「010- / 65012345」)
+  const joined = (t, i) => /[0-9A-Za-z.:]/.test(t[i]) && /[0-9A-Za-z.:]/.test(t[i + 1]) && /[0-9A-Za-z]/.test(t[i] + t[i + 1]);
+  // a break at the hyphen of a phone number or a date (010-65012345, 2026-12-03); not of a range (9:00-17:00) or a code
+  const inDashedNumber = (t, i) => {
+    if (t[i] !== '-' && t[i + 1] !== '-') return false;
+    let a = i;
+    let b = i + 1;
+    while (a > 0 && /[0-9-]/.test(t[a - 1])) a--;
+    while (b + 1 < t.length && /[0-9-]/.test(t[b + 1])) b++;
+    return /^\d+(-\d+)+$/.test(t.slice(a, b + 1)) && !/[0-9A-Za-z:.]/.test((t[a - 1] || '') + (t[b + 1] || ''));
+  };
   all.forEach((el) => {
     if (!visible(el)) return;
     Array.from(el.childNodes)
@@ -141,7 +151,7 @@ function layoutChecks(opts) {
         };
         const t = n.nodeValue;
         for (let i = 0; i + 1 < t.length; i++) {
-          if (/[0-9A-Za-z.:-]/.test(t[i]) && /[0-9A-Za-z.:-]/.test(t[i + 1]) && /[0-9A-Za-z]/.test(t[i] + t[i + 1]) && mid(i + 1) - mid(i) > 4) {
+          if ((joined(t, i) || inDashedNumber(t, i)) && mid(i + 1) - mid(i) > 4) {
             problems.push('number or word split across lines: "…' + short(t.slice(Math.max(0, i - 8), i + 9)) + '…"');
             break;
           }
