@@ -7,7 +7,7 @@ const meService = require('../services/me');
 
 // the page-level CSS variables every WXSS size and muted colour is written with
 // (font-size: calc(28rpx * var(--care-scale, 1)); color: var(--care-muted, #999))
-const CARE_STYLE = '--care-scale:1.3;--care-muted:#262626;--text-2:#262626;--text-3:#333333;--line:#BBBBBB;text-wrap:pretty;';
+const CARE_STYLE = '--care-scale:1.3;--care-clamp:none;--care-muted:#262626;--text-2:#262626;--text-3:#333333;--line:#BBBBBB;text-wrap:pretty;';
 
 let on = false;
 const listeners = new Set();
