@@ -223,7 +223,7 @@ const CARE = [
   'resident-voice-detail'
 ];
 // …and once more at the phone's largest font setting: every text ×FONT_MAX on top of care mode
-// (a text-only zoom, as the Android WebView's textZoom applies WeChat's 字体大小; see index.js zoomText), named <screen>-care-max
+// (a text-only zoom like the Android WebView's textZoom; see index.js zoomText and README), named <screen>-care-max
 const FONT_MAX = Number(process.env.PREVIEW_FONT_MAX) || 1.4;
 CARE.forEach((name) => {
   const base = SCREENS.find((s) => s.name === name);
