@@ -55,3 +55,30 @@ def placer_fields(actor: Actor, channel: str) -> dict[str, Any]:
         # the placer's other accounts (bound to the same phone) never serve it either
         "placer_phone": actor.doc.get("phone"),
     }
+
+
+async def earlier_contact(ctx: Context, actor: Actor, phone: str) -> dict[str, Any]:
+    """电话点单 autocomplete: the name and addresses of earlier orders for `phone` in the
+    actor's scope. Indexed and bounded: users by phone, then each one's newest orders."""
+    from models.people import residents
+
+    phone = residents.normalise_phone(phone)
+    people = await ctx.db.users.find(
+        {"phone": phone, "deleted_at": None}, {"name": 1, "role": 1}
+    ).to_list(5)
+    name = ""
+    addresses: list[str] = []
+    for person in sorted(people, key=lambda u: u.get("role") != "resident"):
+        rows = (
+            await ctx.db.orders.find(
+                {"resident_id": person["_id"]}, {"address": 1, "org_path": 1, "contact_name": 1}
+            )
+            .sort("created_at", -1)
+            .limit(20)
+            .to_list(20)
+        )
+        mine = [o for o in rows if actor.manages(o["org_path"])]
+        if mine and not name:
+            name = mine[0].get("contact_name") or person.get("name") or ""
+        addresses += [o["address"] for o in mine if o.get("address")]
+    return {"name": name, "addresses": list(dict.fromkeys(addresses))[:10]}

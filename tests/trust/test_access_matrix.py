@@ -32,6 +32,7 @@ from bson import ObjectId
 
 from models import notifications, orders
 from models.ops import jobruns
+from models.orders import slip
 from models.people import auth, registrations
 from models.people.users import Actor, create_user
 from models.points import adjustments
@@ -153,7 +154,8 @@ class ApiMatrix:
             )
         if state == "closed":
             await orders.confirm_order(ctx, w.actor("owner"), oid, {"rating": 5})
-        return Target(oid, "orders", order_id=oid, phone=phone)
+        names = {"slip": slip.signature(ctx, oid)}  # the paper slip's QR signature
+        return Target(oid, "orders", order_id=oid, phone=phone, names=names)
 
     async def target(self, kind: str) -> Target:
         w, ctx = self.world, self.ctx
@@ -530,8 +532,8 @@ class AdminMatrix:
     def target(self, kind: str) -> Target:
         w, ctx, run = self.w, self.ctx, self.live.run
         phone = f"1360000{next(self.serial):04d}"
-        if kind == "order submitted":
-            oid = run(w.order_in("submitted"))
+        if kind in ("order submitted", "order accepted"):
+            oid = run(w.order_in(kind.removeprefix("order ")))
             run(ctx.db.orders.update_one({"_id": oid}, {"$set": {"contact_phone": phone}}))
             return Target(oid, "orders", phone=phone)
         if kind == "registration":
@@ -644,6 +646,7 @@ class AdminMatrix:
             "m1": str(self.w.id("m1")),
             "A1": str(self.w.orgs["A1"]["_id"]),
             "unique": str(next(self.serial)),
+            "category": str(self.w.category["_id"]),
             "username": username,
             "password": PASSWORD if key else "wrong-password",
             **create_body_names(self.w),
