@@ -239,3 +239,21 @@ async def test_staff_cannot_confirm_a_residents_own_order(api, world, ctx):
     status, err = await api.post(f"/api/v1/orders/{oid}/confirm", body, token=owner)
     assert status == 400 and "on_behalf_note" in err["error"]["fields"]
     assert await ctx.db.ledger_entries.count_documents({}) == 0
+
+
+@pytest.mark.slow  # seeds the whole demo
+@pytest.mark.gen_test(timeout=180)
+async def test_demo_has_orders_placed_on_behalf(ctx):
+    from server.demo import seed_demo
+
+    ctx.wechat = None
+    assert await seed_demo(ctx)
+    placed = await ctx.db.orders.find({"placer_id": {"$exists": True}}).to_list(None)
+    assert {o["channel"] for o in placed} == {"phone", "visit", "counter"}
+    holders = await ctx.db.users.find({"placeholder": True}).to_list(None)
+    assert len(holders) == 1 and "openid" not in holders[0]
+    confirmed = [o for o in placed if o.get("confirmed_on_behalf")]
+    assert len(confirmed) == 1 and confirmed[0]["status"] == "closed"
+    assert confirmed[0]["confirmed_on_behalf"]["note"]
+    grid = await ctx.db.users.find_one({"duties": users.GRID_WORKER})
+    assert any(o["placer_id"] == grid["_id"] for o in placed)
