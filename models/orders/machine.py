@@ -75,13 +75,24 @@ async def place_order(
         ctx, actor, {"description": data["description"]}, scene=safety.SCENE_FORUM
     )
     if behalf:
-        resident = await residents.resident_for(
+        if idempotency_key:  # the placer's key, never one the resident could send
+            stored_key = f"proxy:{actor.id}:{idempotency_key}"
+        known = await residents.by_phone(ctx, residents.normalise_phone(behalf["phone"]))
+        if data.get("photos"):  # nothing written before the photos are known good
+            retry = (
+                known
+                and stored_key
+                and await ctx.db.orders.find_one(
+                    {"resident_id": known["_id"], "idempotency_key": stored_key}, {"_id": 1}
+                )
+            )
+            if not retry:
+                await media.check_attachable(ctx, actor, data["photos"])
+        resident = known or await residents.resident_for(
             ctx, actor, behalf["name"], behalf["phone"], behalf.get("address")
         )
         resident_id = resident["_id"]
-        if idempotency_key:  # the placer's key, never one the resident could send
-            stored_key = f"proxy:{actor.id}:{idempotency_key}"
-    if data.get("photos"):  # a refused photo id leaves nothing written (a retry answers below)
+    elif data.get("photos"):  # a refused photo id leaves nothing written (a retry answers below)
         retry = stored_key and await ctx.db.orders.find_one(
             {"resident_id": resident_id, "idempotency_key": stored_key}, {"_id": 1}
         )
