@@ -158,7 +158,10 @@ async def _demo_on_behalf(
     cats = {c["code"]: c for c in (await catalogue.active_categories(ctx)).values()}
     branch = branches[0]
     secretary = Actor.from_user(secretaries[0])
-    grid = await users.set_duty(ctx, secretary, members[1]["_id"], users.GRID_WORKER, True)
+    # 李秀英 (the community's second branch) works the 阳光社区 grid
+    grid = await users.set_duty(
+        ctx, Actor.from_user(secretaries[1]), members[1]["_id"], users.GRID_WORKER, True
+    )
 
     def body(code: str, text: str, address: str, name: str, phone: str, channel: str) -> dict:
         return {

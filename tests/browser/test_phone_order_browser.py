@@ -27,7 +27,9 @@ def test_phone_order_form(page, live, staff):  # noqa: F811
     page.fill("textarea[name=description]", "洗衣机不脱水，老人行动不便")
     shot(page, "40-phone-order-form")
     page.click("#phone-order button[type=submit]")
-    expect(page.locator(".flash.ok")).to_have_text("已代群众下单，可在下方派单或打印服务单")
+    expect(page.locator(".flash.ok")).to_have_text(
+        "已代群众下单，请在派单台派单；派单后可打印服务单"
+    )
     expect(page.locator("#channel")).to_have_text("上门（一支部书记 代下单）")
     expect(page.locator("#phone")).to_have_text("139****0000")
     placed = live.run(ctx.db.orders.find_one({"channel": "visit"}))
