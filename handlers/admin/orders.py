@@ -13,13 +13,14 @@ from models.media import service as media
 from models.orders import catalogue, proxy, slip
 from models.orders.forms import (
     CategoryForm,
+    ConfirmOnBehalfForm,
     DispatchForm,
     NewCategoryForm,
     PhoneLookupForm,
     PhoneOrderForm,
 )
 from models.people import directory
-from server.errors import AppError, Forbidden, NotFound, ValidationFailed
+from server.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed
 
 PAGE = 30
 
@@ -149,13 +150,38 @@ class OrderDetailHandler(AdminHandler):
     nav = "board"
 
     async def get(self, id: str) -> None:
+        await self.show(id)
+
+    async def show(
+        self, id: str, errors: dict[str, str] | None = None, form: dict[str, str] | None = None
+    ) -> None:
         order = await orders.get_visible(self.ctx, self.me, oid(id, "工单"))
         if not self.me.manages(order["org_path"]):
-            from server.errors import NotFound
-
             raise NotFound("找不到该工单", code="order_not_found")
+        if errors:
+            self.set_status(400)
         await media.prefetch(self.ctx, media.photo_ids([order]))
-        self.render("order.html", o=orders.order_json(self.ctx, order, self.me), now=self.ctx.now())
+        self.render(
+            "order.html",
+            o=orders.order_json(self.ctx, order, self.me),
+            now=self.ctx.now(),
+            errors=errors or {},
+            form=form or {},
+        )
+
+
+class ConfirmOnBehalfHandler(OrderDetailHandler):
+    """代确认: staff confirm an order placed on a resident's behalf after calling them."""
+
+    async def post(self, id: str) -> None:
+        raw = {k: self.get_body_argument(k, "") for k in ("rating", "on_behalf_note", "comment")}
+        try:
+            data = self.form(ConfirmOnBehalfForm)
+            await orders.confirm_order(self.ctx, self.me, oid(id, "工单"), data)
+        except (ValidationFailed, Forbidden, Conflict) as exc:
+            await self.show(id, errors=exc.fields or {"body": exc.message}, form=raw)
+            return
+        self.redirect(f"/admin/orders/{id}?msg=confirmed_on_behalf")
 
 
 class SlipHandler(AdminHandler):
@@ -251,6 +277,7 @@ default_handlers = [
     admin_route("/orders/{id}", OrderDetailHandler),
     admin_route("/orders/{id}/recommend", RecommendHandler),
     admin_route("/orders/{id}/slip", SlipHandler),
+    admin_route("/orders/{id}/confirm", ConfirmOnBehalfHandler),
     admin_route("/orders/{id}/dispatch", DispatchHandler),
     admin_route("/orders/{id}/reject", RejectHandler),
     admin_route("/catalogue", CatalogueHandler),

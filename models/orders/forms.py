@@ -61,3 +61,11 @@ class PhoneOrderForm(StrictSchema):
 
 class PhoneLookupForm(StrictSchema):
     phone = Phone(required=True)
+
+
+class ConfirmOnBehalfForm(StrictSchema):
+    """代确认 on the admin order page: the rating given on the phone and the call noted."""
+
+    rating = FormInt(required=True, validate=Range(min=1, max=5))
+    on_behalf_note = Text(200, load_default="")
+    comment = Text(500, load_default="")

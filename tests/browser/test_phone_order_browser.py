@@ -62,3 +62,44 @@ def test_phone_order_form(page, live, staff):  # noqa: F811
     expect(page.locator("#by-channel tr[data-channel=visit]")).to_contain_text("33.3%")
     expect(page.locator("#by-channel tr[data-channel=self]")).to_contain_text("1")
     shot(page, "42-dashboard-by-channel")
+
+
+def test_grid_worker_duty_on_the_member_page(page, live, staff):  # noqa: F811
+    w, ctx = staff, live.ctx
+    sign_in(page, live.base, "sec-a1")
+    expect(page.locator("h1")).to_have_text("数据看板")
+    page.goto(f"{live.base}/admin/members/{w.id('m2')}")
+    page.click("#duty-form button")
+    expect(page.locator(".flash.ok")).to_have_text("已设为网格员：可为本社区群众代下单")
+    expect(page.locator("#duty-grid")).to_have_text("网格员")
+    assert live.run(ctx.db.users.find_one({"_id": w.id("m2")}))["duties"] == ["grid_worker"]
+    audit = live.run(ctx.db.audit_log.find_one({"action": "member.duty_on"}))
+    assert audit["actor_id"] == w.id("sec_a1") and audit["target"]["id"] == w.id("m2")
+    page.click("#duty-form button")
+    expect(page.locator(".flash.ok")).to_have_text("已取消网格员职责")
+    expect(page.locator("#duty-grid")).to_have_count(0)
+    assert live.run(ctx.db.users.find_one({"_id": w.id("m2")}))["duties"] == []
+
+
+def test_confirm_on_behalf_on_the_order_page(page, live, staff):  # noqa: F811
+    from tests.trust.test_access_matrix import on_behalf_completed
+
+    w, ctx = staff, live.ctx
+    oid = live.run(on_behalf_completed(w, "13600006666"))
+    sign_in(page, live.base, "sec-a1")
+    expect(page.locator("h1")).to_have_text("数据看板")
+    page.goto(f"{live.base}/admin/orders/{oid}")
+    form = page.locator("#confirm-form")
+    form.locator("select[name=rating]").select_option("4")
+    form.locator("button[type=submit]").click()  # no call noted: refused, nothing awarded
+    expect(page.locator("#confirm-errors")).to_contain_text("回访记录：代群众确认时必须填写")
+    assert live.run(ctx.db.ledger_entries.count_documents({})) == 0
+    form.locator("input[name=on_behalf_note]").fill("已电话回访王奶奶，修好了，满意")
+    form.locator("button[type=submit]").click()
+    expect(page.locator(".flash.ok")).to_contain_text("已代群众确认")
+    expect(page.locator("#on-behalf-note")).to_have_text("已电话回访王奶奶，修好了，满意")
+    expect(page.locator("#confirm-form")).to_have_count(0)
+    order = live.run(ctx.db.orders.find_one({"_id": oid}))
+    assert order["status"] == "closed" and order["rating"] == 4
+    assert live.run(ctx.db.ledger_entries.count_documents({"source.id": oid})) == 2
+    shot(page, "43-confirmed-on-behalf")

@@ -334,6 +334,25 @@ async def rewards_target(ctx: Any, w: Any, kind: str) -> Target:
     return Target(doc["_id"], "redemptions", names={"code": doc["code"]})
 
 
+async def on_behalf_completed(w: Any, phone: str) -> ObjectId:
+    """An order sec_a1 placed for a resident without WeChat, completed by m1."""
+    ctx = w.ctx
+    body = {k: v for k, v in w.order_body().items() if k != "contact_phone"}
+    body.update(category_id=w.category["_id"], org_id=w.orgs["A1"]["_id"])
+    body["on_behalf_of"] = {"name": "王奶奶", "phone": phone, "channel": "phone"}
+    order, _ = await orders.place_order(ctx, w.actor("sec_a1"), body)
+    oid = order["_id"]
+    due = ctx.now() + timedelta(days=1)
+    await orders.dispatch_order(
+        ctx, w.actor("sec_a1"), oid, {"volunteer_ids": [w.id("m1")], "due_at": due}
+    )
+    m1 = Actor.from_user(await ctx.db.users.find_one({"_id": w.id("m1")}))
+    await orders.accept_order(ctx, m1, oid)
+    await orders.start_order(ctx, m1, oid)
+    await orders.complete_order(ctx, m1, oid, {"note": "已修好"})
+    return oid
+
+
 def may_see_phone(order: dict[str, Any], user: dict[str, Any] | None) -> bool:
     """The contact phone is masked to everyone but the resident and the
     assigned volunteer between accept and close."""
@@ -532,6 +551,9 @@ class AdminMatrix:
     def target(self, kind: str) -> Target:
         w, ctx, run = self.w, self.ctx, self.live.run
         phone = f"1360000{next(self.serial):04d}"
+        if kind == "order completed on behalf":  # 代下单 by sec_a1, served by m1
+            oid = run(on_behalf_completed(w, phone))
+            return Target(oid, "orders", phone=phone)
         if kind in ("order submitted", "order accepted"):
             oid = run(w.order_in(kind.removeprefix("order ")))
             run(ctx.db.orders.update_one({"_id": oid}, {"$set": {"contact_phone": phone}}))
