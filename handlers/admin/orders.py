@@ -171,7 +171,8 @@ class OrderDetailHandler(AdminHandler):
 
 
 class ConfirmOnBehalfHandler(OrderDetailHandler):
-    """代确认: staff confirm an order placed on a resident's behalf after calling them."""
+    """代确认: staff confirm an order placed on a resident's behalf after calling them.
+    The action URL opened with GET shows the order page (scope checked as for the page)."""
 
     async def post(self, id: str) -> None:
         raw = {k: self.get_body_argument(k, "") for k in ("rating", "on_behalf_note", "comment")}
