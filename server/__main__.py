@@ -190,6 +190,7 @@ def _create_user(args: argparse.Namespace) -> Callable[[Any], Awaitable[int]]:
             openid=args.openid,
             username=args.username,
             password=password,
+            **({"duties": list(dict.fromkeys(args.duty))} if args.duty else {}),
         )
         print(json.dumps({"id": str(user["_id"]), "role": user["role"]}))
         return 0
@@ -212,6 +213,9 @@ def main(argv: list[str] | None = None) -> int:
     p_user.add_argument("--username")
     p_user.add_argument("--password", help="or TONGXIN_NEW_PASSWORD, or asked for")
     p_user.add_argument("--name")
+    p_user.add_argument(
+        "--duty", action="append", choices=["grid_worker"], help="a member's duty (网格员)"
+    )
     p_check = sub.add_parser("check", help="every cache against its book of record")
     p_check.add_argument("--repair", action="store_true", help="fix counters (never the ledger)")
     sub.add_parser("check-ledger", help="the ledger check alone (balance == sum of entries)")

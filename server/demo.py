@@ -141,7 +141,93 @@ async def seed_demo(ctx: Context) -> bool:
     await _demo_member_service(ctx, district, [b for b, _ in branches], members)
     await _demo_rewards(ctx, branches, secretaries, members)
     await _demo_wishes_and_voices(ctx, [b for b, _ in branches], secretaries, members, residents)
+    await _demo_on_behalf(ctx, [b for b, _ in branches], secretaries, members, residents)
     return True
+
+
+async def _demo_on_behalf(
+    ctx: Context,
+    branches: list[dict[str, Any]],
+    secretaries: list[dict[str, Any]],
+    members: list[dict[str, Any]],
+    residents: list[dict[str, Any]],
+) -> None:
+    """代下单: at the counter for 林阿姨 (her WeChat account, matched by phone); for 孙奶奶, who
+    has no WeChat (a placeholder resident), on a grid worker's visit and by phone — the
+    phone order served and confirmed by the secretary after calling her."""
+    cats = {c["code"]: c for c in (await catalogue.active_categories(ctx)).values()}
+    branch = branches[0]
+    secretary = Actor.from_user(secretaries[0])
+    # 李秀英 (the community's second branch) works the 阳光社区 grid
+    grid = await users.set_duty(
+        ctx, Actor.from_user(secretaries[1]), members[1]["_id"], users.GRID_WORKER, True
+    )
+
+    def body(code: str, text: str, address: str, name: str, phone: str, channel: str) -> dict:
+        return {
+            "category_id": cats[code]["_id"],
+            "org_id": branch["_id"],
+            "description": text,
+            "address": address,
+            "on_behalf_of": {"name": name, "phone": phone, "address": address, "channel": channel},
+        }
+
+    lin = residents[0]
+    await orders.place_order(
+        ctx,
+        secretary,
+        body(
+            "appliance",
+            "来窗口反映：热水器打不着火。",
+            "阳光社区 2 号楼 3 单元 402",
+            lin["name"],
+            lin["phone"],
+            "counter",
+        ),
+    )
+    home = "阳光社区 7 号楼 1 单元 101"
+    visit, _ = await orders.place_order(
+        ctx,
+        Actor.from_user(grid),
+        body(
+            "elderly",
+            "走访发现独居老人行动不便，需要每周代买菜。",
+            home,
+            "孙奶奶",
+            "13600000001",
+            "visit",
+        ),
+    )
+    due = ctx.now() + timedelta(days=2)
+    await orders.dispatch_order(
+        ctx, secretary, visit["_id"], {"volunteer_ids": [members[4]["_id"]], "due_at": due}
+    )
+    call, _ = await orders.place_order(
+        ctx,
+        secretary,
+        body(
+            "elderly",
+            "电话来电：想请人陪同去社区医院量血压。",
+            home,
+            "孙奶奶",
+            "13600000001",
+            "phone",
+        ),
+    )
+    volunteer = members[8]
+    await orders.dispatch_order(
+        ctx, secretary, call["_id"], {"volunteer_ids": [volunteer["_id"]], "due_at": due}
+    )
+    member = Actor.from_user(await users.get_user(ctx, volunteer["_id"]))
+    await orders.accept_order(ctx, member, call["_id"])
+    await orders.start_order(ctx, member, call["_id"])
+    await orders.complete_order(ctx, member, call["_id"], {"note": "已陪同量血压，一切正常。"})
+    await orders.confirm_order(
+        ctx,
+        secretary,
+        call["_id"],
+        {"rating": 5, "on_behalf_note": "已电话回访孙奶奶：服务到位，很满意"},
+    )
 
 
 def _demo_photo(rng: random.Random, size: tuple[int, int] = (640, 480)) -> bytes:

@@ -59,6 +59,10 @@ FLASH_MESSAGES = {
     "activity_cancelled": "已取消活动，已通知报名者",
     "activity_settled": "已结算，积分与时长已发放给出席者",
     "attendance_saved": "考勤已更新（已记入操作日志）",
+    "order_placed": "已代群众下单，请在派单台派单；派单后可打印服务单",
+    "duty_on": "已设为网格员：可为本社区群众代下单",
+    "duty_off": "已取消网格员职责",
+    "confirmed_on_behalf": "已代群众确认，积分与时长已发放给服务队员（已记入操作日志）",
 }
 ERROR_MESSAGES = {
     "adjustment_decided": "该调整申请已处理",

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
+from urllib.parse import quote
 
 from handlers.admin.base import AdminHandler, admin_route, oid
 from models import orders
 from models.core.forms import ReasonForm
 from models.media import service as media
-from models.orders import catalogue
-from models.orders.forms import CategoryForm, DispatchForm, NewCategoryForm
+from models.orders import catalogue, proxy, slip
+from models.orders.forms import (
+    CategoryForm,
+    ConfirmOnBehalfForm,
+    DispatchForm,
+    NewCategoryForm,
+    PhoneLookupForm,
+    PhoneOrderForm,
+)
 from models.people import directory
-from server.errors import AppError, NotFound, ValidationFailed
+from server.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed
 
 PAGE = 30
 
@@ -65,17 +74,132 @@ class RejectHandler(AdminHandler):
         self.write_json({"ok": True, "status": order["status"], "message": "已驳回该工单"})
 
 
+class PhoneOrderHandler(AdminHandler):
+    """电话点单: a resident's order taken by phone, at a visit or at the counter (代下单)."""
+
+    nav = "board"
+
+    async def get(self) -> None:
+        await self.show()
+
+    async def show(
+        self, errors: dict[str, str] | None = None, form: dict[str, str] | None = None
+    ) -> None:
+        if errors:
+            self.set_status(400)
+        nodes = [
+            n
+            for n in await directory.subtree(self.ctx, self.me)
+            if n["type"] in ("community", "branch")
+        ]
+        self.render(
+            "order_new.html",
+            nodes=nodes,
+            cats=list((await catalogue.active_categories(self.ctx)).values()),
+            channels={k: v for k, v in proxy.CHANNEL_NAMES.items() if k in proxy.CHANNELS},
+            errors=errors or {},
+            form=form or {"channel": "phone"},
+        )
+
+    async def post(self) -> None:
+        raw = {k: self.get_body_argument(k, "") for k in self.request.body_arguments}
+        raw.pop("_xsrf", None)
+        try:
+            data = self.form(PhoneOrderForm)
+            order, _ = await orders.place_order(
+                self.ctx,
+                self.me,
+                {
+                    "org_id": data["org_id"],
+                    "category_id": data["category_id"],
+                    "description": data["description"],
+                    "address": data["address"],
+                    "on_behalf_of": {
+                        "name": data["name"],
+                        "phone": data["phone"],
+                        "address": data["address"],
+                        "channel": data["channel"],
+                    },
+                },
+            )
+        except (ValidationFailed, Forbidden) as exc:
+            await self.show(errors=exc.fields or {"body": exc.message}, form=raw)
+            return
+        except NotFound as exc:  # a category or node that is not there (any more)
+            await self.show(errors={"body": exc.message}, form=raw)
+            return
+        self.redirect(f"/admin/orders/{order['_id']}?msg=order_placed")
+
+
+class EarlierContactHandler(AdminHandler):
+    """The form's autocomplete: name and addresses of earlier orders for a phone (JSON)."""
+
+    async def get(self) -> None:
+        data = self.form_query(PhoneLookupForm)
+        self.write_json(await proxy.earlier_contact(self.ctx, self.me, data["phone"]))
+
+    def form_query(self, schema: Any) -> dict[str, Any]:
+        from handlers.base import schema_instance
+        from models.core.validation import load
+
+        args = {k: self.get_query_argument(k) for k in self.request.query_arguments}
+        return load(schema_instance(schema), args)
+
+
 class OrderDetailHandler(AdminHandler):
     nav = "board"
 
     async def get(self, id: str) -> None:
+        await self.show(id)
+
+    async def show(
+        self, id: str, errors: dict[str, str] | None = None, form: dict[str, str] | None = None
+    ) -> None:
         order = await orders.get_visible(self.ctx, self.me, oid(id, "工单"))
         if not self.me.manages(order["org_path"]):
-            from server.errors import NotFound
-
             raise NotFound("找不到该工单", code="order_not_found")
+        if errors:
+            self.set_status(400)
         await media.prefetch(self.ctx, media.photo_ids([order]))
-        self.render("order.html", o=orders.order_json(self.ctx, order, self.me), now=self.ctx.now())
+        self.render(
+            "order.html",
+            o=orders.order_json(self.ctx, order, self.me),
+            now=self.ctx.now(),
+            errors=errors or {},
+            form=form or {},
+        )
+
+
+class ConfirmOnBehalfHandler(OrderDetailHandler):
+    """代确认: staff confirm an order placed on a resident's behalf after calling them.
+    The action URL opened with GET shows the order page (scope checked as for the page)."""
+
+    async def post(self, id: str) -> None:
+        raw = {k: self.get_body_argument(k, "") for k in ("rating", "on_behalf_note", "comment")}
+        try:
+            data = self.form(ConfirmOnBehalfForm)
+            await orders.confirm_order(self.ctx, self.me, oid(id, "工单"), data)
+        except (ValidationFailed, Forbidden, Conflict) as exc:
+            await self.show(id, errors=exc.fields or {"body": exc.message}, form=raw)
+            return
+        self.redirect(f"/admin/orders/{id}?msg=confirmed_on_behalf")
+
+
+class SlipHandler(AdminHandler):
+    """The paper slip (服务单) of an order in the secretary's scope, as a PDF."""
+
+    async def get(self, id: str) -> None:
+        order = await slip.slip_for(self.ctx, self.me, oid(id, "工单"))
+        if not self.me.manages(order["org_path"]):
+            raise NotFound("找不到该工单", code="order_not_found")
+        volunteer = await slip.volunteer_label(self.ctx, order)
+        payload = slip.qr_payload(self.ctx, order["_id"])
+        loop = asyncio.get_running_loop()
+        content = await loop.run_in_executor(None, slip.slip_pdf, order, volunteer, payload)
+        self.set_header("Content-Type", "application/pdf")
+        name = quote(f"服务单-{order['_id']}.pdf")
+        self.set_header("Content-Disposition", f"attachment; filename*=UTF-8''{name}")
+        self.finish(content)
 
 
 LABELS = {
@@ -149,8 +273,12 @@ class CategoryHandler(CatalogueHandler):
 
 default_handlers = [
     admin_route("/dispatch", BoardHandler),
+    admin_route("/orders/new", PhoneOrderHandler),  # before /orders/{id}
+    admin_route("/orders/earlier-contact", EarlierContactHandler),
     admin_route("/orders/{id}", OrderDetailHandler),
     admin_route("/orders/{id}/recommend", RecommendHandler),
+    admin_route("/orders/{id}/slip", SlipHandler),
+    admin_route("/orders/{id}/confirm", ConfirmOnBehalfHandler),
     admin_route("/orders/{id}/dispatch", DispatchHandler),
     admin_route("/orders/{id}/reject", RejectHandler),
     admin_route("/catalogue", CatalogueHandler),

@@ -8,8 +8,8 @@ from typing import Any
 from handlers.admin.base import COOKIE_PATH, SESSION_COOKIE, AdminHandler, admin_route, oid
 from models.core.clock import BEIJING
 from models.core.forms import EmptyForm, ReasonForm
-from models.people import admin_auth, directory, orgs, registrations, roster
-from models.people.forms import LoginForm
+from models.people import admin_auth, directory, orgs, registrations, roster, users
+from models.people.forms import DutyForm, LoginForm
 from models.people.users import PARTY_STATUSES
 from models.points import adjustments
 from models.points.forms import AdjustForm, ReverseForm
@@ -255,6 +255,15 @@ class AdjustHandler(MemberHandler):
         self.redirect(f"/admin/members/{id}?msg={msg}")
 
 
+class DutyHandler(AdminHandler):
+    """网格员: a member in scope given the duty (places orders on residents' behalf) or not."""
+
+    async def post(self, id: str) -> None:
+        data = self.form(DutyForm)
+        await users.set_duty(self.ctx, self.me, oid(id, "队员"), data["duty"], data["on"])
+        self.redirect(f"/admin/members/{id}?msg={'duty_on' if data['on'] else 'duty_off'}")
+
+
 default_handlers = [
     admin_route("/login", LoginHandler),
     admin_route("/logout", LogoutHandler),
@@ -267,4 +276,5 @@ default_handlers = [
     admin_route("/members/template", TemplateHandler),
     admin_route("/members/{id}", MemberHandler),
     admin_route("/members/{id}/(?P<action>adjust|reverse)", AdjustHandler),
+    admin_route("/members/{id}/duty", DutyHandler),
 ]

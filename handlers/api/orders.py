@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import quote
 
 from bson import ObjectId
 from marshmallow import Schema
@@ -15,7 +17,7 @@ from models.core.context import Context
 from models.core.schemas import EmptyRequest, OptionalReasonRequest, ReasonRequest
 from models.core.validation import PageQuery, page, parse_id
 from models.media import service as media
-from models.orders import catalogue
+from models.orders import catalogue, slip
 from models.orders.schemas import (
     CategoryList,
     CompleteRequest,
@@ -26,6 +28,7 @@ from models.orders.schemas import (
     OrderQuery,
     PlaceOrderRequest,
     RecommendationList,
+    SlipQuery,
 )
 from models.people.users import Actor
 from server.errors import AppError
@@ -66,9 +69,12 @@ class OrdersHandler(OrderHandlerBase):
     async def post(self) -> None:
         settings = self.ctx.config.orders
         limit, minutes = int(settings.place_limit), int(settings.place_window_minutes)
+        bucket = "place_order"
+        if self.data.get("on_behalf_of"):  # 代下单 at the counter: a bucket of its own
+            limit, bucket = int(settings.proxy_place_limit), "place_order_proxy"
         await ratelimit.hit(
             self.ctx,
-            "place_order",
+            bucket,
             str(self.me.id),
             limit,
             minutes * 60,
@@ -80,9 +86,7 @@ class OrdersHandler(OrderHandlerBase):
             )
         except AppError:  # refused (unknown category, …): it does not count, nothing kept
             if limit > 0:
-                key, _ = ratelimit.window_key(
-                    self.ctx, "place_order", str(self.me.id), minutes * 60
-                )
+                key, _ = ratelimit.window_key(self.ctx, bucket, str(self.me.id), minutes * 60)
                 await ratelimit.give_back(self.ctx, key, 1)
             raise
         await self.write_order(order, 201 if created else 200)
@@ -156,6 +160,34 @@ TRANSITIONS: dict[str, type[OrderHandlerBase]] = {
 }
 
 
+class SlipHandler(OrderHandlerBase):
+    @endpoint(summary="打印纸质服务单（PDF，含队员扫码二维码）", tag="orders")
+    async def get(self, id: str) -> None:
+        order = await slip.slip_for(self.ctx, self.me, self.order_id(id))
+        volunteer = await slip.volunteer_label(self.ctx, order)
+        payload = slip.qr_payload(self.ctx, order["_id"])
+        loop = asyncio.get_running_loop()
+        content = await loop.run_in_executor(None, slip.slip_pdf, order, volunteer, payload)
+        self.set_header("Content-Type", "application/pdf")
+        name = quote(f"服务单-{order['_id']}.pdf")
+        self.set_header("Content-Disposition", f"attachment; filename*=UTF-8''{name}")
+        self.finish(content)
+
+
+class SlipOrderHandler(OrderHandlerBase):
+    @endpoint(
+        summary="扫服务单二维码打开工单（仅服务队员与本组织管理员）",
+        query=SlipQuery,
+        response=OrderOut,
+        tag="orders",
+    )
+    async def get(self, id: str) -> None:
+        token = self.args["token"]
+        await self.write_order(
+            await slip.order_by_slip(self.ctx, self.me, self.order_id(id), token)
+        )
+
+
 class RecommendationsHandler(OrderHandlerBase):
     @endpoint(summary="推荐队员（附理由）", response=RecommendationList, roles=STAFF, tag="orders")
     async def get(self, id: str) -> None:
@@ -183,5 +215,7 @@ default_handlers = [
     route("/orders/{id}", OrderHandler),
     *(route(f"/orders/{{id}}/{name}", handler) for name, handler in TRANSITIONS.items()),
     route("/orders/{id}/recommendations", RecommendationsHandler),
+    route("/orders/{id}/slip", SlipHandler),
+    route("/orders/{id}/by-slip", SlipOrderHandler),
     route("/task-hall", TaskHallHandler),
 ]

@@ -36,6 +36,14 @@ INDEXES: dict[str, list[IndexModel]] = {
             unique=True,
             partialFilterExpression={"phone": {"$type": "string"}, "role": "member"},
         ),
+        # one resident per bound phone: 代下单 finds (or makes) the resident by phone, and
+        # binding a phone merges the placeholder made for it (models/people/residents.py)
+        IndexModel(
+            [("phone", ASC)],
+            name="resident_phone_unique",
+            unique=True,
+            partialFilterExpression={"phone": {"$type": "string"}, "role": "resident"},
+        ),
     ],
     "auth_tokens": [
         IndexModel([("expires_at", ASC)], expireAfterSeconds=0),

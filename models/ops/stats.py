@@ -18,6 +18,7 @@ from bson import ObjectId
 from models.core.clock import day_bounds, local_day
 from models.core.context import Context
 from models.orders import catalogue
+from models.orders.proxy import CHANNEL_NAMES
 from models.orders.states import (
     ACCEPTED,
     COMPLETED,
@@ -47,6 +48,7 @@ def _empty(day: date, org: dict[str, Any] | None, org_id: ObjectId) -> dict[str,
         "org_path": list(org["path"]) if org else [org_id],
         "created": {},
         "created_total": 0,
+        "by_channel": {},  # 代下单: orders created per channel (self, phone, visit, counter)
         "dispatch_min": [],
         "accept_min": [],
         "close_min": [],
@@ -91,6 +93,7 @@ async def compute_days(
         "accepted_at": 1,
         "closed_at": 1,
         "rating": 1,
+        "channel": 1,
     }
     async for o in ctx.db.orders.find({"updated_at": {"$gte": start}}, fields):
         org_id = o["org_id"]
@@ -99,6 +102,8 @@ async def compute_days(
             key = str(o["category_id"])
             d["created"][key] = d["created"].get(key, 0) + 1
             d["created_total"] += 1
+            channel = o.get("channel") or "self"
+            d["by_channel"][channel] = d["by_channel"].get(channel, 0) + 1
         if within(dispatched := o.get("dispatched_at")):
             m = _minutes(dispatched, o.get("created_at"))
             if m is not None:
@@ -234,6 +239,21 @@ async def dashboard(ctx: Context, org: dict[str, Any], first: date, last: date) 
         key=lambda x: (-x["points"], x["name"]),
     )[:15]
 
+    channels: dict[str, int] = {}
+    for r in in_range:  # days stored before channels were counted hold none
+        for channel, n in r.get("by_channel", {}).items():
+            channels[channel] = channels.get(channel, 0) + n
+    created_total = sum(r["created_total"] for r in in_range)
+    by_channel = [
+        {
+            "channel": channel,
+            "name": CHANNEL_NAMES.get(channel, channel),
+            "count": channels.get(channel, 0),
+            "share": round(channels.get(channel, 0) / created_total, 3) if created_total else 0.0,
+        }
+        for channel in CHANNEL_NAMES
+    ]
+
     snapshot = await open_snapshot(ctx, node)
     open_counts = snapshot["counts"]
     return {
@@ -245,7 +265,8 @@ async def dashboard(ctx: Context, org: dict[str, Any], first: date, last: date) 
         "open_total": sum(open_counts.values()),
         "overdue": snapshot["overdue"],
         "overdue_ids": snapshot["overdue_ids"],
-        "created_total": sum(r["created_total"] for r in in_range),
+        "created_total": created_total,
+        "by_channel": by_channel,
         "median_dispatch_min": _median(merged("dispatch_min")),
         "median_accept_min": _median(merged("accept_min")),
         "median_close_min": _median(merged("close_min")),

@@ -16,7 +16,7 @@ from models.orders.visibility import get_visible
 from models.people.users import SYSTEM, Actor
 from models.points import ledger
 from models.rewards import farming
-from server.errors import Conflict, Forbidden
+from server.errors import Conflict, Forbidden, ValidationFailed
 
 
 def award_entries(order: dict[str, Any], actor: Actor) -> list[ledger.LedgerEntry]:
@@ -104,11 +104,34 @@ async def confirm_order(
 ) -> dict[str, Any]:
     """群众确认并评价; points and hours go to the volunteer in the same transaction."""
     order = await get_visible(ctx, actor, order_id)
-    if order["resident_id"] != actor.id:
-        raise Forbidden("只有下单群众可以确认")
+    behalf_note = (data.get("on_behalf_note") or "").strip()
+    on_behalf = order["resident_id"] != actor.id
+    if on_behalf:
+        # 代确认: staff in scope, for an order placed on the resident's behalf (代下单),
+        # after calling the resident; the call is noted and audited
+        if not (actor.manages(order["org_path"]) and order.get("placer_id")):
+            raise Forbidden("只有下单群众可以确认")
+        if not behalf_note:
+            raise ValidationFailed(
+                fields={
+                    "on_behalf_note": "代群众确认时必须填写电话回访记录（如：已电话回访，群众满意）"
+                }
+            )
+    elif behalf_note:
+        raise ValidationFailed(fields={"on_behalf_note": "只有工作人员代群众确认时填写"})
     need(order, COMPLETED)
     comment = data.get("comment") or ""
     verdict = await safety.check_text(ctx, actor, {"comment": comment}, scene=safety.SCENE_COMMENT)
+    note = f"评分 {data['rating']} 星" + (f"：{comment}" if comment else "")
+    extra: dict[str, Any] = {}
+    if on_behalf:
+        note = f"代群众确认（{behalf_note}）；{note}"
+        extra["confirmed_on_behalf"] = {
+            "by_id": actor.id,
+            "by_name": actor.name,
+            "note": behalf_note,
+            "at": ctx.now(),
+        }
     closed = await close_and_award(
         ctx,
         actor,
@@ -118,9 +141,10 @@ async def confirm_order(
             "rating": data["rating"],
             "comment": comment,
             "closed_at": ctx.now(),
+            **extra,
             **{f"moderation.{k}": v for k, v in verdict.held.items()},
         },
-        note=f"评分 {data['rating']} 星" + (f"：{comment}" if comment else ""),
+        note=note,
     )
     await safety.record(
         ctx, verdict, owner_type="order", owner_id=order_id, org_path=order["org_path"]

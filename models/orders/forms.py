@@ -1,16 +1,18 @@
-"""What the dispatch and catalogue forms of the admin pages accept."""
+"""What the dispatch, phone-order and catalogue forms of the admin pages accept."""
 
 from __future__ import annotations
 
 from marshmallow.validate import Regexp
 
 from models.core.forms import FormInt
+from models.core.schemas import Phone
 from models.core.validation import (
     AwareDateTime,
     Bool,
     Float,
     List,
     ObjectIdField,
+    OneOf,
     Range,
     Str,
     StrictSchema,
@@ -43,3 +45,27 @@ class NewCategoryForm(CategoryForm):
             r"^[a-z][a-z0-9_-]{1,31}$", error="编码应为 2 到 32 位小写字母、数字、- 或 _"
         ),
     )
+
+
+class PhoneOrderForm(StrictSchema):
+    """电话点单: an order placed on a resident's behalf from the dispatch board."""
+
+    org_id = ObjectIdField(required=True)
+    name = Text(40, required=True)
+    phone = Phone(required=True)
+    address = Text(200, required=True)
+    category_id = ObjectIdField(required=True)
+    description = Text(1000, required=True)
+    channel = Str(required=True, validate=OneOf(["phone", "visit", "counter"]))
+
+
+class PhoneLookupForm(StrictSchema):
+    phone = Phone(required=True)
+
+
+class ConfirmOnBehalfForm(StrictSchema):
+    """代确认 on the admin order page: the rating given on the phone and the call noted."""
+
+    rating = FormInt(required=True, validate=Range(min=1, max=5))
+    on_behalf_note = Text(200, load_default="")
+    comment = Text(500, load_default="")

@@ -79,15 +79,14 @@ async def hall_members(
     cap = int(ctx.config.sla.hall_max_recipients)
     if hall_org_id is None or cap <= 0:
         return []
+    others = not_placed_by(order)  # the placer's own member account is not told
     query: dict[str, Any] = {
         "role": "member",
         "org_path": hall_org_id,
         "deleted_at": None,
-        "_id": {"$nin": order.get("declined_by", [])},
+        **others,
+        "_id": {"$nin": [*order.get("declined_by", []), *others["_id"]["$nin"]]},
     }
-    others = not_placed_by(order)  # the placer's own member account is not told
-    query["_id"] = {**query["_id"], **others.pop("_id")}
-    query.update(others)
     if order.get("skills"):
         query["skills"] = {"$in": order["skills"]}
     rows = (

@@ -68,15 +68,14 @@ async def recommend_volunteers(
     # the order's path, so that is simply everyone under the deeper of the two (one index)
     path = order["org_path"]
     deeper = max(community, actor.org_id, key=lambda node: path.index(node) if node in path else -1)
-    query = {
+    others = not_placed_by(order)  # nobody is recommended for an order they placed
+    query: dict[str, Any] = {
         "org_path": deeper,
         "role": "member",
         "deleted_at": None,
-        "_id": {"$nin": order.get("declined_by", [])},
+        **others,
+        "_id": {"$nin": [*order.get("declined_by", []), *others["_id"]["$nin"]]},
     }
-    others = not_placed_by(order)  # nobody is recommended for their own order
-    query["_id"] = {**query["_id"], **others.pop("_id")}
-    query.update(others)
     projection = {
         "name": 1,
         "skills": 1,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from marshmallow import Schema, fields
+from marshmallow.validate import Regexp
 
 from models.core.schemas import Phone, Photos
 from models.core.validation import (
@@ -22,7 +23,23 @@ from models.core.validation import (
 )
 from models.core.validation import Length as Len
 from models.media.schemas import PhotoOut
+from models.orders.proxy import CHANNELS
 from models.orders.states import STATUSES
+
+
+class OnBehalfOf(StrictSchema):
+    """代下单: the resident an order is placed for (staff and grid workers only)."""
+
+    name = Text(40, required=True, metadata={"description": "群众姓名"})
+    phone = Phone(
+        required=True, metadata={"description": "群众电话：按此匹配或建立群众档案（无微信）"}
+    )
+    address = Text(200, metadata={"description": "群众住址（新建档案时记录）"})
+    channel = Str(
+        required=True,
+        validate=OneOf(list(CHANNELS)),
+        metadata={"description": "phone 电话 / visit 上门 / counter 窗口"},
+    )
 
 
 class PlaceOrderRequest(StrictSchema):
@@ -35,6 +52,7 @@ class PlaceOrderRequest(StrictSchema):
     contact_phone = Phone()
     wanted_at = AwareDateTime()
     photos = Photos()
+    on_behalf_of = Nested(OnBehalfOf, metadata={"description": "代下单（社区工作人员、网格员）"})
 
 
 class OrderQuery(PageQuery):
@@ -58,6 +76,18 @@ class CompleteRequest(StrictSchema):
 class ConfirmRequest(StrictSchema):
     rating = Int(required=True, validate=Range(min=1, max=5))
     comment = Text(500, load_default="")
+    on_behalf_note = Text(
+        200,
+        metadata={"description": "工作人员代群众确认时必填：电话回访记录（记入操作日志）"},
+    )
+
+
+class SlipQuery(StrictSchema):
+    token = Str(
+        required=True,
+        validate=Regexp(r"^[A-Za-z0-9_-]{16,64}$", error="服务单二维码无效"),
+        metadata={"description": "服务单二维码中的签名"},
+    )
 
 
 class CategoryOut(Schema):
@@ -119,6 +149,10 @@ class OrderOut(Schema):
     photos = fields.List(fields.Nested(PhotoOut))
     completion_photos = fields.List(fields.Nested(PhotoOut))
     decline_count = fields.Integer()
+    channel = fields.String(metadata={"description": "self 小程序 / phone / visit / counter"})
+    channel_name = fields.String()
+    placer_name = fields.String(allow_none=True, metadata={"description": "代下单人"})
+    on_behalf_note = fields.String(allow_none=True, metadata={"description": "代确认记录"})
     escalated_to_org_id = fields.String(allow_none=True)
     distance_km = fields.Float(allow_none=True)
     created_at = fields.DateTime()

@@ -42,6 +42,8 @@ AUDITED_STAFF_ACTIONS = {
     "dispatch": "order.dispatch",
     "reject": "order.reject",
     "cancel": "order.cancel",
+    # staff confirm only on a resident's behalf, after a call (models/orders/closing.py)
+    "confirm": "order.confirm_on_behalf",
 }
 
 

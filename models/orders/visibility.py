@@ -11,6 +11,7 @@ from models.core.context import Context
 from models.core.geo import distance_km
 from models.media import safety
 from models.media import service as media
+from models.orders.proxy import CHANNEL_NAMES, channel_of
 from models.orders.states import (
     ACCEPTED,
     ACTION_NAMES,
@@ -28,7 +29,7 @@ from server.logging import mask_phone
 
 
 def can_view(order: dict[str, Any], actor: Actor) -> bool:
-    if order["resident_id"] == actor.id:
+    if order["resident_id"] == actor.id or order.get("placer_id") == actor.id:
         return True
     if actor.manages(order["org_path"]):
         return True
@@ -53,9 +54,12 @@ def _eligible(order: dict[str, Any], actor: Actor) -> bool:
 
 
 def placed_by(order: dict[str, Any], actor: Actor) -> bool:
-    """Did `actor` place `order`, from this account or another bound to the same phone?"""
+    """Did `actor` place `order` (for themselves, or for someone else: 代下单), from this
+    account or another bound to the same phone?"""
+    if actor.id in (order["resident_id"], order.get("placer_id")):
+        return True
     phone = actor.doc.get("phone")
-    return order["resident_id"] == actor.id or bool(phone and phone == order.get("resident_phone"))
+    return bool(phone) and phone in (order.get("resident_phone"), order.get("placer_phone"))
 
 
 async def refuse_own_order(ctx: Context, order: dict[str, Any], actor: Actor) -> None:
@@ -69,10 +73,12 @@ async def refuse_own_order(ctx: Context, order: dict[str, Any], actor: Actor) ->
 
 
 def not_placed_by(order: dict[str, Any]) -> dict[str, Any]:
-    """Query terms leaving out the person who placed `order` (for member searches)."""
-    terms: dict[str, Any] = {"_id": {"$ne": order["resident_id"]}}
-    if order.get("resident_phone"):
-        terms["phone"] = {"$ne": order["resident_phone"]}
+    """Query terms leaving out who placed `order` and for whom (for member searches)."""
+    ids = [i for i in (order["resident_id"], order.get("placer_id")) if i]
+    terms: dict[str, Any] = {"_id": {"$nin": ids}}
+    phones = [p for p in (order.get("resident_phone"), order.get("placer_phone")) if p]
+    if phones:
+        terms["phone"] = {"$nin": phones}
     return terms
 
 
@@ -96,8 +102,8 @@ def allowed_actions(order: dict[str, Any], actor: Actor) -> list[str]:
         actions += ["start", "decline"]
     if status == IN_SERVICE and assignee:
         actions.append("complete")
-    if status == COMPLETED and owner:
-        actions.append("confirm")
+    if status == COMPLETED and (owner or (manager and order.get("placer_id"))):
+        actions.append("confirm")  # staff: on the resident's behalf, after a call (代确认)
     return actions
 
 
@@ -181,13 +187,10 @@ async def task_hall(
     if not actor.is_member:
         raise Forbidden("只有队员可以进入任务大厅")
     query = {"status": DISPATCHED, "eligible": {"$in": [actor.id, *hall_nodes(actor)]}}
-    phone = actor.doc.get("phone")
 
     def takeable(order: dict[str, Any]) -> bool:
         """Not declined by this member, nor placed by them (or on their bound phone)."""
-        if actor.id in order.get("declined_by", []) or order.get("resident_id") == actor.id:
-            return False
-        return not (phone and order.get("resident_phone") == phone)
+        return actor.id not in order.get("declined_by", []) and not placed_by(order, actor)
 
     items, next_cursor = await paging.newest_of_owner(
         ctx.db.orders,
@@ -263,6 +266,12 @@ def order_json(
         if sees_completion
         else [],
         "decline_count": order.get("decline_count", 0),
+        "channel": channel_of(order),
+        "channel_name": CHANNEL_NAMES.get(channel_of(order), ""),
+        "placer_name": order.get("placer_name"),
+        "on_behalf_note": (order.get("confirmed_on_behalf") or {}).get("note")
+        if actor.manages(order["org_path"])
+        else None,
         "escalated_to_org_id": str(order["escalated_to"]) if order.get("escalated_to") else None,
         "created_at": order["created_at"],
         "updated_at": order["updated_at"],

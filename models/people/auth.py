@@ -16,7 +16,7 @@ from pymongo.errors import DuplicateKeyError
 
 from models.core.context import Context
 from models.people.users import Actor, get_user, new_user_doc
-from server.errors import Conflict, Unauthenticated
+from server.errors import Unauthenticated
 
 log = logging.getLogger("tongxin.auth")
 
@@ -109,10 +109,9 @@ async def logout(ctx: Context, token: str) -> None:
 async def bind_phone(ctx: Context, wechat: WeChatPort, actor: Actor, code: str) -> dict:
     phone = await wechat.phone_number(code)
     log.info("phone bound", extra={"user_id": str(actor.id), "phone": phone})  # masked by the log
-    try:
-        await ctx.db.users.update_one(
-            {"_id": actor.id}, {"$set": {"phone": phone, "updated_at": ctx.now()}}
-        )
-    except DuplicateKeyError:  # users: one member per bound phone (models/ops/indexes.py)
-        raise Conflict("该手机号已登记在另一名队员名下", code="phone_taken") from None
+    # a placeholder resident made for orders placed on this phone's behalf (代下单) is
+    # merged into the caller: those orders become theirs (models/people/residents.py)
+    from models.people import residents
+
+    await residents.bind_phone(ctx, actor, phone)
     return await get_user(ctx, actor.id)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from models.core.validation import (
+    Bool,
     OneOf,
     Str,
     StrictSchema,
     Text,
 )
-from models.people.users import PARTY_STATUSES
+from models.people.users import DUTY_NAMES, PARTY_STATUSES
 
 
 class LoginForm(StrictSchema):
@@ -19,3 +20,10 @@ class LoginForm(StrictSchema):
 
 class MemberFilter(StrictSchema):
     party_status = Str(validate=OneOf(PARTY_STATUSES))
+
+
+class DutyForm(StrictSchema):
+    """A member's duty (网格员) switched on or off."""
+
+    duty = Str(required=True, validate=OneOf(list(DUTY_NAMES)))
+    on = Bool(load_default=False)

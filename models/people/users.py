@@ -22,6 +22,11 @@ from server.logging import mask_phone
 ROLES = ("resident", "member", "secretary", "admin", "merchant")  # merchant: 核销 at one node
 STAFF_ROLES = ("secretary", "admin")
 PARTY_STATUSES = ("入党申请人", "积极分子", "发展对象", "预备党员", "正式党员")
+# duties a member may hold besides their role (a list `duties` on the user, set by staff)
+GRID_WORKER = (
+    "grid_worker"  # 网格员: places orders on residents' behalf (代下单) in their community
+)
+DUTY_NAMES = {GRID_WORKER: "网格员"}
 
 _hasher = PasswordHasher()
 
@@ -44,6 +49,11 @@ class Actor:
     @property
     def is_member(self) -> bool:
         return self.role == "member"
+
+    @property
+    def is_grid_worker(self) -> bool:
+        """A member holding the 网格员 duty (`duties` on the user)."""
+        return self.is_member and GRID_WORKER in (self.doc.get("duties") or [])
 
     def manages(self, path: list[ObjectId] | tuple[ObjectId, ...] | None) -> bool:
         """A secretary or admin acts on anything whose org path passes through their node."""
@@ -106,6 +116,8 @@ async def create_user(
         raise ValidationFailed(fields={"openid": "openid 与用户名至少填一个"})
     if username and not password:
         raise ValidationFailed(fields={"password": "设置用户名时必须设置密码"})
+    if extra.get("duties") and role != "member":
+        raise ValidationFailed(fields={"duties": "只有队员可以担任网格员等职责"})
     if role != "resident" and org_id is None:
         raise ValidationFailed(fields={"org_id": "该角色必须属于一个组织"})
     org_path: list[ObjectId] = []
@@ -163,3 +175,29 @@ async def set_care_mode(ctx: Context, actor: Actor, care_mode: bool) -> dict[str
         {"_id": actor.id}, {"$set": {"care_mode": care_mode, "updated_at": ctx.now()}}
     )
     return await get_user(ctx, actor.id)
+
+
+async def set_duty(
+    ctx: Context, actor: Actor, member_id: ObjectId, duty: str, on: bool
+) -> dict[str, Any]:
+    """Give a member in the actor's scope a duty (网格员), or take it away; audited."""
+    from models.ops import audit
+
+    if duty not in DUTY_NAMES:
+        raise ValidationFailed(fields={"duty": "职责无效"})
+    member = await ctx.db.users.find_one({"_id": member_id, "role": "member", "deleted_at": None})
+    if member is None or not actor.manages(member.get("org_path")):
+        raise NotFound("找不到该队员", code="member_not_found")
+    change = {"$addToSet": {"duties": duty}} if on else {"$pull": {"duties": duty}}
+    await ctx.db.users.update_one({"_id": member_id}, {**change, "$set": {"updated_at": ctx.now()}})
+    await audit.record(
+        ctx,
+        actor,
+        "member.duty_on" if on else "member.duty_off",
+        org_path=list(member.get("org_path") or []),
+        target_type="user",
+        target_id=member_id,
+        target_label=member.get("name") or "",
+        reason=DUTY_NAMES[duty],
+    )
+    return await get_user(ctx, member_id)

@@ -12,8 +12,10 @@ from typing import Any
 
 import pytest
 import requests
+from bson import ObjectId
 
 from jobs.tasks import JOBS
+from models.orders import slip
 from tests.live import LiveServer, signed_in, staff_world
 from tests.plans import Recorder, collection_scans
 
@@ -79,6 +81,22 @@ def drive_everything(live: LiveServer, world: Any) -> None:
     api.call("POST", f"/orders/{c}/decline", {"reason": "不在家"}, t["m1"])
     api.call("POST", f"/orders/{c}/cancel", {"reason": "不需要了"}, t["owner"])
     api.call("POST", f"/orders/{d}/reject", {"reason": "重复"}, t["sec_a1"])
+    # 代下单 for a new phone, confirmed by staff after a call, then taken over on binding
+    behalf = {k: v for k, v in body.items() if k != "contact_phone"}
+    behalf["on_behalf_of"] = {"name": "王奶奶", "phone": "13600009999", "channel": "phone"}
+    e = api.call("POST", "/orders", behalf, t["sec_a1"])["id"]
+    api.call("POST", f"/orders/{e}/dispatch", {"volunteer_ids": [m2]}, t["sec_a1"])
+    for step, payload in (("accept", None), ("start", None), ("complete", {"note": "好了"})):
+        api.call("POST", f"/orders/{e}/{step}", payload, t["m2"])
+    note = {"rating": 5, "on_behalf_note": "电话回访满意"}
+    api.call("POST", f"/orders/{e}/confirm", note, t["sec_a1"])
+    api.call("POST", "/me/phone", {"code": "phone:13600009999"}, api.login("wang"))
+    sig = slip.signature(live.ctx, ObjectId(b))
+    api.call("GET", f"/orders/{b}/by-slip?token={sig}", token=t["m1"])
+    pdf = api.http.get(
+        f"{api.base}/orders/{b}/slip", headers={"Authorization": f"Bearer {t['sec_a1']}"}
+    )
+    assert pdf.status_code < 500
     for who in ("owner", "m1", "sec_a1", "admin"):
         for path in (
             "/orders",
@@ -130,6 +148,9 @@ def drive_everything(live: LiveServer, world: Any) -> None:
             "/admin/points",
             "/admin/points/export",
             "/admin/audit",
+            "/admin/orders/new",
+            "/admin/orders/earlier-contact?phone=13912340000",
+            f"/admin/orders/{b}/slip",
         ):
             resp = admin.get(path)
             assert resp.status_code < 500, (path, resp.text[:300])

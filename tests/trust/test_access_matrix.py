@@ -32,6 +32,7 @@ from bson import ObjectId
 
 from models import notifications, orders
 from models.ops import jobruns
+from models.orders import slip
 from models.people import auth, registrations
 from models.people.users import Actor, create_user
 from models.points import adjustments
@@ -153,7 +154,8 @@ class ApiMatrix:
             )
         if state == "closed":
             await orders.confirm_order(ctx, w.actor("owner"), oid, {"rating": 5})
-        return Target(oid, "orders", order_id=oid, phone=phone)
+        names = {"slip": slip.signature(ctx, oid)}  # the paper slip's QR signature
+        return Target(oid, "orders", order_id=oid, phone=phone, names=names)
 
     async def target(self, kind: str) -> Target:
         w, ctx = self.world, self.ctx
@@ -330,6 +332,25 @@ async def rewards_target(ctx: Any, w: Any, kind: str) -> Target:
     member = Actor.from_user(await ctx.db.users.find_one({"_id": w.id("m1")}))
     doc, _ = await redemptions.redeem(ctx, member, item["_id"], None)
     return Target(doc["_id"], "redemptions", names={"code": doc["code"]})
+
+
+async def on_behalf_completed(w: Any, phone: str) -> ObjectId:
+    """An order sec_a1 placed for a resident without WeChat, completed by m1."""
+    ctx = w.ctx
+    body = {k: v for k, v in w.order_body().items() if k != "contact_phone"}
+    body.update(category_id=w.category["_id"], org_id=w.orgs["A1"]["_id"])
+    body["on_behalf_of"] = {"name": "王奶奶", "phone": phone, "channel": "phone"}
+    order, _ = await orders.place_order(ctx, w.actor("sec_a1"), body)
+    oid = order["_id"]
+    due = ctx.now() + timedelta(days=1)
+    await orders.dispatch_order(
+        ctx, w.actor("sec_a1"), oid, {"volunteer_ids": [w.id("m1")], "due_at": due}
+    )
+    m1 = Actor.from_user(await ctx.db.users.find_one({"_id": w.id("m1")}))
+    await orders.accept_order(ctx, m1, oid)
+    await orders.start_order(ctx, m1, oid)
+    await orders.complete_order(ctx, m1, oid, {"note": "已修好"})
+    return oid
 
 
 def may_see_phone(order: dict[str, Any], user: dict[str, Any] | None) -> bool:
@@ -530,8 +551,11 @@ class AdminMatrix:
     def target(self, kind: str) -> Target:
         w, ctx, run = self.w, self.ctx, self.live.run
         phone = f"1360000{next(self.serial):04d}"
-        if kind == "order submitted":
-            oid = run(w.order_in("submitted"))
+        if kind == "order completed on behalf":  # 代下单 by sec_a1, served by m1
+            oid = run(on_behalf_completed(w, phone))
+            return Target(oid, "orders", phone=phone)
+        if kind in ("order submitted", "order accepted"):
+            oid = run(w.order_in(kind.removeprefix("order ")))
             run(ctx.db.orders.update_one({"_id": oid}, {"$set": {"contact_phone": phone}}))
             return Target(oid, "orders", phone=phone)
         if kind == "registration":
@@ -644,6 +668,7 @@ class AdminMatrix:
             "m1": str(self.w.id("m1")),
             "A1": str(self.w.orgs["A1"]["_id"]),
             "unique": str(next(self.serial)),
+            "category": str(self.w.category["_id"]),
             "username": username,
             "password": PASSWORD if key else "wrong-password",
             **create_body_names(self.w),

@@ -83,6 +83,8 @@ TARGET_STATE = {
     "/api/v1/orders/{id}/start": "accepted",
     "/api/v1/orders/{id}/complete": "in_service",
     "/api/v1/orders/{id}/confirm": "completed",
+    "/api/v1/orders/{id}/slip": "accepted",
+    "/api/v1/orders/{id}/by-slip": "accepted",
     "/api/v1/member-registrations/{id}/approve": "pending",
     "/api/v1/member-registrations/{id}/reject": "pending",
     # transfers, 双报到, records, certificates (tests/trust/service_targets.py)

@@ -27,6 +27,14 @@ function getOrder(id) {
   return request({ method: 'GET', path: '/orders/{id}', params: { id } });
 }
 
+/**
+ * GET /orders/{id}/by-slip?token= → order: the paper slip's QR opened by its volunteer
+ * (pages/order-detail/order-detail?id=&slip=); anyone else gets 404.
+ */
+function getOrderBySlip(id, token) {
+  return request({ method: 'GET', path: '/orders/{id}/by-slip', params: { id }, query: { token } });
+}
+
 /** POST /orders/{id}/dispatch {volunteer_ids?, to_hall?, due_at, note?} */
 function dispatchOrder(id, body) {
   return request({ method: 'POST', path: '/orders/{id}/dispatch', params: { id }, data: body });
@@ -76,6 +84,7 @@ module.exports = {
   createOrder,
   listOrders,
   getOrder,
+  getOrderBySlip,
   dispatchOrder,
   acceptOrder,
   declineOrder,

@@ -340,3 +340,26 @@ describe('points page', () => {
     expect(page.data.ledger.loaded).toBe(true);
   });
 });
+
+describe('order opened from a paper slip (纸质服务单)', () => {
+  test('the QR path carries the signature: the page asks for the order by slip', async () => {
+    fakeApp({ id: 'm1', role: 'member', name: '队员1' });
+    ordersService.getOrderBySlip.mockResolvedValue(order({ id: 'o5', status: 'accepted', assignee_id: 'm1', actions: ['start', 'decline'] }));
+    const page = createPage('pages/order-detail/order-detail');
+    page.onLoad({ id: 'o5', slip: 'c2lnbmF0dXJlLW9mLW81' });
+    await flush();
+    expect(ordersService.getOrderBySlip).toHaveBeenCalledWith('o5', 'c2lnbmF0dXJlLW9mLW81');
+    expect(ordersService.getOrder).not.toHaveBeenCalled();
+    expect(page.data.can).toMatchObject({ start: true });
+  });
+
+  test('a slip that is not theirs shows the error, nothing else', async () => {
+    fakeApp({ id: 'm2', role: 'member', name: '队员2' });
+    ordersService.getOrderBySlip.mockRejectedValue(apiError(404, '找不到该工单'));
+    const page = createPage('pages/order-detail/order-detail');
+    page.onLoad({ id: 'o5', slip: 'c2lnbmF0dXJlLW9mLW81' });
+    await flush();
+    expect(page.data.order).toBe(null);
+    expect(page.data.error).toBe('找不到该工单');
+  });
+});

@@ -48,6 +48,7 @@ Page({
   onLoad(query) {
     subscribe.prefetch();
     this.setData({ id: (query && query.id) || '' });
+    this.slip = (query && query.slip) || ''; // opened from a paper slip's QR (纸质服务单)
     this.load();
   },
 
@@ -66,7 +67,9 @@ Page({
     }
     this.setData({ loading: !this.data.order, error: '' });
     try {
-      const order = await ordersService.getOrder(this.data.id);
+      const order = this.slip
+        ? await ordersService.getOrderBySlip(this.data.id, this.slip)
+        : await ordersService.getOrder(this.data.id);
       this.show(order);
       this.loadedOnce = true;
     } catch (e) {
