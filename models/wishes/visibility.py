@@ -147,7 +147,12 @@ def wish_json(ctx: Context, wish: dict[str, Any], actor: Actor) -> dict[str, Any
 
 
 # the timeline event whose note is the text of each checked field
-_NOTE_FIELDS = {"reject": "reason", "release": "reason", "fulfil": "fulfil_note", "confirm": "thanks"}
+_NOTE_FIELDS = {
+    "reject": "reason",
+    "release": "reason",
+    "fulfil": "fulfil_note",
+    "confirm": "thanks",
+}
 
 
 def _note(wish: dict[str, Any], event: dict[str, Any], viewer: Actor) -> str:

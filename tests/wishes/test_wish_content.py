@@ -42,9 +42,7 @@ async def test_fulfil_thanks_and_release_are_checked(api, world, ctx):
     m1, owner, other = [await api.login(f"openid-{k}") for k in ("m1", "owner", "other")]
     status, _ = await api.post(f"/api/v1/wishes/{wid}/claim", {}, token=m1)
     assert status == 200
-    status, err = await api.post(
-        f"/api/v1/wishes/{wid}/release", {"reason": "违禁 原因"}, token=m1
-    )
+    status, err = await api.post(f"/api/v1/wishes/{wid}/release", {"reason": "违禁 原因"}, token=m1)
     assert status == 400 and "reason" in err["error"]["fields"]
     status, theirs = await upload(api, owner, photo(size=(60, 40)))
     status, err = await api.post(
