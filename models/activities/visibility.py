@@ -27,6 +27,8 @@ from models.activities.states import (
 from models.core import paging
 from models.core.context import Context
 from models.core.geo import distance_km
+from models.media import safety
+from models.media import service as media
 from models.people import orgs
 from models.people.users import Actor
 from server.errors import NotFound, ValidationFailed
@@ -207,9 +209,12 @@ def activity_json(
         "kind_name": KIND_NAMES[activity["kind"]],
         "org_id": str(activity["org_id"]),
         "org_name": activity.get("org_name"),
-        "title": activity["title"],
-        "description": activity.get("description", ""),
-        "photos": [str(p) for p in activity.get("photos", [])],
+        "title": safety.visible_text(activity, "title", actor, activity.get("created_by")),
+        "description": safety.visible_text(
+            activity, "description", actor, activity.get("created_by")
+        )
+        or "",
+        "photos": media.photo_json(ctx, activity.get("photos", []), viewer=actor),
         "address": activity.get("address", ""),
         "location": loc,
         "radius_m": activity.get("radius_m"),
@@ -226,8 +231,9 @@ def activity_json(
         "points_mode_name": POINTS_MODES.get(activity.get("points_mode", "none"), ""),
         "points_value": activity.get("points_value", 0),
         "award_hours": bool(activity.get("award_hours")),
-        "minutes": activity.get("minutes", ""),
-        "minutes_photos": [str(p) for p in activity.get("minutes_photos", [])],
+        "minutes": safety.visible_text(activity, "minutes", actor, activity.get("created_by"))
+        or "",
+        "minutes_photos": media.photo_json(ctx, activity.get("minutes_photos", []), viewer=actor),
         "distance_km": activity.get("distance_km"),
         "created_at": activity.get("created_at"),
         "updated_at": activity.get("updated_at"),

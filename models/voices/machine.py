@@ -294,6 +294,7 @@ async def reply_voice(
 def reply_verdict(verdict: safety.Verdict, index: int) -> safety.Verdict:
     """The i-th reply is checked as `reply`, flagged and held as `reply_<i>`."""
     name = f"reply_{index}"
+
     def rename(values: dict[str, Any]) -> dict[str, Any]:
         return {name if key == "reply" else key: v for key, v in values.items()}
 

@@ -14,7 +14,9 @@ from tests.voices.test_voices import body, tokens
 @pytest.mark.gen_test(timeout=90)
 async def test_submit_refuses_risky_text_and_foreign_photos(api, world, ctx):
     owner, other = await tokens(api, "owner", "other")
-    status, err = await api.post("/api/v1/voices", body(world, text="楼下有人卖违禁品"), token=owner)
+    status, err = await api.post(
+        "/api/v1/voices", body(world, text="楼下有人卖违禁品"), token=owner
+    )
     assert status == 400 and err["error"]["code"] == "content_risky"
     assert "「民意内容」" in err["error"]["message"] and "text" in err["error"]["fields"]
     status, theirs = await upload(api, other, photo(size=(60, 40)))
