@@ -39,4 +39,6 @@ async def test_create_and_minutes_refuse_risky_text_and_foreign_photos(api, worl
     status, err = await api.call("PATCH", url, {"photos": [theirs["id"]]}, token=sec)
     assert status == 400 and "photos" in err["error"]["fields"], err
     stored = await ctx.db.activities.find_one({"_id": act["_id"]})
-    assert stored["description"] == "清理楼道和绿化带" and stored["photos"] == [ObjectId(mine["id"])]
+    assert stored["description"] == "清理楼道和绿化带" and stored["photos"] == [
+        ObjectId(mine["id"])
+    ]
