@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from bson import ObjectId
@@ -196,29 +197,37 @@ async def list_voices(
     limit: int,
 ) -> tuple[list[dict[str, Any]], str | None]:
     """mine / assigned / scope (staff: their subtree, or a node of it): indexed queries."""
-    query: dict[str, Any]
-    if scope == "mine":
-        query = {"submitter_id": actor.id}
-    elif scope == "assigned":
-        query = {"handler_id": actor.id}
-    else:
-        if not actor.is_staff or actor.org_id is None:
-            return [], None
-        node = org_id or actor.org_id
-        if not actor.manages((await orgs.get_org(ctx, node))["path"]):
-            return [], None
-        query = {"org_path": node}
-        if month or not status:
-            # a node's whole history is not one list: a month (default: this one) or a status
-            from models.voices.rollup import month_of
+    from models.core import paging
 
-            query["month"] = month or month_of(ctx.now())
+    query: dict[str, Any]
+    if scope in ("mine", "assigned"):
+        query = {"submitter_id": actor.id} if scope == "mine" else {"handler_id": actor.id}
+        if status:
+            query["status"] = status
+        if kind:
+            query["kind"] = kind
+        return await paging.newest_of_owner(
+            ctx.db.voices, query, cursor=paging.decode(cursor), limit=limit
+        )
+    if not actor.is_staff or actor.org_id is None:
+        return [], None
+    node = org_id or actor.org_id
+    if not actor.manages((await orgs.get_org(ctx, node))["path"]):
+        return [], None
+    # the board: a node's month (default: this one) or one status, read in indexed time
+    # windows walking back from the cursor, so a page costs the same in a busy month
+    from models.voices.rollup import month_of, month_span
+
+    query = {"org_path": node}
+    now, floor = ctx.now(), None
+    if month or not status:
+        query["month"] = month or month_of(now)
+        floor, end = month_span(query["month"])
+        now = min(now, end - timedelta(milliseconds=1))
     if status:
         query["status"] = status
     if kind:
         query["kind"] = kind
-    from models.core import paging
-
-    return await paging.newest_of_owner(
-        ctx.db.voices, query, cursor=paging.decode(cursor), limit=limit
+    return await paging.newest_in_windows(
+        ctx.db.voices, query, now=now, cursor=paging.decode(cursor), limit=limit, floor=floor
     )
