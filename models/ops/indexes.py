@@ -215,6 +215,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("poster_id", ASC), ("created_at", DESC)]),
         IndexModel([("claimant_id", ASC), ("status", ASC)]),
         IndexModel([("status", ASC), ("updated_at", ASC)]),
+        IndexModel([("claimant_id", ASC), ("confirmed_at", ASC)]),  # service record
     ],
     "voices": [
         IndexModel([("submitter_id", ASC), ("created_at", DESC)]),
@@ -224,6 +225,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("status", ASC), ("updated_at", ASC)]),
         IndexModel([("status", ASC), ("closed_at", ASC)]),
         IndexModel([("status", ASC), ("due_at", ASC)]),
+        IndexModel([("handler_id", ASC), ("first_closed_at", ASC)]),  # service record
     ],
     "voice_monthly": [IndexModel([("org_id", ASC), ("month", ASC)])],
     "voice_words": [IndexModel([("org_id", ASC), ("month", ASC)])],
