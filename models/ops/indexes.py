@@ -216,6 +216,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("claimant_id", ASC), ("status", ASC)]),
         IndexModel([("status", ASC), ("updated_at", ASC)]),
         IndexModel([("claimant_id", ASC), ("confirmed_at", ASC)]),  # service record
+        IndexModel([("updated_at", ASC)]),  # the notices' catch-up pass
     ],
     "voices": [
         IndexModel([("submitter_id", ASC), ("created_at", DESC)]),
@@ -226,6 +227,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("status", ASC), ("closed_at", ASC)]),
         IndexModel([("status", ASC), ("due_at", ASC)]),
         IndexModel([("handler_id", ASC), ("first_closed_at", ASC)]),  # service record
+        IndexModel([("updated_at", ASC)]),  # the notices' catch-up pass
     ],
     "voice_monthly": [IndexModel([("org_id", ASC), ("month", ASC)])],
     "voice_words": [IndexModel([("org_id", ASC), ("month", ASC)])],

@@ -137,6 +137,7 @@ async def submit_voice(ctx: Context, actor: Actor, data: dict[str, Any]) -> dict
         "_id": ObjectId(),
         "status": RECEIVED,
         "version": 0,
+        "notified_version": -1,  # the outbox: nobody told yet
         "kind": data["kind"],
         "category": data["category"],
         "text": data["text"],

@@ -95,6 +95,7 @@ async def post_wish(ctx: Context, actor: Actor, data: dict[str, Any]) -> dict[st
         "_id": ObjectId(),
         "status": SUBMITTED,
         "version": 0,
+        "notified_version": -1,  # the outbox: nobody told yet
         "poster_id": actor.id,
         "resident_id": None if on_behalf else actor.id,
         "on_behalf": on_behalf,
