@@ -219,15 +219,22 @@ async def list_voices(
     from models.voices.rollup import month_of, month_span
 
     query = {"org_path": node}
-    now, floor = ctx.now(), None
+    now, floor, first = ctx.now(), None, paging.FIRST_WINDOW
     if month or not status:
         query["month"] = month or month_of(now)
         floor, end = month_span(query["month"])
         now = min(now, end - timedelta(milliseconds=1))
+        first = (end - floor) / 32  # about a day: at most four windows cover the month
     if status:
         query["status"] = status
     if kind:
         query["kind"] = kind
     return await paging.newest_in_windows(
-        ctx.db.voices, query, now=now, cursor=paging.decode(cursor), limit=limit, floor=floor
+        ctx.db.voices,
+        query,
+        now=now,
+        cursor=paging.decode(cursor),
+        limit=limit,
+        floor=floor,
+        first=first,
     )
