@@ -8,6 +8,7 @@ racing actors exactly one wins, the other gets a 409. Edits are self-transitions
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -262,8 +263,10 @@ async def edit_activity(
             fields={"capacity": f"已有 {activity.get('signed_up', 0)} 人报名，名额不能少于此数"}
         )
     note = "修改：" + "、".join(sorted(changes))
-    texts = {k: changes[k] for k in ("title", "description", "minutes") if k in changes}
-    photos = {
+    texts: dict[str, Any] = {
+        k: changes[k] for k in ("title", "description", "minutes") if k in changes
+    }
+    photos: dict[str, Sequence[ObjectId]] = {
         k: [m for m in dict.fromkeys(changes[k] or []) if m not in (activity.get(k) or [])]
         for k in ("photos", "minutes_photos")
         if k in changes
