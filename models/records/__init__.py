@@ -337,7 +337,7 @@ async def build_record(
                 for name, section in extra.items()
                 if "hours" in section
             },
-            **({"org_life": extra["activities"]["org_life"]} if "activities" in extra else {}),
+            **({"meetings": extra["activities"]["meetings"]} if "activities" in extra else {}),
         },
         "months": [
             {"month": m, "points": round(v["points"], 2), "hours": round(v["hours"], 2)}

@@ -208,7 +208,7 @@ def _record_body(doc: Document, rec: dict[str, Any]) -> None:
     )
     sections = rec.get("sections") or {}
     if sections.get("activities"):
-        doc.heading(f"参加活动（其中三会一课、主题党日 {t.get('org_life', 0)} 次）")
+        doc.heading(f"参加活动（其中三会一课、主题党日 {t.get('meetings', 0)} 次）")
         doc.table(
             ["日期", "活动", "类型", "组织", "时长"],
             [

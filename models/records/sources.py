@@ -47,7 +47,7 @@ async def activities_attended(
     return {
         "count": len(items),
         "hours": round(sum(i["hours"] for i in items), 2),
-        "org_life": sum(1 for i in items if i["kind"] in ORG_LIFE),
+        "meetings": sum(1 for i in items if i["kind"] in ORG_LIFE),
         "items": items,
     }
 

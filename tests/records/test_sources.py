@@ -73,7 +73,7 @@ async def test_record_counts_activities_wishes_and_voices(api, world, ctx):
     status, rec = await api.get("/api/v1/me/record", token=m1)
     assert status == 200, rec
     t = rec["totals"]
-    assert (t["activities"], t["org_life"], t["activities_hours"]) == (2, 1, 4.0)
+    assert (t["activities"], t["meetings"], t["activities_hours"]) == (2, 1, 4.0)
     assert (t["wishes"], t["wishes_hours"], t["voices"]) == (1, 1.0, 2)
     assert [a["title"] for a in rec["sections"]["activities"]] == ["支部党员大会", "社区清洁日"]
     assert [w["title"] for w in rec["sections"]["wishes"]] == ["书包"]
