@@ -15,6 +15,8 @@ from models.orders import notices as order_notices
 from models.orders import sla
 from models.rewards import expiry, redemptions
 from models.voices import jobs as voice_jobs
+from models.voices import notices as voice_notices
+from models.wishes import notices as wish_notices
 from models.wishes import run_wishes
 
 JobFn = Callable[[Context, Any], Awaitable[dict[str, Any]]]
@@ -23,6 +25,9 @@ JobFn = Callable[[Context, Any], Awaitable[dict[str, Any]]]
 async def notifier(ctx: Context, wechat: Any) -> dict[str, Any]:
     """Order timeline → notifications, then the WeChat deliveries that are due."""
     counts: dict[str, Any] = dict(await order_notices.run_notifier(ctx))
+    for name, catch_up in (("wishes", wish_notices.catch_up), ("voices", voice_notices.catch_up)):
+        for key, n in (await catch_up(ctx)).items():
+            counts[f"{name}_{key}"] = n
     for outcome, n in (await notifications.send_due(ctx, wechat)).items():
         counts[f"wechat_{outcome}"] = n
     return counts

@@ -25,6 +25,7 @@ from models.activities.schemas import (
 )
 from models.core.schemas import EmptyRequest, OptionalReasonRequest
 from models.core.validation import page, parse_id
+from models.media import guard
 
 STAFF = ("secretary", "admin")
 
@@ -35,6 +36,7 @@ class ActivityHandlerBase(BaseHandler):
 
     async def write_activity(self, activity: dict[str, Any], status: int = 200) -> None:
         mine = await activities.my_signup(self.ctx, activity["_id"], self.me.id)
+        await guard.prefetch(self.ctx, [activity], "photos", "minutes_photos")
         self.write_json(activities.activity_json(self.ctx, activity, self.me, mine), status)
 
 
@@ -58,6 +60,7 @@ class ActivitiesHandler(ActivityHandlerBase):
             limit=a["limit"],
         )
         result = page(rows, next_cursor)
+        await guard.prefetch(self.ctx, rows, "photos")
         result["items"] = [activities.activity_json(self.ctx, x, self.me) for x in result["items"]]
         self.write_json(result)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from handlers.base import BaseHandler, endpoint, route
 from models.core.schemas import EmptyRequest
 from models.core.validation import page, parse_id
+from models.media import guard
 from models.people import orgs
 from models.rewards import items, listing, redemptions
 from models.rewards.schemas import (
@@ -41,6 +42,7 @@ class RewardsHandler(BaseHandler):
             rows, nxt = await items.list_mall(
                 self.ctx, self.me, a.get("org_id"), a.get("cursor"), a["limit"]
             )
+        await guard.prefetch(self.ctx, rows, "photos")
         self.write_json(page([items.item_json(self.ctx, i, self.me) for i in rows], nxt))
 
     @endpoint(
@@ -53,6 +55,7 @@ class RewardsHandler(BaseHandler):
     )
     async def post(self) -> None:
         item = await items.create_item(self.ctx, self.me, self.data)
+        await guard.prefetch(self.ctx, [item], "photos")
         self.write_json(items.item_json(self.ctx, item, self.me), 201)
 
 
@@ -60,6 +63,7 @@ class RewardHandler(BaseHandler):
     @endpoint(summary="积分商品详情", response=ItemOut, tag="rewards")
     async def get(self, id: str) -> None:
         item = await items.get_visible(self.ctx, self.me, parse_id(id, "积分商品"))
+        await guard.prefetch(self.ctx, [item], "photos")
         self.write_json(items.item_json(self.ctx, item, self.me))
 
     @endpoint(
@@ -71,6 +75,7 @@ class RewardHandler(BaseHandler):
     )
     async def patch(self, id: str) -> None:
         item = await items.update_item(self.ctx, self.me, parse_id(id, "积分商品"), self.data)
+        await guard.prefetch(self.ctx, [item], "photos")
         self.write_json(items.item_json(self.ctx, item, self.me))
 
 

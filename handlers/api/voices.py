@@ -14,6 +14,7 @@ from models import voices
 from models.core.context import Context
 from models.core.schemas import EmptyRequest, OptionalReasonRequest, ReasonRequest
 from models.core.validation import page, parse_id
+from models.media import guard
 from models.people import orgs
 from models.people.users import Actor
 from models.voices import qr
@@ -38,7 +39,8 @@ class VoiceHandlerBase(BaseHandler):
     def voice_id(self, id: str) -> ObjectId:
         return parse_id(id, "民意")
 
-    def write_voice(self, voice: dict[str, Any], status: int = 200) -> None:
+    async def write_voice(self, voice: dict[str, Any], status: int = 200) -> None:
+        await guard.prefetch(self.ctx, [voice], "photos")
         self.write_json(voices.voice_json(self.ctx, voice, self.me), status)
 
 
@@ -51,7 +53,7 @@ class VoicesHandler(VoiceHandlerBase):
         tag="voices",
     )
     async def post(self) -> None:
-        self.write_voice(await voices.submit_voice(self.ctx, self.me, self.data), 201)
+        await self.write_voice(await voices.submit_voice(self.ctx, self.me, self.data), 201)
 
     @endpoint(
         summary="我的民意 / 指派给我的 / 本组织范围",
@@ -72,6 +74,7 @@ class VoicesHandler(VoiceHandlerBase):
             cursor=a.get("cursor"),
             limit=a["limit"],
         )
+        await guard.prefetch(self.ctx, rows, "photos")
         items = [voices.voice_json(self.ctx, v, self.me) for v in rows]
         self.write_json(page(items, next_cursor))
 
@@ -79,7 +82,7 @@ class VoicesHandler(VoiceHandlerBase):
 class VoiceHandler(VoiceHandlerBase):
     @endpoint(summary="民意详情（含时间线）", response=VoiceOut, tag="voices")
     async def get(self, id: str) -> None:
-        self.write_voice(await voices.get_visible(self.ctx, self.me, self.voice_id(id)))
+        await self.write_voice(await voices.get_visible(self.ctx, self.me, self.voice_id(id)))
 
 
 Transition = Callable[[Context, Actor, ObjectId, dict[str, Any]], Awaitable[dict[str, Any]]]
@@ -91,7 +94,7 @@ def transition_handler(
     class TransitionHandler(VoiceHandlerBase):
         @endpoint(summary=summary, body=body, response=VoiceOut, roles=roles, tag="voices")
         async def post(self, id: str) -> None:
-            self.write_voice(await service(self.ctx, self.me, self.voice_id(id), self.data))
+            await self.write_voice(await service(self.ctx, self.me, self.voice_id(id), self.data))
 
     return TransitionHandler
 

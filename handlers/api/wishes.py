@@ -13,6 +13,7 @@ from models import wishes
 from models.core.context import Context
 from models.core.schemas import EmptyRequest, ReasonRequest
 from models.core.validation import page, parse_id
+from models.media import guard
 from models.people.users import Actor
 from models.wishes.schemas import (
     ConfirmWishRequest,
@@ -30,7 +31,8 @@ class WishHandlerBase(BaseHandler):
     def wish_id(self, id: str) -> ObjectId:
         return parse_id(id, "心愿")
 
-    def write_wish(self, wish: dict[str, Any], status: int = 200) -> None:
+    async def write_wish(self, wish: dict[str, Any], status: int = 200) -> None:
+        await guard.prefetch(self.ctx, [wish], "photos", "fulfil_photos")
         self.write_json(wishes.wish_json(self.ctx, wish, self.me), status)
 
 
@@ -43,7 +45,7 @@ class WishesHandler(WishHandlerBase):
         tag="wishes",
     )
     async def post(self) -> None:
-        self.write_wish(await wishes.post_wish(self.ctx, self.me, self.data), 201)
+        await self.write_wish(await wishes.post_wish(self.ctx, self.me, self.data), 201)
 
     @endpoint(
         summary="心愿墙 / 我的心愿 / 我认领的 / 本组织",
@@ -62,6 +64,7 @@ class WishesHandler(WishHandlerBase):
             cursor=a.get("cursor"),
             limit=a["limit"],
         )
+        await guard.prefetch(self.ctx, rows, "photos", "fulfil_photos")
         items = [wishes.wish_json(self.ctx, w, self.me) for w in rows]
         self.write_json(page(items, next_cursor))
 
@@ -69,7 +72,7 @@ class WishesHandler(WishHandlerBase):
 class WishHandler(WishHandlerBase):
     @endpoint(summary="心愿详情", response=WishOut, tag="wishes")
     async def get(self, id: str) -> None:
-        self.write_wish(await wishes.get_visible(self.ctx, self.me, self.wish_id(id)))
+        await self.write_wish(await wishes.get_visible(self.ctx, self.me, self.wish_id(id)))
 
 
 Transition = Callable[[Context, Actor, ObjectId, dict[str, Any]], Awaitable[dict[str, Any]]]
@@ -81,7 +84,7 @@ def transition_handler(
     class TransitionHandler(WishHandlerBase):
         @endpoint(summary=summary, body=body, response=WishOut, roles=roles, tag="wishes")
         async def post(self, id: str) -> None:
-            self.write_wish(await service(self.ctx, self.me, self.wish_id(id), self.data))
+            await self.write_wish(await service(self.ctx, self.me, self.wish_id(id), self.data))
 
     return TransitionHandler
 

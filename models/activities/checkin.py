@@ -19,6 +19,7 @@ from models.activities.states import (
     ENDED,
     LEAVE,
     LIVE,
+    ORG_LIFE,
     PRESENT,
     SETTLED,
     WAITING,
@@ -212,9 +213,16 @@ async def correct(
         raise Conflict("活动已结算或未进行，不能修改考勤", code="attendance_closed")
     member_id = data["member_id"]
     member = await ctx.db.users.find_one(
-        {"_id": member_id, "deleted_at": None}, {"name": 1, "org_path": 1, "role": 1}
+        {"_id": member_id, "deleted_at": None},
+        {"name": 1, "org_path": 1, "role": 1, "pool_path": 1},
     )
-    if member is None or activity["org_id"] not in member.get("org_path", []):
+    if member is None or not (
+        activity["org_id"] in member.get("org_path", [])
+        or (  # 双报到: the community's volunteer pool (not its 三会一课)
+            activity["org_id"] in (member.get("pool_path") or [])
+            and activity.get("kind") not in ORG_LIFE
+        )
+    ):
         if member is None or not activity.get("open_to_residents"):
             raise ValidationFailed(fields={"member_id": "该成员不在活动的组织范围内"})
     row = await ctx.db.activity_signups.find_one(

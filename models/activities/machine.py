@@ -8,6 +8,7 @@ racing actors exactly one wins, the other gets a 409. Edits are self-transitions
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,6 +33,7 @@ from models.activities.visibility import get_organised
 from models.core import statemachine
 from models.core.context import Context
 from models.core.statemachine import timeline_event
+from models.media import guard
 from models.ops import audit
 from models.people import orgs
 from models.people.users import SYSTEM, Actor
@@ -127,6 +129,13 @@ async def create_activity(ctx: Context, actor: Actor, data: dict[str, Any]) -> d
     if data["kind"] not in KINDS:
         raise ValidationFailed(fields={"kind": "活动类型无效"})
     _check_times(ctx, data, creating=True)
+    photos = list(dict.fromkeys(data.get("photos") or []))
+    verdict = await guard.screen(
+        ctx,
+        actor,
+        {"title": data["title"], "description": data.get("description", "")},
+        {"photos": photos},
+    )
     now = ctx.now()
     cfg = ctx.config.activities
     publish = bool(data.get("publish"))
@@ -144,7 +153,8 @@ async def create_activity(ctx: Context, actor: Actor, data: dict[str, Any]) -> d
         "org_path": org["path"],
         "title": data["title"],
         "description": data.get("description", ""),
-        "photos": list(data.get("photos") or []),
+        "photos": photos,
+        "moderation": verdict.held,
         "address": data.get("address", ""),
         "location": data.get("location"),
         "radius_m": int(data.get("radius_m") or cfg.default_radius_m),
@@ -167,6 +177,19 @@ async def create_activity(ctx: Context, actor: Actor, data: dict[str, Any]) -> d
         "timeline": events,
     }
     await ctx.db.activities.insert_one(doc)
+    try:
+        await guard.settle(
+            ctx,
+            actor,
+            verdict,
+            owner_type="activity",
+            owner_id=doc["_id"],
+            org_path=doc["org_path"],
+            photos={"photos": photos},
+        )
+    except ValidationFailed:  # a photo attached elsewhere meanwhile: nobody saw it yet
+        await ctx.db.activities.delete_one({"_id": doc["_id"], "version": 0})
+        raise
     await audit.record(
         ctx,
         actor,
@@ -240,14 +263,32 @@ async def edit_activity(
             fields={"capacity": f"已有 {activity.get('signed_up', 0)} 人报名，名额不能少于此数"}
         )
     note = "修改：" + "、".join(sorted(changes))
+    texts: dict[str, Any] = {
+        k: changes[k] for k in ("title", "description", "minutes") if k in changes
+    }
+    photos: dict[str, Sequence[ObjectId]] = {
+        k: [m for m in dict.fromkeys(changes[k] or []) if m not in (activity.get(k) or [])]
+        for k in ("photos", "minutes_photos")
+        if k in changes
+    }
+    verdict = await guard.screen(ctx, actor, texts, photos, owner_id=activity["_id"])
     updated = await _apply(
         ctx,
         activity,
         actor,
         "minutes" if set(changes) <= {"minutes", "minutes_photos"} else "edit",
         status,
-        set_fields=changes,
+        set_fields={**changes, **guard.held_fields(verdict)},
         note=note,
+    )
+    await guard.settle(
+        ctx,
+        actor,
+        verdict,
+        owner_type="activity",
+        owner_id=activity["_id"],
+        org_path=activity["org_path"],
+        photos=photos,
     )
     moved = {"start_at", "end_at"} & set(changes)
     if moved:

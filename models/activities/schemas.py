@@ -23,6 +23,7 @@ from models.core.validation import (
     Text,
 )
 from models.core.validation import Length as Len
+from models.media.schemas import PhotoOut
 from models.orders.schemas import GeoPointOut
 
 
@@ -140,7 +141,7 @@ class ActivityOut(Schema):
     org_name = fields.String(allow_none=True)
     title = fields.String()
     description = fields.String()
-    photos = fields.List(fields.String())
+    photos = fields.List(fields.Nested(PhotoOut))
     address = fields.String()
     location = fields.Nested(GeoPointOut, allow_none=True)
     radius_m = fields.Integer(allow_none=True)
@@ -158,7 +159,7 @@ class ActivityOut(Schema):
     points_value = fields.Float()
     award_hours = fields.Boolean()
     minutes = fields.String()
-    minutes_photos = fields.List(fields.String())
+    minutes_photos = fields.List(fields.Nested(PhotoOut))
     distance_km = fields.Float(allow_none=True)
     created_at = fields.DateTime(allow_none=True)
     updated_at = fields.DateTime(allow_none=True)

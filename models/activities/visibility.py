@@ -17,6 +17,7 @@ from models.activities.states import (
     HOLDING,
     KIND_NAMES,
     LIVE,
+    ORG_LIFE,
     POINTS_MODES,
     PUBLISHED,
     SIGNUP_NAMES,
@@ -27,6 +28,8 @@ from models.activities.states import (
 from models.core import paging
 from models.core.context import Context
 from models.core.geo import distance_km
+from models.media import safety
+from models.media import service as media
 from models.people import orgs
 from models.people.users import Actor
 from server.errors import NotFound, ValidationFailed
@@ -37,20 +40,37 @@ def organises(activity: dict[str, Any], actor: Actor) -> bool:
     return actor.manages(activity["org_path"])
 
 
+def pool_nodes(actor: Actor) -> list[ObjectId]:
+    """双报到: the community a member reported to (and the nodes above it), while confirmed.
+
+    The report's confirmation sets `pool_path` on the member and its end clears it
+    (models/reports), so an ended report stops showing the community's activities at once.
+    """
+    return list(actor.doc.get("pool_path") or []) if actor.is_member else []
+
+
+def in_members_nodes(activity: dict[str, Any], actor: Actor) -> bool:
+    """On the member's own path, or a volunteer activity of their 双报到 community's path
+    (三会一课 and 主题党日 stay with the member's own branch)."""
+    if activity["org_id"] in actor.org_path:
+        return True
+    return activity["org_id"] in pool_nodes(actor) and activity.get("kind") not in ORG_LIFE
+
+
 def can_view(activity: dict[str, Any], actor: Actor) -> bool:
     if organises(activity, actor):
         return True
     if activity["status"] == DRAFT:
         return False
-    if activity["org_id"] in actor.org_path:
+    if in_members_nodes(activity, actor):
         return True
     return bool(activity.get("open_to_residents")) and actor.role == "resident"
 
 
 def may_join(activity: dict[str, Any], actor: Actor) -> bool:
-    """Members of the node's subtree; residents as helpers where the activity allows."""
+    """Members of the node's subtree (and its 双报到 pool); residents where it allows."""
     if actor.is_member:
-        return activity["org_id"] in actor.org_path
+        return in_members_nodes(activity, actor)
     return actor.role == "resident" and bool(activity.get("open_to_residents"))
 
 
@@ -114,7 +134,8 @@ async def list_activities(
                 raise NotFound("找不到该组织", code="org_not_found")
         query = {"org_path": org_id or actor.org_id}
     elif actor.is_member:
-        nodes = [o for o in actor.org_path if org_id is None or o == org_id]
+        mine = [*actor.org_path, *pool_nodes(actor)]
+        nodes = list(dict.fromkeys(o for o in mine if org_id is None or o == org_id))
         query = {"org_id": {"$in": nodes}, "status": {"$in": list(VISIBLE_STATUSES)}}
     else:
         query = {"open_to_residents": True, "status": {"$in": list(VISIBLE_STATUSES)}}
@@ -142,6 +163,7 @@ async def list_activities(
         limit=limit,
         projection=EXCLUDE_TIMELINE,
         hint=hint,
+        keep=(lambda a: in_members_nodes(a, actor)) if actor.is_member else None,
     )
     if near:
         here = _near(near)
@@ -207,9 +229,12 @@ def activity_json(
         "kind_name": KIND_NAMES[activity["kind"]],
         "org_id": str(activity["org_id"]),
         "org_name": activity.get("org_name"),
-        "title": activity["title"],
-        "description": activity.get("description", ""),
-        "photos": [str(p) for p in activity.get("photos", [])],
+        "title": safety.visible_text(activity, "title", actor, activity.get("created_by")),
+        "description": safety.visible_text(
+            activity, "description", actor, activity.get("created_by")
+        )
+        or "",
+        "photos": media.photo_json(ctx, activity.get("photos", []), viewer=actor),
         "address": activity.get("address", ""),
         "location": loc,
         "radius_m": activity.get("radius_m"),
@@ -226,8 +251,9 @@ def activity_json(
         "points_mode_name": POINTS_MODES.get(activity.get("points_mode", "none"), ""),
         "points_value": activity.get("points_value", 0),
         "award_hours": bool(activity.get("award_hours")),
-        "minutes": activity.get("minutes", ""),
-        "minutes_photos": [str(p) for p in activity.get("minutes_photos", [])],
+        "minutes": safety.visible_text(activity, "minutes", actor, activity.get("created_by"))
+        or "",
+        "minutes_photos": media.photo_json(ctx, activity.get("minutes_photos", []), viewer=actor),
         "distance_km": activity.get("distance_km"),
         "created_at": activity.get("created_at"),
         "updated_at": activity.get("updated_at"),

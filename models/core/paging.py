@@ -141,13 +141,15 @@ async def newest_in_windows(
     projection: dict[str, Any] | None = None,
     keep: Callable[[dict[str, Any]], bool] | None = None,
     floor: datetime | None = None,
+    first: timedelta = FIRST_WINDOW,
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """Newest first over a large scope, read in indexed time windows until the page is full."""
+    """Newest first over a large scope, read in indexed time windows until the page is full
+    (`first`: the first window's length, e.g. a fraction of a bounded period)."""
     hi = cursor.at + timedelta(milliseconds=1) if cursor else now + timedelta(seconds=1)
     floor = floor or hi - LOOKBACK
     before = _before(cursor, field)
     rows: list[dict[str, Any]] = []
-    span = FIRST_WINDOW
+    span = first
     while hi > floor and len(rows) <= limit:
         lo = max(floor, hi - span)
         batch = await collection.find({**base, field: {"$gte": lo, "$lt": hi}}, projection).to_list(

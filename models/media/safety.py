@@ -54,7 +54,14 @@ HIDDEN_TEXT = "（内容已隐藏）"
 
 
 # owner_type → collection whose documents carry `moderation.<field>` (other domains add theirs)
-OWNERS: dict[str, str] = {"order": "orders", "registration": "member_registrations"}
+OWNERS: dict[str, str] = {
+    "order": "orders",
+    "registration": "member_registrations",
+    "wish": "wishes",
+    "voice": "voices",
+    "activity": "activities",
+    "reward_item": "reward_items",
+}
 
 
 # the Chinese name of each checked field, for the refusal message (other domains add theirs)
@@ -66,6 +73,12 @@ LABELS: dict[str, str] = {
     "name": "姓名",
     "title": "标题",
     "content": "内容",
+    "fulfil_note": "实现说明",
+    "thanks": "感谢留言",
+    "text": "民意内容",
+    "reply": "答复",
+    "rating_comment": "评价",
+    "minutes": "活动纪要",
 }
 
 

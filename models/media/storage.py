@@ -23,6 +23,8 @@ class BlobStore(Protocol):
 
     async def delete(self, key: str) -> None: ...
 
+    async def exists(self, key: str) -> bool: ...
+
 
 class GridFSStore:
     """GridFS in the service's own MongoDB (the embedded SecantusDB included)."""
@@ -49,6 +51,9 @@ class GridFSStore:
             await self.bucket.delete(key)
         except NoFile:
             pass
+
+    async def exists(self, key: str) -> bool:
+        return await self.files.find_one({"_id": key}, {"_id": 1}) is not None
 
 
 class S3Store:
@@ -90,6 +95,17 @@ class S3Store:
 
     async def delete(self, key: str) -> None:
         await self._run(self.client.delete_object, Bucket=self.bucket, Key=key)
+
+    async def exists(self, key: str) -> bool:
+        from botocore.exceptions import ClientError
+
+        try:
+            await self._run(self.client.head_object, Bucket=self.bucket, Key=key)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
+                return False
+            raise
+        return True
 
 
 def store_for(ctx: Context) -> BlobStore:

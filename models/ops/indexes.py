@@ -223,6 +223,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("poster_id", ASC), ("created_at", DESC)]),
         IndexModel([("claimant_id", ASC), ("status", ASC)]),
         IndexModel([("status", ASC), ("updated_at", ASC)]),
+        IndexModel([("claimant_id", ASC), ("confirmed_at", ASC)]),  # service record
+        IndexModel([("updated_at", ASC)]),  # the notices' catch-up pass
     ],
     "voices": [
         IndexModel([("submitter_id", ASC), ("created_at", DESC)]),
@@ -232,6 +234,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("status", ASC), ("updated_at", ASC)]),
         IndexModel([("status", ASC), ("closed_at", ASC)]),
         IndexModel([("status", ASC), ("due_at", ASC)]),
+        IndexModel([("handler_id", ASC), ("first_closed_at", ASC)]),  # service record
+        IndexModel([("updated_at", ASC)]),  # the notices' catch-up pass
     ],
     "voice_monthly": [IndexModel([("org_id", ASC), ("month", ASC)])],
     "voice_words": [IndexModel([("org_id", ASC), ("month", ASC)])],

@@ -311,6 +311,7 @@ async def decline_order(
         "decline_count": declines,
         "assignee_id": None,
         "assignee_name": None,
+        **{f"moderation.{k}": v for k, v in verdict.held.items()},
     }
     extra = {"$addToSet": {"declined_by": actor.id}}
     if assignee:

@@ -229,7 +229,8 @@ def order_json(
     resident = order["resident_id"]
     # completion photos: the resident, the assignee and staff in scope only
     sees_completion = actor.id in (resident, assignee) or actor.manages(order["org_path"])
-    held = {"complete": "completion_note", "confirm": "comment"}
+    # timeline notes that repeat a checked field: held or hidden with it
+    held = {"complete": "completion_note", "confirm": "comment", "decline": "reason"}
     masked = {a for a, f in held.items() if f in (order.get("moderation") or {})}
     sees_phone = order["resident_id"] == actor.id or (
         assignee == actor.id and order["status"] in OPEN_FOR_ASSIGNEE
@@ -289,7 +290,11 @@ def order_json(
                 "to": e["to"],
                 "actor_name": e.get("actor_name") or "",
                 "actor_role": e.get("actor_role"),
-                "note": safety.HELD_TEXT
+                "note": (
+                    safety.HIDDEN_TEXT
+                    if order["moderation"][held[e["action"]]] == "hidden"
+                    else safety.HELD_TEXT
+                )
                 if e["action"] in masked and not actor.is_staff and e.get("actor_id") != actor.id
                 else e.get("note") or "",
             }

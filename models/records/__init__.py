@@ -264,6 +264,15 @@ ExtraSource = Callable[[Context, ObjectId, datetime, datetime], Awaitable[dict[s
 EXTRA_SOURCES: dict[str, tuple[str, ExtraSource]] = {}
 
 
+def _register_sources() -> None:
+    from models.records import sources
+
+    sources.register(EXTRA_SOURCES)
+
+
+_register_sources()
+
+
 # ------------------------------------------------------------------ the record
 
 
@@ -294,6 +303,12 @@ async def build_record(
     for collection, (name, source) in EXTRA_SOURCES.items():
         if collection in collections:
             extra[name] = await source(ctx, member_id, start, end)
+    handler = None
+    if "voices" in collections:  # 办理人画像 (all time), as staff see it when choosing
+        from models.voices.recommend import profile
+
+        handler = await profile(ctx, member)
+        handler.pop("_same_category", None)
     return {
         "member": {
             "id": str(member_id),
@@ -317,6 +332,12 @@ async def build_record(
             "rating_count": int(total["rating_count"]),
             "honours": len(honours),
             **{f"{name}": section.get("count", 0) for name, section in extra.items()},
+            **{
+                f"{name}_hours": section["hours"]
+                for name, section in extra.items()
+                if "hours" in section
+            },
+            **({"meetings": extra["activities"]["meetings"]} if "activities" in extra else {}),
         },
         "months": [
             {"month": m, "points": round(v["points"], 2), "hours": round(v["hours"], 2)}
@@ -338,6 +359,7 @@ async def build_record(
         "community_service": reports,
         "honours": honours,
         "sections": {name: section.get("items", [])[:200] for name, section in extra.items()},
+        "handler_profile": handler,
     }
 
 

@@ -176,6 +176,15 @@ def _record_body(doc: Document, rec: dict[str, Any]) -> None:
             ("获得积分", t["points_earned"]),
             ("服务工单", f"{t['orders']} 单"),
             ("平均评分", t["rating_avg"] if t["rating_avg"] is not None else "暂无"),
+            *[
+                (label, f"{t[key]} {unit}")
+                for key, label, unit in (
+                    ("activities", "参加活动", "次"),
+                    ("wishes", "实现微心愿", "个"),
+                    ("voices", "办理民意", "件"),
+                )
+                if key in t
+            ],
         ]
     )
     doc.heading("按月统计")
@@ -197,6 +206,34 @@ def _record_body(doc: Document, rec: dict[str, Any]) -> None:
             for o in rec["orders"][:60]
         ],
     )
+    sections = rec.get("sections") or {}
+    if sections.get("activities"):
+        doc.heading(f"参加活动（其中三会一课、主题党日 {t.get('meetings', 0)} 次）")
+        doc.table(
+            ["日期", "活动", "类型", "组织", "时长"],
+            [
+                [local(a["at"]), a["title"], a["kind_name"], a["org_name"] or "", a["hours"]]
+                for a in sections["activities"][:60]
+            ],
+        )
+    if sections.get("wishes"):
+        doc.heading("实现微心愿")
+        doc.table(
+            ["确认日期", "心愿", "社区", "时长"],
+            [
+                [local(w["at"]), w["title"], w["org_name"] or "", w["hours"]]
+                for w in sections["wishes"][:60]
+            ],
+        )
+    if sections.get("voices"):
+        doc.heading("办理民意")
+        doc.table(
+            ["办结日期", "类型", "类别", "评价"],
+            [
+                [local(v["at"]), v["kind_name"], v["category"] or "", v["rating"] or ""]
+                for v in sections["voices"][:60]
+            ],
+        )
     if rec["community_service"]:
         doc.heading("双报到社区服务")
         doc.table(

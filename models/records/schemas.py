@@ -95,6 +95,20 @@ class HonourLine(Schema):
     confirmed_at = fields.DateTime(allow_none=True)
 
 
+class RecordHandlerProfile(Schema):
+    """办理人画像: the same figures staff see when choosing a handler (all time)."""
+
+    id = fields.String()
+    name = fields.String()
+    role = fields.String(allow_none=True)
+    org_name = fields.String(allow_none=True)
+    years_of_service = fields.Float()
+    cases_handled = fields.Integer()
+    open_cases = fields.Integer()
+    stars = fields.Float(allow_none=True)
+    reviews = fields.List(fields.String())
+
+
 class RecordOut(Schema):
     member = fields.Nested(RecordMember)
     period = fields.Nested(Period)
@@ -104,3 +118,4 @@ class RecordOut(Schema):
     community_service = fields.List(fields.Nested(CommunityService))
     honours = fields.List(fields.Nested(HonourLine))
     sections = fields.Dict(keys=fields.String(), values=fields.List(fields.Dict()))
+    handler_profile = fields.Nested(RecordHandlerProfile, allow_none=True)

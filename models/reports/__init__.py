@@ -34,7 +34,6 @@ DECLINED = "declined"
 ENDED = "ended"
 STATUSES = (PENDING, CONFIRMED, DECLINED, ENDED)
 STATUS_NAMES = {PENDING: "待确认", CONFIRMED: "已报到", DECLINED: "未通过", ENDED: "已结束"}
-BRANCH_KINDS = {"community": "社区党支部", "unit": "机关/企事业单位党支部"}
 
 
 def is_unit_branch(org: dict[str, Any] | None) -> bool:

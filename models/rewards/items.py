@@ -15,6 +15,8 @@ from bson import ObjectId
 from models.core import paging
 from models.core.clock import iso
 from models.core.context import Context
+from models.media import guard, safety
+from models.media import service as media
 from models.ops import audit
 from models.people import orgs
 from models.people.users import Actor
@@ -83,6 +85,13 @@ async def create_item(ctx: Context, actor: Actor, data: dict[str, Any]) -> dict[
     if not actor.manages(org["path"]):
         raise NotFound("找不到该组织", code="org_not_found")
     _check_period(data)
+    photos = list(dict.fromkeys(data.get("photos") or []))
+    verdict = await guard.screen(
+        ctx,
+        actor,
+        {"name": data["name"], "description": data.get("description") or ""},
+        {"photos": photos},
+    )
     now = ctx.now()
     stock = int(data["stock"])
     doc = {
@@ -91,7 +100,8 @@ async def create_item(ctx: Context, actor: Actor, data: dict[str, Any]) -> dict[
         "org_path": list(org["path"]),
         "name": data["name"],
         "description": data.get("description") or "",
-        "photos": data.get("photos") or [],
+        "photos": photos,
+        "moderation": verdict.held,
         "price": int(data["price"]),
         "stock": stock,
         "initial_stock": stock,
@@ -110,6 +120,19 @@ async def create_item(ctx: Context, actor: Actor, data: dict[str, Any]) -> dict[
         "updated_at": now,
     }
     await ctx.db.reward_items.insert_one(doc)
+    try:
+        await guard.settle(
+            ctx,
+            actor,
+            verdict,
+            owner_type="reward_item",
+            owner_id=doc["_id"],
+            org_path=doc["org_path"],
+            photos={"photos": photos},
+        )
+    except ValidationFailed:  # a photo attached elsewhere meanwhile: nobody saw the item
+        await ctx.db.reward_items.delete_one({"_id": doc["_id"]})
+        raise
     await audit.record(
         ctx,
         actor,
@@ -130,7 +153,18 @@ async def update_item(
     item = await get_managed(ctx, actor, item_id)
     merged = {**item, **data}
     _check_period(merged)
+    new_photos = [
+        m for m in dict.fromkeys(data.get("photos") or []) if m not in (item.get("photos") or [])
+    ]
+    verdict = await guard.screen(
+        ctx,
+        actor,
+        {k: data[k] for k in ("name", "description") if k in data},
+        {"photos": new_photos},
+        owner_id=item_id,
+    )
     update: dict[str, Any] = {"$set": {k: data[k] for k in EDITABLE if k in data}}
+    update["$set"].update(guard.held_fields(verdict))
     update["$set"]["updated_at"] = ctx.now()
     filt: dict[str, Any] = {"_id": item_id}
     add = int(data.get("add_stock") or 0)
@@ -141,6 +175,15 @@ async def update_item(
     result = await ctx.db.reward_items.update_one(filt, update)
     if result.matched_count != 1:
         raise Conflict("库存不足，无法减少这么多", code="stock_too_low")
+    await guard.settle(
+        ctx,
+        actor,
+        verdict,
+        owner_type="reward_item",
+        owner_id=item_id,
+        org_path=item["org_path"],
+        photos={"photos": new_photos},
+    )
     after = await get_item(ctx, item_id)
     shown = ("name", "price", "stock", "active", "limit_per_member", "limit_period")
     await audit.record(
@@ -206,14 +249,28 @@ def _aware(value: datetime | None) -> datetime | None:
     return value
 
 
+def _text(item: dict[str, Any], name: str, actor: Actor | None) -> Any:
+    if actor is None:
+        return item.get(name)
+    return safety.visible_text(item, name, actor, item.get("created_by"))
+
+
+def _photo_urls(ctx: Context, item: dict[str, Any], actor: Actor | None) -> list[str]:
+    """Signed full-size URLs (the mall shows the first one; the item page all of them)."""
+    ids = item.get("photos") or []
+    if actor is None:
+        return [media.staff_url(ctx, m, "full") for m in ids if isinstance(m, ObjectId)]
+    return [p["url"] for p in media.photo_json(ctx, ids, viewer=actor)]
+
+
 def item_json(ctx: Context, item: dict[str, Any], actor: Actor | None = None) -> dict[str, Any]:
     now = ctx.now()
     out = {
         "id": str(item["_id"]),
         "org_id": str(item["org_id"]),
-        "name": item["name"],
-        "description": item.get("description") or "",
-        "photos": item.get("photos") or [],
+        "name": _text(item, "name", actor),
+        "description": _text(item, "description", actor) or "",
+        "photos": _photo_urls(ctx, item, actor),
         "price": item["price"],
         "stock": item["stock"],
         "sold_out": item["stock"] <= 0,

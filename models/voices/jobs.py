@@ -69,9 +69,12 @@ async def run_voice_sla(ctx: Context) -> dict[str, int]:
     ):
         age = (now - voice["updated_at"]).total_seconds() / 3600
         if age >= escalate_h and voice.get("escalations", 0) < int(cfg.max_escalations):
-            full = await ctx.db.voices.find_one({"_id": voice["_id"]})
+            # the version read by this pass: another pass that escalated it meanwhile wins
+            full = await ctx.db.voices.find_one({"_id": voice["_id"], "version": voice["version"]})
+            if full is None:
+                continue
             try:
-                await escalate_voice(ctx, full or voice, f"超过 {escalate_h:g} 小时未受理")
+                await escalate_voice(ctx, full, f"超过 {escalate_h:g} 小时未受理")
                 counts["escalated"] += 1
                 continue
             except Conflict:

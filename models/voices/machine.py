@@ -12,6 +12,7 @@ Two racing actors: exactly one wins, the other gets a 409.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -20,6 +21,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from models.core import uow
 from models.core.context import Context
+from models.media import guard, safety
 from models.people import orgs
 from models.people.users import STAFF_ROLES, SYSTEM, Actor
 from models.voices import notices, qr, rollup, words
@@ -126,6 +128,8 @@ async def submit_voice(ctx: Context, actor: Actor, data: dict[str, Any]) -> dict
         org_id = qr.org_from_scene(ctx, data["scene"])
         via = "qr"
     org = await orgs.get_org(ctx, org_id)  # type: ignore[arg-type]
+    photos = list(dict.fromkeys(data.get("photos") or []))
+    verdict = await guard.screen(ctx, actor, {"text": data["text"]}, {"photos": photos})
     now = ctx.now()
     # off the event loop: the first call loads jieba's dictionary (seconds)
     tokens = await asyncio.get_running_loop().run_in_executor(None, words.tokens, data["text"])
@@ -133,10 +137,12 @@ async def submit_voice(ctx: Context, actor: Actor, data: dict[str, Any]) -> dict
         "_id": ObjectId(),
         "status": RECEIVED,
         "version": 0,
+        "notified_version": -1,  # the outbox: nobody told yet
         "kind": data["kind"],
         "category": data["category"],
         "text": data["text"],
-        "photos": list(data.get("photos") or []),
+        "photos": photos,
+        "moderation": verdict.held,
         "location": data.get("location"),
         "anonymous": bool(data.get("anonymous")),
         "submitter_id": actor.id,
@@ -174,6 +180,15 @@ async def submit_voice(ctx: Context, actor: Actor, data: dict[str, Any]) -> dict
         )
 
     await uow.in_transaction(ctx, work)
+    await guard.settle(
+        ctx,
+        actor,
+        verdict,
+        owner_type="voice",
+        owner_id=doc["_id"],
+        org_path=doc["org_path"],
+        photos={"photos": photos},
+    )
     await notices.after(ctx, doc, actor)
     return doc
 
@@ -247,6 +262,8 @@ async def reply_voice(
     if not (is_handler(voice, actor) or manages_charge(voice, actor)):
         raise Forbidden("只有办理人或负责组织的管理员可以答复")
     need(voice, ACCEPTED)
+    verdict = await guard.screen(ctx, actor, {"reply": data["text"]}, scene=safety.SCENE_COMMENT)
+    verdict = reply_verdict(verdict, len(voice.get("replies") or []))
     now = ctx.now()
     reply = {
         "at": now,
@@ -256,9 +273,10 @@ async def reply_voice(
         "public": bool(data.get("public")),
     }
     fields: dict[str, Any] = {"reply_public": bool(data.get("public"))}
+    fields.update(guard.held_fields(verdict))
     if voice.get("first_reply_at") is None:
         fields["first_reply_at"] = now
-    return await apply(
+    done = await apply(
         ctx,
         voice,
         actor,
@@ -267,6 +285,26 @@ async def reply_voice(
         set_fields=fields,
         extra_update={"$push": {"replies": reply}},
         note=data["text"],
+    )
+    await guard.settle(
+        ctx, actor, verdict, owner_type="voice", owner_id=voice["_id"], org_path=voice["org_path"]
+    )
+    return done
+
+
+def reply_verdict(verdict: safety.Verdict, index: int) -> safety.Verdict:
+    """The i-th reply is checked as `reply`, flagged and held as `reply_<i>`."""
+    name = f"reply_{index}"
+
+    def rename(values: dict[str, Any]) -> dict[str, Any]:
+        return {name if key == "reply" else key: v for key, v in values.items()}
+
+    return replace(
+        verdict,
+        fields=rename(verdict.fields),
+        labels=rename(verdict.labels),
+        trace_ids=rename(verdict.trace_ids),
+        texts=rename(verdict.texts),
     )
 
 
@@ -324,9 +362,20 @@ async def close_voice(ctx: Context, actor: Actor, voice_id: ObjectId, reason: st
     if not (manages_charge(voice, actor) or is_submitter(voice, actor) or is_handler(voice, actor)):
         raise Forbidden("只有提交人、办理人或负责组织的管理员可以办结")
     need(voice, REPLIED)
-    return await apply(
-        ctx, voice, actor, "close", CLOSED, set_fields=_close_fields(ctx, voice), note=reason
+    verdict = await guard.screen(ctx, actor, {"reason": reason}, scene=safety.SCENE_COMMENT)
+    done = await apply(
+        ctx,
+        voice,
+        actor,
+        "close",
+        CLOSED,
+        set_fields={**_close_fields(ctx, voice), **guard.held_fields(verdict)},
+        note=reason,
     )
+    await guard.settle(
+        ctx, actor, verdict, owner_type="voice", owner_id=voice["_id"], org_path=voice["org_path"]
+    )
+    return done
 
 
 async def auto_close(ctx: Context, voice: dict[str, Any], days: float) -> dict[str, Any]:
@@ -353,11 +402,15 @@ async def rate_voice(
     if voice.get("rating") is not None and voice["status"] == CLOSED:
         raise Conflict("已经评价过了", code="already_rated")
     rating, comment = data["rating"], data.get("comment") or ""
+    verdict = await guard.screen(
+        ctx, actor, {"rating_comment": comment}, scene=safety.SCENE_COMMENT
+    )
     note = rating + (f"：{comment}" if comment else "")
     fields: dict[str, Any] = {"rating": rating, "rating_comment": comment, "rated_at": ctx.now()}
+    fields.update(guard.held_fields(verdict))
     if rating == UNSATISFIED and voice.get("reopen_count", 0) == 0 and voice.get("handler_id"):
         fields["due_at"] = _due(ctx)
-        return await apply(
+        done = await apply(
             ctx,
             voice,
             actor,
@@ -367,9 +420,14 @@ async def rate_voice(
             extra_update={"$inc": {"reopen_count": 1}},
             note=note,
         )
-    if voice["status"] == REPLIED:
-        fields.update(_close_fields(ctx, voice))
-    return await apply(ctx, voice, actor, "rate", CLOSED, set_fields=fields, note=note)
+    else:
+        if voice["status"] == REPLIED:
+            fields.update(_close_fields(ctx, voice))
+        done = await apply(ctx, voice, actor, "rate", CLOSED, set_fields=fields, note=note)
+    await guard.settle(
+        ctx, actor, verdict, owner_type="voice", owner_id=voice["_id"], org_path=voice["org_path"]
+    )
+    return done
 
 
 async def reopen_after_followup(ctx: Context, voice: dict[str, Any], note: str) -> dict:

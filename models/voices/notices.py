@@ -6,7 +6,9 @@
 - close / auto_close → the submitter and the handler;
 - rate → the handler (and, for 不满意 reopening it, the staff in charge);
 - followup_reopen → the handler or the staff in charge.
-Nobody is told about their own action.
+Nobody is told about their own action. Told right after each transition;
+`notified_version` and the catch-up pass (models/notifications/outbox.py) tell what a crash
+in between lost.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 from bson import ObjectId
 
 from models.core.context import Context
+from models.notifications import outbox
 from models.notifications.inbox import Notice, notify_many
 from models.orders.notices import staff_in_charge
 from models.people.users import Actor
@@ -54,8 +57,9 @@ def _texts(voice: dict[str, Any], event: dict[str, Any]) -> dict[str, tuple[str,
     return {}
 
 
-async def after(ctx: Context, voice: dict[str, Any], actor: Actor) -> int:
-    event = voice["timeline"][-1]
+async def notices_for(ctx: Context, voice: dict[str, Any], index: int) -> list[Notice]:
+    """The notices of timeline event `index` (the event that made version `index`)."""
+    event = voice["timeline"][index]
     texts = _texts(voice, event)
     who: dict[str, list[ObjectId]] = {
         "submitter": [voice["submitter_id"]],
@@ -63,10 +67,10 @@ async def after(ctx: Context, voice: dict[str, Any], actor: Actor) -> int:
     }
     if "staff" in texts:
         who["staff"] = await staff_in_charge(ctx, list(voice["charge_path"]))
-    notices = [
+    return [
         Notice(
             user_id=user,
-            key=f"voice:{voice['_id']}:v{voice.get('version', 0)}:{user}",
+            key=f"voice:{voice['_id']}:v{index}:{user}",
             kind=f"voice_{event['action']}",
             title=title,
             body=body,
@@ -80,6 +84,17 @@ async def after(ctx: Context, voice: dict[str, Any], actor: Actor) -> int:
         )
         for role, (title, body) in texts.items()
         for user in dict.fromkeys(who.get(role, []))
-        if user != actor.id
+        if user != event.get("actor_id")
     ]
-    return await notify_many(ctx, notices)
+
+
+async def after(ctx: Context, voice: dict[str, Any], actor: Actor) -> int:
+    """Right after a transition: tell its event, then mark it told (the outbox)."""
+    written = await notify_many(ctx, await notices_for(ctx, voice, len(voice["timeline"]) - 1))
+    await outbox.told(ctx.db.voices, voice)
+    return written
+
+
+async def catch_up(ctx: Context) -> dict[str, int]:
+    """Job: tell what a crash between a transition and its notices lost."""
+    return await outbox.catch_up(ctx, ctx.db.voices, "voice_notifier", notices_for)

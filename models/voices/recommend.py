@@ -31,7 +31,7 @@ async def profile(ctx: Context, user: dict[str, Any], category: str | None = Non
     rated = (
         await ctx.db.voices.find(
             {"handler_id": uid, "status": CLOSED, "rating": {"$in": list(STARS)}},
-            {"rating": 1, "rating_comment": 1, "category": 1},
+            {"rating": 1, "rating_comment": 1, "category": 1, "moderation.rating_comment": 1},
         )
         .sort([("closed_at", -1)])
         .limit(50)
@@ -50,8 +50,10 @@ async def profile(ctx: Context, user: dict[str, Any], category: str | None = Non
         "cases_handled": handled,
         "open_cases": open_cases,
         "stars": stars,
-        "reviews": [
-            f"{r['rating']}：{r['rating_comment']}" for r in rated if r.get("rating_comment")
+        "reviews": [  # a comment held or hidden by the content check is not quoted
+            f"{r['rating']}：{r['rating_comment']}"
+            for r in rated
+            if r.get("rating_comment") and not (r.get("moderation") or {}).get("rating_comment")
         ][:3],
         "_same_category": same,
     }

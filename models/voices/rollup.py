@@ -27,6 +27,14 @@ def month_of(when: datetime) -> str:
     return when.astimezone(BEIJING).strftime("%Y-%m")
 
 
+def month_span(month: str) -> tuple[datetime, datetime]:
+    """The instants [start, end) of a Beijing calendar month "YYYY-MM"."""
+    year, mon = (int(x) for x in month.split("-"))
+    start = datetime(year, mon, 1, tzinfo=BEIJING)
+    end = datetime(year + mon // 12, mon % 12 + 1, 1, tzinfo=BEIJING)
+    return start, end
+
+
 def _minutes(start: datetime, end: datetime | None) -> float:
     return 0.0 if end is None else round((end - start).total_seconds() / 60, 3)
 

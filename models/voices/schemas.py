@@ -16,6 +16,7 @@ from models.core.validation import (
     StrictSchema,
     Text,
 )
+from models.media.schemas import PhotoOut
 from models.orders.schemas import GeoPointOut, TimelineEventOut
 from models.voices.states import CATEGORIES, KINDS, RATINGS, STATUSES
 from models.wishes.schemas import MediaIds
@@ -82,7 +83,7 @@ class VoiceOut(Schema):
     kind_name = fields.String()
     category = fields.String()
     text = fields.String()
-    photos = fields.List(fields.String())
+    photos = fields.List(fields.Nested(PhotoOut))
     location = fields.Nested(GeoPointOut, allow_none=True)
     anonymous = fields.Boolean()
     submitter_name = fields.String(allow_none=True)

@@ -10,11 +10,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from bson import ObjectId
 
 from models.core.context import Context
+from models.media import safety
+from models.media import service as media
 from models.people import orgs
 from models.people.users import Actor
 from models.voices.states import (
@@ -97,10 +100,16 @@ def voice_json(ctx: Context, voice: dict[str, Any], actor: Actor) -> dict[str, A
     else:
         name = "匿名群众" if voice.get("anonymous") else _masked(voice.get("submitter_name"))
     replies = [
-        {"at": r["at"], "by_name": r["by_name"], "text": r["text"], "public": r["public"]}
-        for r in voice.get("replies", [])
+        {
+            "at": r["at"],
+            "by_name": r["by_name"],
+            "text": _held(voice, f"reply_{i}", r["text"], actor, r.get("by_id")),
+            "public": r["public"],
+        }
+        for i, r in enumerate(voice.get("replies", []))
         if insider or r.get("public")
     ]
+    submitter = voice["submitter_id"]
     return {
         "id": str(voice["_id"]),
         "status": voice["status"],
@@ -108,8 +117,8 @@ def voice_json(ctx: Context, voice: dict[str, Any], actor: Actor) -> dict[str, A
         "kind": voice["kind"],
         "kind_name": KINDS[voice["kind"]],
         "category": voice["category"],
-        "text": voice["text"],
-        "photos": [str(p) for p in voice.get("photos", [])],
+        "text": safety.visible_text(voice, "text", actor, submitter),
+        "photos": media.photo_json(ctx, voice.get("photos", []), viewer=actor),
         "location": voice.get("location") if insider else None,
         "anonymous": bool(voice.get("anonymous")),
         "submitter_name": name,
@@ -123,7 +132,9 @@ def voice_json(ctx: Context, voice: dict[str, Any], actor: Actor) -> dict[str, A
         "due_at": voice.get("due_at") if insider else None,
         "replies": replies,
         "rating": voice.get("rating"),
-        "rating_comment": voice.get("rating_comment") if insider else None,
+        "rating_comment": safety.visible_text(voice, "rating_comment", actor, submitter)
+        if insider
+        else None,
         "reopen_count": voice.get("reopen_count", 0) + voice.get("followup_reopens", 0),
         "created_at": voice["created_at"],
         "updated_at": voice["updated_at"],
@@ -137,13 +148,40 @@ def voice_json(ctx: Context, voice: dict[str, Any], actor: Actor) -> dict[str, A
                 "to": e["to"],
                 "actor_name": e["actor_name"],
                 "actor_role": e["actor_role"],
-                "note": e.get("note", ""),
+                "note": _event_note(voice, e, replies_seen, actor),
             }
-            for e in voice.get("timeline", [])
+            for replies_seen, e in _numbered(voice.get("timeline", []))
         ]
         if insider
         else [],
     }
+
+
+def _held(
+    voice: dict[str, Any], name: str, value: str, viewer: Actor, author: ObjectId | None
+) -> str:
+    state = (voice.get("moderation") or {}).get(name)
+    if state is None or viewer.is_staff or (state == "review" and viewer.id == author):
+        return value
+    return safety.HIDDEN_TEXT if state == "hidden" else safety.HELD_TEXT
+
+
+def _numbered(timeline: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any]]]:
+    """Each event with the number of replies before it (the k-th reply event is reply k)."""
+    out, replies = [], 0
+    for e in timeline:
+        out.append((replies, e))
+        replies += e["action"] == "reply"
+    return out
+
+
+def _event_note(voice: dict[str, Any], e: dict[str, Any], index: int, viewer: Actor) -> str:
+    """Timeline notes repeat checked text: held or hidden there too."""
+    name = {"reply": f"reply_{index}", "rate": "rating_comment", "reopen": "rating_comment"}.get(
+        e["action"], "reason" if e["action"] == "close" else ""
+    )
+    note = str(e.get("note") or "")
+    return _held(voice, name, note, viewer, e.get("actor_id")) if name else note
 
 
 async def list_voices(
@@ -159,29 +197,44 @@ async def list_voices(
     limit: int,
 ) -> tuple[list[dict[str, Any]], str | None]:
     """mine / assigned / scope (staff: their subtree, or a node of it): indexed queries."""
-    query: dict[str, Any]
-    if scope == "mine":
-        query = {"submitter_id": actor.id}
-    elif scope == "assigned":
-        query = {"handler_id": actor.id}
-    else:
-        if not actor.is_staff or actor.org_id is None:
-            return [], None
-        node = org_id or actor.org_id
-        if not actor.manages((await orgs.get_org(ctx, node))["path"]):
-            return [], None
-        query = {"org_path": node}
-        if month or not status:
-            # a node's whole history is not one list: a month (default: this one) or a status
-            from models.voices.rollup import month_of
+    from models.core import paging
 
-            query["month"] = month or month_of(ctx.now())
+    query: dict[str, Any]
+    if scope in ("mine", "assigned"):
+        query = {"submitter_id": actor.id} if scope == "mine" else {"handler_id": actor.id}
+        if status:
+            query["status"] = status
+        if kind:
+            query["kind"] = kind
+        return await paging.newest_of_owner(
+            ctx.db.voices, query, cursor=paging.decode(cursor), limit=limit
+        )
+    if not actor.is_staff or actor.org_id is None:
+        return [], None
+    node = org_id or actor.org_id
+    if not actor.manages((await orgs.get_org(ctx, node))["path"]):
+        return [], None
+    # the board: a node's month (default: this one) or one status, read in indexed time
+    # windows walking back from the cursor, so a page costs the same in a busy month
+    from models.voices.rollup import month_of, month_span
+
+    query = {"org_path": node}
+    now, floor, first = ctx.now(), None, paging.FIRST_WINDOW
+    if month or not status:
+        query["month"] = month or month_of(now)
+        floor, end = month_span(query["month"])
+        now = min(now, end - timedelta(milliseconds=1))
+        first = (end - floor) / 32  # about a day: at most four windows cover the month
     if status:
         query["status"] = status
     if kind:
         query["kind"] = kind
-    from models.core import paging
-
-    return await paging.newest_of_owner(
-        ctx.db.voices, query, cursor=paging.decode(cursor), limit=limit
+    return await paging.newest_in_windows(
+        ctx.db.voices,
+        query,
+        now=now,
+        cursor=paging.decode(cursor),
+        limit=limit,
+        floor=floor,
+        first=first,
     )

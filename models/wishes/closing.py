@@ -9,6 +9,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from models.core import uow
 from models.core.context import Context
+from models.media import guard, safety
 from models.people.users import SYSTEM, Actor
 from models.points import ledger
 from models.wishes import notices
@@ -96,14 +97,19 @@ async def confirm_wish(
         raise Forbidden("只有发布心愿的群众可以确认")
     need(wish, FULFILLED)
     thanks = data.get("thanks") or ""
-    return await confirm_and_award(
+    verdict = await guard.screen(ctx, actor, {"thanks": thanks}, scene=safety.SCENE_COMMENT)
+    done = await confirm_and_award(
         ctx,
         actor,
         wish,
         action="confirm",
-        set_fields={"confirmed_at": ctx.now(), "thanks": thanks},
+        set_fields={"confirmed_at": ctx.now(), "thanks": thanks, **guard.held_fields(verdict)},
         note=thanks,
     )
+    await guard.settle(
+        ctx, actor, verdict, owner_type="wish", owner_id=wish["_id"], org_path=wish["org_path"]
+    )
+    return done
 
 
 async def auto_confirm(ctx: Context, wish: dict[str, Any], days: float) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from models.core import statemachine
 from models.core.context import Context
 from models.core.statemachine import timeline_event
+from models.media import guard, safety
 from models.people import orgs
 from models.people.users import SYSTEM, Actor
 from models.wishes import notices
@@ -82,11 +83,19 @@ async def post_wish(ctx: Context, actor: Actor, data: dict[str, Any]) -> dict[st
         missing = {k: "代群众发布时必填" for k in ("contact_name", "address") if not data.get(k)}
         if missing:
             raise ValidationFailed(fields=missing)
+    photos = list(dict.fromkeys(data.get("photos") or []))
+    verdict = await guard.screen(
+        ctx,
+        actor,
+        {"title": data["title"], "description": data["description"]},
+        {"photos": photos},
+    )
     now = ctx.now()
     doc: dict[str, Any] = {
         "_id": ObjectId(),
         "status": SUBMITTED,
         "version": 0,
+        "notified_version": -1,  # the outbox: nobody told yet
         "poster_id": actor.id,
         "resident_id": None if on_behalf else actor.id,
         "on_behalf": on_behalf,
@@ -94,7 +103,8 @@ async def post_wish(ctx: Context, actor: Actor, data: dict[str, Any]) -> dict[st
         "title": data["title"],
         "description": data["description"],
         "value": float(data["value"]),
-        "photos": list(data.get("photos") or []),
+        "photos": photos,
+        "moderation": verdict.held,
         "org_id": org["_id"],
         "org_name": org["name"],
         "org_path": list(org["path"]),
@@ -113,6 +123,19 @@ async def post_wish(ctx: Context, actor: Actor, data: dict[str, Any]) -> dict[st
         "updated_at": now,
     }
     await ctx.db.wishes.insert_one(doc)
+    try:
+        await guard.settle(
+            ctx,
+            actor,
+            verdict,
+            owner_type="wish",
+            owner_id=doc["_id"],
+            org_path=doc["org_path"],
+            photos={"photos": photos},
+        )
+    except ValidationFailed:  # a photo attached elsewhere meanwhile: nobody saw the wish
+        await ctx.db.wishes.delete_one({"_id": doc["_id"], "version": 0})
+        raise
     await notices.after(ctx, doc, actor)
     return doc
 
@@ -135,8 +158,18 @@ async def approve_wish(ctx: Context, actor: Actor, wish_id: ObjectId) -> dict[st
 async def reject_wish(ctx: Context, actor: Actor, wish_id: ObjectId, reason: str) -> dict[str, Any]:
     wish = await _staff_only(ctx, actor, wish_id)
     need(wish, SUBMITTED)
+    verdict = await guard.screen(ctx, actor, {"reason": reason}, scene=safety.SCENE_COMMENT)
     done = await apply(
-        ctx, wish, actor, "reject", REJECTED, set_fields={"reject_reason": reason}, note=reason
+        ctx,
+        wish,
+        actor,
+        "reject",
+        REJECTED,
+        set_fields={"reject_reason": reason, **guard.held_fields(verdict)},
+        note=reason,
+    )
+    await guard.settle(
+        ctx, actor, verdict, owner_type="wish", owner_id=wish["_id"], org_path=wish["org_path"]
     )
     await notices.after(ctx, done, actor)
     return done
@@ -196,16 +229,20 @@ async def release_wish(
     if not is_claimant(wish, actor):
         raise Forbidden("只有认领人可以放弃认领")
     need(wish, CLAIMED)
+    verdict = await guard.screen(ctx, actor, {"reason": reason}, scene=safety.SCENE_COMMENT)
     done = await apply(
         ctx,
         wish,
         actor,
         "release",
         APPROVED,
-        set_fields=_release_fields(),
+        set_fields={**_release_fields(), **guard.held_fields(verdict)},
         extra_update={"$addToSet": {"released_by": actor.id}},
         note=reason,
         event_extra={"claimant_id": actor.id},
+    )
+    await guard.settle(
+        ctx, actor, verdict, owner_type="wish", owner_id=wish["_id"], org_path=wish["org_path"]
     )
     await notices.after(ctx, done, actor)
     return done
@@ -236,6 +273,10 @@ async def fulfil_wish(
     if not is_claimant(wish, actor):
         raise Forbidden("只有认领人可以标记心愿已实现")
     need(wish, CLAIMED)
+    photos = list(dict.fromkeys(data.get("photos") or []))
+    verdict = await guard.screen(
+        ctx, actor, {"fulfil_note": data["note"]}, {"photos": photos}, owner_id=wish["_id"]
+    )
     done = await apply(
         ctx,
         wish,
@@ -245,9 +286,19 @@ async def fulfil_wish(
         set_fields={
             "fulfilled_at": ctx.now(),
             "fulfil_note": data["note"],
-            "fulfil_photos": list(data.get("photos") or []),
+            "fulfil_photos": photos,
+            **guard.held_fields(verdict),
         },
         note=data["note"],
+    )
+    await guard.settle(
+        ctx,
+        actor,
+        verdict,
+        owner_type="wish",
+        owner_id=wish["_id"],
+        org_path=wish["org_path"],
+        photos={"photos": photos},
     )
     await notices.after(ctx, done, actor)
     return done

@@ -1,6 +1,8 @@
 """Who is told what after each wish transition; one notice per (wish, version, person).
 
-The key makes a retry a no-op. Nobody is told about their own action.
+The key makes a retry a no-op. Nobody is told about their own action. Told right after
+each transition; `notified_version` and the catch-up pass (models/notifications/outbox.py)
+tell what a crash in between lost.
 - submit → the staff in charge of the wish's community;
 - approve / reject → the poster;
 - claim → the poster and the staff; release / auto_release → the poster, the staff and
@@ -16,6 +18,7 @@ from typing import Any
 from bson import ObjectId
 
 from models.core.context import Context
+from models.notifications import outbox
 from models.notifications.inbox import Notice, notify_many
 from models.orders.notices import staff_in_charge
 from models.people.users import Actor
@@ -54,10 +57,10 @@ def _texts(wish: dict[str, Any], event: dict[str, Any]) -> dict[str, tuple[str, 
     return {}
 
 
-async def after(ctx: Context, wish: dict[str, Any], actor: Actor) -> int:
-    event = wish["timeline"][-1]
+async def notices_for(ctx: Context, wish: dict[str, Any], index: int) -> list[Notice]:
+    """The notices of timeline event `index` (the event that made version `index`)."""
+    event = wish["timeline"][index]
     texts = _texts(wish, event)
-    version = wish.get("version", 0)
     who: dict[str, list[ObjectId]] = {
         "poster": [wish["poster_id"]],
         "claimant": [wish["claimant_id"]] if wish.get("claimant_id") else [],
@@ -65,10 +68,10 @@ async def after(ctx: Context, wish: dict[str, Any], actor: Actor) -> int:
     }
     if "staff" in texts:
         who["staff"] = await staff_in_charge(ctx, list(wish["org_path"]))
-    notices = [
+    return [
         Notice(
             user_id=user,
-            key=f"wish:{wish['_id']}:v{version}:{user}",
+            key=f"wish:{wish['_id']}:v{index}:{user}",
             kind=f"wish_{event['action']}",
             title=title,
             body=body,
@@ -82,6 +85,17 @@ async def after(ctx: Context, wish: dict[str, Any], actor: Actor) -> int:
         )
         for role, (title, body) in texts.items()
         for user in who.get(role, [])
-        if user != actor.id
+        if user != event.get("actor_id")
     ]
-    return await notify_many(ctx, notices)
+
+
+async def after(ctx: Context, wish: dict[str, Any], actor: Actor) -> int:
+    """Right after a transition: tell its event, then mark it told (the outbox)."""
+    written = await notify_many(ctx, await notices_for(ctx, wish, len(wish["timeline"]) - 1))
+    await outbox.told(ctx.db.wishes, wish)
+    return written
+
+
+async def catch_up(ctx: Context) -> dict[str, int]:
+    """Job: tell what a crash between a transition and its notices lost."""
+    return await outbox.catch_up(ctx, ctx.db.wishes, "wish_notifier", notices_for)

@@ -17,6 +17,7 @@ from models.core.validation import (
     Text,
 )
 from models.core.validation import Length as Len
+from models.media.schemas import PhotoOut
 from models.orders.schemas import TimelineEventOut
 from models.wishes.states import CATEGORIES, STATUSES
 
@@ -62,7 +63,7 @@ class WishOut(Schema):
     title = fields.String()
     description = fields.String()
     value = fields.Float()
-    photos = fields.List(fields.String())
+    photos = fields.List(fields.Nested(PhotoOut))
     org_id = fields.String()
     org_name = fields.String(allow_none=True)
     mine = fields.Boolean()
@@ -72,7 +73,7 @@ class WishOut(Schema):
     claimant_id = fields.String(allow_none=True)
     claimant_name = fields.String(allow_none=True)
     fulfil_note = fields.String(allow_none=True)
-    fulfil_photos = fields.List(fields.String())
+    fulfil_photos = fields.List(fields.Nested(PhotoOut))
     thanks = fields.String(allow_none=True)
     reject_reason = fields.String(allow_none=True)
     points = fields.Float()

@@ -15,6 +15,8 @@ from typing import Any
 from bson import ObjectId
 
 from models.core.context import Context
+from models.media import safety
+from models.media import service as media
 from models.people.users import Actor
 from models.wishes.states import (
     APPROVED,
@@ -81,23 +83,29 @@ def wish_json(ctx: Context, wish: dict[str, Any], actor: Actor) -> dict[str, Any
     poster = is_poster(wish, actor)
     staff = actor.manages(wish["org_path"])
     claimant = is_claimant(wish, actor)
+    poster_id = wish["poster_id"]
+    claimant_id = wish.get("claimant_id")
+
+    def text(name: str, author: ObjectId | None) -> Any:
+        return safety.visible_text(wish, name, actor, author)
+
     out: dict[str, Any] = {
         "id": str(wish["_id"]),
         "status": wish["status"],
         "status_name": STATUS_NAMES[wish["status"]],
         "category": wish["category"],
-        "title": wish["title"],
-        "description": wish["description"],
+        "title": text("title", poster_id),
+        "description": text("description", poster_id),
         "value": wish["value"],
-        "photos": [str(p) for p in wish.get("photos", [])],
+        "photos": media.photo_json(ctx, wish.get("photos", []), viewer=actor),
         "org_id": str(wish["org_id"]),
         "org_name": wish.get("org_name"),
         "mine": poster,
         "claimant_id": str(wish["claimant_id"]) if wish.get("claimant_id") else None,
         "claimant_name": wish.get("claimant_name"),
-        "fulfil_note": wish.get("fulfil_note"),
-        "fulfil_photos": [str(p) for p in wish.get("fulfil_photos", [])],
-        "thanks": wish.get("thanks"),
+        "fulfil_note": text("fulfil_note", claimant_id),
+        "fulfil_photos": media.photo_json(ctx, wish.get("fulfil_photos", []), viewer=actor),
+        "thanks": text("thanks", poster_id),
         "points": wish.get("points", 0),
         "hours": wish.get("hours", 0),
         "created_at": wish["created_at"],
@@ -131,11 +139,29 @@ def wish_json(ctx: Context, wish: dict[str, Any], actor: Actor) -> dict[str, Any
                 if (poster or staff) or e["actor_role"] != "resident"
                 else "群众",
                 "actor_role": e["actor_role"],
-                "note": e.get("note", ""),
+                "note": _note(wish, e, actor),
             }
             for e in wish.get("timeline", [])
         ]
     return out
+
+
+# the timeline event whose note is the text of each checked field
+_NOTE_FIELDS = {
+    "reject": "reason",
+    "release": "reason",
+    "fulfil": "fulfil_note",
+    "confirm": "thanks",
+}
+
+
+def _note(wish: dict[str, Any], event: dict[str, Any], viewer: Actor) -> str:
+    """A held or hidden field's text is held in the timeline too (author and staff read it)."""
+    name = _NOTE_FIELDS.get(event["action"])
+    state = (wish.get("moderation") or {}).get(name or "")
+    if state is None or viewer.is_staff or event.get("actor_id") == viewer.id:
+        return str(event.get("note") or "")
+    return safety.HIDDEN_TEXT if state == "hidden" else safety.HELD_TEXT
 
 
 async def list_wishes(

@@ -27,7 +27,6 @@ async def test_create_publish_edit_cancel_over_http(api, world, ctx):
         "capacity": 5,
         "points_mode": "fixed",
         "points_value": 5,
-        "photos": ["6650f0f0f0f0f0f0f0f0f0f0"],
     }
     status, act = await api.post("/api/v1/activities", body, token=sec)
     assert status == 201, act

@@ -85,3 +85,37 @@ async def test_decline_reason_and_comment_checked(api, world, ctx):
     )
     assert status == 400 and "comment" in err["error"]["fields"]
     assert (await ctx.db.orders.find_one({"_id": done}))["status"] == "completed"
+
+
+@pytest.mark.gen_test(timeout=90)
+async def test_decline_reason_found_risky_later_is_hidden_from_others(api, world, fake_wechat, ctx):
+    oid = await world.order_in("accepted")
+    m1, owner, sec = [await api.login(f"openid-{k}") for k in ("m1", "owner", "sec_a1")]
+    reason = "RISKY 家里有事"
+    fake_wechat.state.content_down = True
+    try:
+        status, _ = await api.post(f"/api/v1/orders/{oid}/decline", {"reason": reason}, token=m1)
+        assert status == 200
+    finally:
+        fake_wechat.state.content_down = False
+    await ctx.db.content_flags.update_many({}, {"$set": {"next_check_at": ctx.now()}})
+    assert (await media_job(ctx, ctx.wechat))["text_hidden"] == 1
+
+    def notes(order):
+        return [e["note"] for e in order["timeline"] if e["action"] == "decline"]
+
+    status, seen = await api.get(f"/api/v1/orders/{oid}", token=owner)
+    assert status == 200 and notes(seen) == ["（内容已隐藏）"] and reason not in api.last_text
+    assert notes((await api.get(f"/api/v1/orders/{oid}", token=sec))[1])[0].startswith(reason)
+
+
+@pytest.mark.gen_test(timeout=90)
+async def test_decline_reason_under_review_is_held_from_others(api, world, ctx):
+    oid = await world.order_in("accepted")
+    m1, owner = [await api.login(f"openid-{k}") for k in ("m1", "owner")]
+    status, _ = await api.post(
+        f"/api/v1/orders/{oid}/decline", {"reason": "REVIEW 临时有事"}, token=m1
+    )
+    assert status == 200
+    status, seen = await api.get(f"/api/v1/orders/{oid}", token=owner)
+    assert [e["note"] for e in seen["timeline"] if e["action"] == "decline"] == ["（内容审核中）"]
