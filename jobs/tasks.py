@@ -23,13 +23,15 @@ JobFn = Callable[[Context, Any], Awaitable[dict[str, Any]]]
 
 
 async def notifier(ctx: Context, wechat: Any) -> dict[str, Any]:
-    """Order timeline → notifications, then the WeChat deliveries that are due."""
+    """Order timeline → notifications, then the WeChat deliveries and texts that are due."""
     counts: dict[str, Any] = dict(await order_notices.run_notifier(ctx))
     for name, catch_up in (("wishes", wish_notices.catch_up), ("voices", voice_notices.catch_up)):
         for key, n in (await catch_up(ctx)).items():
             counts[f"{name}_{key}"] = n
     for outcome, n in (await notifications.send_due(ctx, wechat)).items():
         counts[f"wechat_{outcome}"] = n
+    for outcome, n in (await notifications.send_due_sms(ctx, ctx.sms)).items():
+        counts[f"sms_{outcome}"] = n
     return counts
 
 

@@ -34,6 +34,7 @@ from models.ops.indexes import ensure_indexes
 from models.people.token_cache import Invalidator, TokenCache
 from server.config import Config
 from server.db import database, make_client
+from server.sms import SmsGateway
 from server.wechat import WeChatGateway
 
 
@@ -120,6 +121,7 @@ async def build_service(
     ctx = Context(db=db, config=config, tokens=tokens)
     wechat = WeChatGateway(config, db)
     ctx.wechat = wechat  # content safety (models/media/safety.py) reaches WeChat through it
+    ctx.sms = SmsGateway(config)  # the notifier job sends texts through it
     lifecycle = Lifecycle()
     app = make_app(ctx, wechat, lifecycle)
     return Service(client=client, ctx=ctx, wechat=wechat, app=app, lifecycle=lifecycle)

@@ -28,6 +28,7 @@ class Context:
     failpoints: set[str] = field(default_factory=set)
     tokens: Any = None  # models.people.token_cache.TokenCache of this process, if any
     wechat: Any = None  # the WeChat gateway (server/wechat.py), set by the app assembly
+    sms: Any = None  # the SMS gateway (server/sms.py), set by the app assembly
 
     def now(self) -> datetime:
         return self.clock()

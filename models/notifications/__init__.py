@@ -1,7 +1,7 @@
-"""Notifications: the in-app inbox, subscribe-message quotas and outbox, digests.
+"""Notifications: the in-app inbox, subscribe-message quotas and outbox, SMS, digests.
 
 The package's public face: callers use `notifications.<service>`; the inbox lives in
-`inbox`, WeChat subscribe messages in `subscribe`, the digests in `digests`.
+`inbox`, WeChat subscribe messages in `subscribe`, SMS in `sms`, the digests in `digests`.
 """
 
 from models.notifications.inbox import (
@@ -13,6 +13,7 @@ from models.notifications.inbox import (
     notify_many,
     unread_count,
 )
+from models.notifications.sms import SmsText, send_due_sms
 from models.notifications.subscribe import (
     abandon_stale_sends,
     quotas,
@@ -22,6 +23,7 @@ from models.notifications.subscribe import (
 
 __all__ = [
     "Notice",
+    "SmsText",
     "abandon_stale_sends",
     "list_inbox",
     "mark_read",
@@ -31,5 +33,6 @@ __all__ = [
     "quotas",
     "report_subscriptions",
     "send_due",
+    "send_due_sms",
     "unread_count",
 ]

@@ -16,7 +16,8 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from models.core import paging
 from models.core.context import Context
-from models.notifications.subscribe import template_data, template_id
+from models.notifications import sms
+from models.notifications.subscribe import quota_id, template_data, template_id
 
 log = logging.getLogger("tongxin.notifications")
 
@@ -31,6 +32,8 @@ class Notice:
     template: str | None = None  # "order" | "todo" | None (in-app only)
     order_id: ObjectId | None = None
     push: dict[str, Any] = field(default_factory=dict)  # subject, status, remark, time
+    # a text for when WeChat cannot reach the person (no openid, no quota left)
+    sms: sms.SmsText | None = None
 
 
 def _retention(ctx: Context, now: datetime) -> datetime:
@@ -86,38 +89,77 @@ async def _notify_chunk(ctx: Context, notices: list[Notice]) -> int:
     ]
     created = await _insert_ignoring_duplicates(ctx.db.notifications, docs)
     pushed = [n for n in notices if template_id(ctx, n.template)]
-    if pushed:
+    texted = [n for n in notices if n.sms is not None]
+    users: dict[ObjectId, str | None] = {}
+    if pushed or texted:
         users = {
             u["_id"]: u.get("openid")
             async for u in ctx.db.users.find(
-                {"_id": {"$in": list({n.user_id for n in pushed})}}, {"openid": 1}
+                {"_id": {"$in": list({n.user_id for n in pushed + texted})}}, {"openid": 1}
             )
         }
-        deliveries = []
-        for n in pushed:
-            openid = users.get(n.user_id)
-            if not openid or n.template is None:
-                continue
-            deliveries.append(
-                {
-                    "_id": ObjectId(),
-                    "key": n.key,
-                    "user_id": n.user_id,
-                    "openid": openid,
-                    "template": n.template,
-                    "template_id": template_id(ctx, n.template),
-                    "data": template_data(ctx, n.template, n.push),
-                    "page": _deep_link(ctx, n),
-                    "status": "pending",
-                    "attempts": 0,
-                    "next_attempt_at": now,
-                    "log": [],
-                    "created_at": now,
-                    "expires_at": expires,
-                }
-            )
-        await _insert_ignoring_duplicates(ctx.db.subscribe_deliveries, deliveries)
+    wechat_reaches = await _with_quota(ctx, texted, users)
+    deliveries = []
+    for n in pushed:
+        openid = users.get(n.user_id)
+        if not openid or n.template is None:
+            continue
+        delivery = {
+            "_id": ObjectId(),
+            "key": n.key,
+            "user_id": n.user_id,
+            "openid": openid,
+            "template": n.template,
+            "template_id": template_id(ctx, n.template),
+            "data": template_data(ctx, n.template, n.push),
+            "page": _deep_link(ctx, n),
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "log": [],
+            "created_at": now,
+            "expires_at": expires,
+        }
+        if n.sms is not None and n.key in wechat_reaches:
+            # sent by SMS after all if the quota is gone by the time WeChat is asked
+            delivery["sms_fallback"] = sms.text_json(n.sms)
+        deliveries.append(delivery)
+    await _insert_ignoring_duplicates(ctx.db.subscribe_deliveries, deliveries)
+    await sms.queue(ctx, [n.sms for n in texted if n.sms and n.key not in wechat_reaches])
     return created
+
+
+async def _with_quota(
+    ctx: Context, notices: list[Notice], openids: dict[ObjectId, str | None]
+) -> set[str]:
+    """Keys of the notices WeChat can deliver: an openid, the template set, quota left.
+
+    A notice whose WeChat delivery was written by an earlier run stays with WeChat (its
+    fallback text rides on the delivery): a rerun never adds an SMS to a sent message."""
+    queued = (
+        {
+            d["key"]
+            async for d in ctx.db.subscribe_deliveries.find(
+                {"key": {"$in": [n.key for n in notices]}}, {"key": 1}
+            )
+        }
+        if notices
+        else set()
+    )
+    wanted = {
+        n.key: quota_id(n.user_id, tid)
+        for n in notices
+        if openids.get(n.user_id) and (tid := template_id(ctx, n.template))
+    }
+    if not wanted:
+        return queued
+    left = {
+        q["_id"]
+        async for q in ctx.db.subscribe_quotas.find(
+            {"_id": {"$in": list(set(wanted.values()))}, "remaining": {"$gt": 0}}, {"_id": 1}
+        )
+    }
+    return queued | {key for key, qid in wanted.items() if qid in left}
 
 
 async def notify(ctx: Context, notice: Notice) -> bool:

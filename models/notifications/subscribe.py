@@ -3,6 +3,8 @@
 - a quota per user and template (`subscribe_quotas`) counts the acceptances the
   mini-program reported; a send takes one, nothing is sent without one;
 - errcode 43101 (the user has no subscription left) sets that quota to 0;
+- a message that could not go for want of quota goes by SMS when it carries a text
+  (`sms_fallback`, models/notifications/sms.py);
 - transient errors give the quota back and retry with backoff, `subscribe.max_attempts`
   times at most; an answer that never came (read timeout) is not retried, so no message
   is ever sent twice;
@@ -22,6 +24,7 @@ from pymongo.errors import DuplicateKeyError
 
 from models.core.clock import tz
 from models.core.context import Context
+from models.notifications import sms
 
 log = logging.getLogger("tongxin.notifications")
 
@@ -117,7 +120,7 @@ def template_data(ctx: Context, template: str, push: dict[str, Any]) -> dict[str
     }
 
 
-def _quota_id(user_id: ObjectId, tid: str) -> str:
+def quota_id(user_id: ObjectId, tid: str) -> str:
     return f"{user_id}:{tid}"
 
 
@@ -146,7 +149,7 @@ async def report_subscriptions(
         for tid in dict.fromkeys(template_ids):
             try:
                 await ctx.db.subscribe_quotas.update_one(
-                    {"_id": _quota_id(user_id, tid), "remaining": {"$lt": cap}},
+                    {"_id": quota_id(user_id, tid), "remaining": {"$lt": cap}},
                     {
                         "$inc": {"remaining": 1},
                         "$set": {"user_id": user_id, "template_id": tid, "updated_at": ctx.now()},
@@ -163,7 +166,7 @@ async def quotas(ctx: Context, user_id: ObjectId) -> list[dict[str, Any]]:
     rows = {
         q["template_id"]: q.get("remaining", 0)
         async for q in ctx.db.subscribe_quotas.find(
-            {"_id": {"$in": [_quota_id(user_id, t) for t in known]}}
+            {"_id": {"$in": [quota_id(user_id, t) for t in known]}}
         )
     }
     return [
@@ -182,9 +185,14 @@ async def _finish(
 ) -> None:
     now = ctx.now()
     entry = {"at": now, "attempt": delivery["attempts"] + 1, "errcode": errcode, "outcome": status}
+    update: dict[str, Any] = {
+        "$set": {"status": status, "updated_at": now, **extra},
+        "$push": {"log": entry},
+    }
+    if status != "pending" and "sms_fallback" in delivery:
+        update["$unset"] = {"sms_fallback": ""}  # it holds a phone number
     await ctx.db.subscribe_deliveries.update_one(
-        {"_id": delivery["_id"], "status": "sending"},
-        {"$set": {"status": status, "updated_at": now, **extra}, "$push": {"log": entry}},
+        {"_id": delivery["_id"], "status": "sending"}, update
     )
     log.info(
         "subscribe delivery",
@@ -218,12 +226,13 @@ async def send_due(ctx: Context, sender: SubscribeSender, limit: int = 100) -> d
         )
         if claimed.modified_count != 1:
             continue  # someone else is on it
-        qid = _quota_id(d["user_id"], d["template_id"])
+        qid = quota_id(d["user_id"], d["template_id"])
         took = await ctx.db.subscribe_quotas.update_one(
             {"_id": qid, "remaining": {"$gt": 0}}, {"$inc": {"remaining": -1}}
         )
         if took.modified_count != 1:
             outcome = "no_quota"
+            await sms.queue_fallback(ctx, d.get("sms_fallback"))
             await _finish(ctx, d, outcome, None)
             counts[outcome] = counts.get(outcome, 0) + 1
             continue
@@ -240,6 +249,7 @@ async def send_due(ctx: Context, sender: SubscribeSender, limit: int = 100) -> d
             await _finish(ctx, d, outcome, 0, attempts=attempts, sent_at=ctx.now())
         elif errcode == QUOTA_USED_UP:
             outcome = "quota_exhausted"
+            await sms.queue_fallback(ctx, d.get("sms_fallback"))
             await ctx.db.subscribe_quotas.update_one(
                 {"_id": qid}, {"$set": {"remaining": 0, "updated_at": ctx.now()}}
             )

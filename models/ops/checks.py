@@ -15,6 +15,7 @@ from models import records
 from models.activities import signup as activity_signup
 from models.core.context import Context
 from models.media import consistency as media_consistency
+from models.notifications import sms
 from models.orders import workload
 from models.points import buckets, ledger
 from models.rewards import listing
@@ -55,6 +56,12 @@ CHECKS: list[Check] = [
         "reward_stock",
         "item stock + live redemptions == initial stock + restocks for every reward item",
         listing.check_stock,
+    ),
+    Check(
+        "sms_daily_counts",
+        "each number's SMS count of the day == its texts that day that were sent (or tried)",
+        sms.count_drift,
+        sms.repair_counts,
     ),
     Check("point_buckets", "no member's points bucket holds fewer than 0", buckets.check_buckets),
     Check(

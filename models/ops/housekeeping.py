@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from models.core.context import Context
+from models.notifications.sms import abandon_stale_sms
 from models.notifications.subscribe import abandon_stale_sends
 
 STALE_SEND = timedelta(minutes=10)
@@ -29,4 +30,5 @@ async def run_housekeeping(ctx: Context) -> dict[str, int]:
     )
     counts["order_keys_forgotten"] = forgot.modified_count
     counts["stale_sends"] = await abandon_stale_sends(ctx, STALE_SEND)
+    counts["stale_sms"] = await abandon_stale_sms(ctx, STALE_SEND)
     return counts

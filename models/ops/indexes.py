@@ -105,6 +105,18 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("expires_at", ASC)], expireAfterSeconds=0),
     ],
     "subscribe_quotas": [IndexModel([("user_id", ASC)])],
+    # 短信 (models/notifications/sms.py): one per (order, step, number); due sends; staff's
+    # list by scope; the consistency check's days; per-number day counts; retention
+    "sms_messages": [
+        IndexModel([("key", ASC)], unique=True),
+        IndexModel([("status", ASC), ("next_attempt_at", ASC)]),
+        IndexModel([("org_path", ASC), ("created_at", DESC)]),
+        IndexModel(
+            [("counted_day", ASC)], partialFilterExpression={"counted_day": {"$exists": True}}
+        ),
+        IndexModel([("expires_at", ASC)], expireAfterSeconds=0),
+    ],
+    "sms_daily_counts": [IndexModel([("expires_at", ASC)], expireAfterSeconds=0)],
     "idempotency_records": [IndexModel([("expires_at", ASC)], expireAfterSeconds=0)],
     "job_runs": [
         IndexModel([("started_at", DESC), ("_id", DESC)]),  # the list: walked in sort order

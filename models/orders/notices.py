@@ -20,6 +20,10 @@ Who is told what:
 - confirm / auto_confirm → the volunteer ("获得 N 积分"), auto_confirm also the resident;
 - cancel → the resident (when someone else cancelled) and the candidates it was sent to.
 Nobody is told about their own action.
+
+SMS (`SMS` below): at accept, start and complete the resident's notice also carries a text,
+sent instead of the WeChat message when WeChat cannot reach them (no openid — an order
+placed for them by staff — or no subscribe quota left); models/notifications/sms.py.
 """
 
 from __future__ import annotations
@@ -33,10 +37,12 @@ from bson import ObjectId
 from models import orders
 from models.core.clock import tz
 from models.core.context import Context
+from models.notifications import sms
 from models.notifications.inbox import Notice, notify_many
 from models.ops import audit
 from models.orders.visibility import not_placed_by
 from models.people.users import STAFF_ROLES
+from server.logging import mask_phone
 
 STATE_ID = "notifier"
 FIRST_RUN_LOOKBACK = timedelta(days=1)
@@ -234,6 +240,69 @@ NOTICES: dict[str, Callable[[Context, dict[str, Any], dict[str, Any]], Awaitable
 }
 
 
+async def _volunteer(ctx: Context, order: dict[str, Any]) -> dict[str, Any]:
+    if not order.get("assignee_id"):
+        return {}
+    return await ctx.db.users.find_one({"_id": order["assignee_id"]}, {"name": 1, "phone": 1}) or {}
+
+
+async def _community_phone(ctx: Context, order: dict[str, Any]) -> str:
+    """The nearest node's service phone on the order's path, else `sms.community_phone`."""
+    rows = await ctx.db.orgs.find(
+        {"_id": {"$in": list(order.get("org_path", []))}}, {"service_phone": 1}
+    ).to_list(None)
+    phones = {r["_id"]: r.get("service_phone") for r in rows}
+    for node in reversed(order.get("org_path", [])):
+        if phones.get(node):
+            return str(phones[node])
+    return str(ctx.config.sms.community_phone or "") or "所在社区"
+
+
+async def _sms_accept(ctx: Context, order: dict[str, Any], event: dict[str, Any]) -> list[Any]:
+    volunteer = await _volunteer(ctx, order)
+    name = volunteer.get("name") or event.get("actor_name") or ""
+    return [order["category_name"], name, mask_phone(volunteer.get("phone")) or "-"]
+
+
+async def _sms_start(ctx: Context, order: dict[str, Any], event: dict[str, Any]) -> list[Any]:
+    volunteer = await _volunteer(ctx, order)
+    return [order["category_name"], volunteer.get("name") or event.get("actor_name") or ""]
+
+
+async def _sms_complete(ctx: Context, order: dict[str, Any], event: dict[str, Any]) -> list[Any]:
+    return [order["category_name"], await _community_phone(ctx, order)]
+
+
+# the resident's text, per transition: the template variables of its step
+SMS: dict[str, Callable[[Context, dict[str, Any], dict[str, Any]], Awaitable[list[Any]]]] = {
+    "accept": _sms_accept,
+    "start": _sms_start,
+    "complete": _sms_complete,
+}
+
+
+async def sms_for_event(
+    ctx: Context, order: dict[str, Any], event: dict[str, Any]
+) -> sms.SmsText | None:
+    """The resident's text for this event, when SMS is set up for its step."""
+    rule = SMS.get(event["action"])
+    step = sms.STEPS.get(event["action"])
+    if rule is None or step is None or not sms.enabled(ctx, step):
+        return None
+    resident = await ctx.db.users.find_one({"_id": order["resident_id"]}, {"phone": 1}) or {}
+    phone = resident.get("phone") or order.get("contact_phone")
+    if not phone:
+        return None
+    return sms.SmsText(
+        user_id=order["resident_id"],
+        order_id=order["_id"],
+        step=step,
+        phone=str(phone),
+        params=await rule(ctx, order, event),
+        org_path=list(order.get("org_path", [])),
+    )
+
+
 async def notices_for_event(
     ctx: Context, order: dict[str, Any], index: int, event: dict[str, Any]
 ) -> list[Notice]:
@@ -243,6 +312,7 @@ async def notices_for_event(
     category = order["category_name"]
     oid = order["_id"]
     status = orders.STATUS_NAMES.get(event["to"], event["to"])
+    text = await sms_for_event(ctx, order, event)
     notices = []
     for who, kind, title, body, template in await rule(ctx, order, event):
         for user_id in who:
@@ -263,6 +333,7 @@ async def notices_for_event(
                         "remark": title,
                         "time": event["at"],
                     },
+                    sms=text if user_id == order["resident_id"] else None,
                 )
             )
     return notices
