@@ -84,14 +84,21 @@ class SmsGateway:
             url = urlparse(endpoint if "//" in endpoint else "https://" + endpoint)
             http.protocol = http.scheme = url.scheme or "https"
             http.endpoint = url.netloc
-        self.client = SmsClient(
-            credential.Credential(self.secret_id, str(cfg.secret_key)),
-            str(cfg.region),
-            ClientProfile(httpProfile=http),
+        # the SDK refuses empty credentials: an unconfigured gateway (first run) has no client
+        self.client = (
+            SmsClient(
+                credential.Credential(self.secret_id, str(cfg.secret_key)),
+                str(cfg.region),
+                ClientProfile(httpProfile=http),
+            )
+            if self.configured
+            else None
         )
         self.pool = ThreadPoolExecutor(int(cfg.workers), thread_name_prefix="sms")
 
     def _send(self, phone: str, template_id: str, params: list[str], context: str) -> SmsResult:
+        if self.client is None:
+            return SmsResult(RETRY, "NotConfigured")
         request = sms_models.SendSmsRequest()
         request.PhoneNumberSet = [e164(phone)]
         request.SmsSdkAppId = self.sdk_app_id

@@ -26,6 +26,7 @@ from server.app import Service, build_service
 from server.config import ROOT, Config, load_config
 from server.embedded import EmbeddedMongo, free_port
 from server.logging import JsonFormatter
+from tests.fakes.sms import FakeSms
 from tests.fakes.wechat import FakeWeChat
 from tests.live import LiveServer, staff_world
 
@@ -72,12 +73,23 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.slow)
 
 
-FAKES: list[FakeWeChat] = []  # the session's fake WeChat, whose secrets the log scan looks for
+FAKES: list[FakeWeChat | FakeSms] = []  # the session's fakes, whose secrets the log scan looks for
 
 
 @pytest.fixture(scope="session")
 def fake_wechat() -> Iterator[FakeWeChat]:
     fake = FakeWeChat()
+    fake.start()
+    FAKES.append(fake)
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="session")
+def fake_sms() -> Iterator[FakeSms]:
+    """Tencent Cloud SMS on loopback; the SDK is pointed at it by `config` (no template is
+    set, so no text goes out unless a test sets `sms.template_<step>`)."""
+    fake = FakeSms()
     fake.start()
     FAKES.append(fake)
     yield fake
@@ -97,11 +109,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 @pytest.fixture
-def config(fake_wechat: FakeWeChat) -> Config:
+def config(fake_wechat: FakeWeChat, fake_sms: FakeSms) -> Config:
     base = load_config(environ={})
     return base.replace(
         mongo={"database": "t_" + uuid.uuid4().hex[:12], "timeout_ms": 1500},
         wechat={"api_base": fake_wechat.base, "appid": "wxtest", "secret": "test-secret"},
+        sms=fake_sms.settings(),
         orders={"max_open_per_member": 3, "escalate_after_declines": 3},
         # farming rules off unless a test turns them on (tests/rewards/test_farming.py)
         rewards={
@@ -269,10 +282,14 @@ def clock(ctx: Any) -> Clock:
 
 
 def server_env(
-    config: Config, mongo_uri: str, fake_wechat: FakeWeChat | None = None, **settings: Any
+    config: Config,
+    mongo_uri: str,
+    fake_wechat: FakeWeChat | None = None,
+    fake_sms: FakeSms | None = None,
+    **settings: Any,
 ) -> dict[str, str]:
     """The environment of a `python -m server …` child on the test's own database (and the
-    fake WeChat); `settings` are config keys as TONGXIN_<SECTION>_<KEY>=value pairs."""
+    fake WeChat / SMS); `settings` are config keys as TONGXIN_<SECTION>_<KEY>=value pairs."""
     env = {
         **os.environ,
         "TONGXIN_MONGO_URI": mongo_uri,
@@ -285,6 +302,8 @@ def server_env(
             TONGXIN_WECHAT_APPID="wxtest",
             TONGXIN_WECHAT_SECRET="test-secret",
         )
+    if fake_sms is not None:
+        env.update({f"TONGXIN_SMS_{k.upper()}": str(v) for k, v in fake_sms.settings().items()})
     env.update({f"TONGXIN_{key.upper()}": str(value) for key, value in settings.items()})
     return env
 

@@ -149,7 +149,9 @@ async def _with_quota(
     wanted = {
         n.key: quota_id(n.user_id, tid)
         for n in notices
-        if openids.get(n.user_id) and (tid := template_id(ctx, n.template))
+        # a step with no WeChat message of its own (in-app only) counts as reachable when
+        # the order template has quota: such a person is not texted for it either
+        if openids.get(n.user_id) and (tid := template_id(ctx, n.template or "order"))
     }
     if not wanted:
         return queued

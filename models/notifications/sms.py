@@ -218,7 +218,6 @@ async def _finish(
     doc: dict[str, Any],
     status: str,
     *,
-    code: str | None = None,
     outcome: str | None = None,
     keep_phone: bool = False,
     uncount: bool = False,
@@ -226,6 +225,7 @@ async def _finish(
 ) -> None:
     now = ctx.now()
     attempt = doc["attempts"] + (0 if outcome is None else 1)
+    code = extra.get("code")
     entry = {"at": now, "attempt": attempt, "code": code, "outcome": outcome or status}
     update: dict[str, Any] = {
         "$set": {"status": status, "updated_at": now, **extra},
@@ -294,7 +294,6 @@ async def send_due_sms(ctx: Context, sender: SmsSender | None, limit: int = 50) 
                 ctx,
                 d,
                 "sent",
-                code=code,
                 outcome=outcome,
                 serial_no=result.serial_no,
                 fee=result.fee,
@@ -302,7 +301,7 @@ async def send_due_sms(ctx: Context, sender: SmsSender | None, limit: int = 50) 
                 **answer,
             )
         elif outcome == "unknown":
-            await _finish(ctx, d, "unknown", code=code, outcome=outcome, **answer)
+            await _finish(ctx, d, "unknown", outcome=outcome, **answer)
         else:
             await _give_back(ctx, d["phone_hash"], day)
             if outcome == "retry" and attempts < max_attempts:
@@ -311,7 +310,6 @@ async def send_due_sms(ctx: Context, sender: SmsSender | None, limit: int = 50) 
                     ctx,
                     d,
                     "queued",
-                    code=code,
                     outcome="retry",
                     keep_phone=True,
                     uncount=True,
@@ -320,7 +318,7 @@ async def send_due_sms(ctx: Context, sender: SmsSender | None, limit: int = 50) 
                 )
                 outcome = "retry"
             else:
-                await _finish(ctx, d, "failed", code=code, outcome="failed", uncount=True, **answer)
+                await _finish(ctx, d, "failed", outcome="failed", uncount=True, **answer)
                 outcome = "failed"
         counts[outcome] = counts.get(outcome, 0) + 1
     return counts
