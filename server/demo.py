@@ -142,6 +142,7 @@ async def seed_demo(ctx: Context) -> bool:
     await _demo_rewards(ctx, branches, secretaries, members)
     await _demo_wishes_and_voices(ctx, [b for b, _ in branches], secretaries, members, residents)
     await _demo_on_behalf(ctx, [b for b, _ in branches], secretaries, members, residents)
+    await _demo_sms(ctx)
     return True
 
 
@@ -228,6 +229,53 @@ async def _demo_on_behalf(
         call["_id"],
         {"rating": 5, "on_behalf_note": "已电话回访孙奶奶：服务到位，很满意"},
     )
+
+
+class _DemoSmsGateway:
+    """Answers as Tencent Cloud SMS would, sending nothing (the demo has no SMS keys)."""
+
+    configured = True
+
+    def __init__(self) -> None:
+        self.codes = ["Ok", "Ok", "Ok", "FailedOperation.PhoneNumberInBlacklist"]
+
+    async def send(self, phone: str, template_id: str, params: list[str], *, context: str = ""):
+        from server.sms import SmsResult, classify
+
+        code = self.codes.pop(0) if self.codes else "Ok"
+        serial = f"2433:{abs(hash(context)) % 10**12:012d}" if code == "Ok" else ""
+        return SmsResult(classify(code), code, "send success", serial, int(code == "Ok"))
+
+
+async def _demo_sms(ctx: Context) -> None:
+    """短信记录: the texts the residents of the accepted, started and completed demo orders
+    would get without WeChat quota (one refused by the operator), and one bad number."""
+    from models.notifications import sms
+    from models.orders.notices import SMS
+
+    texts = []
+    async for order in ctx.db.orders.find(
+        {"status": {"$in": ["accepted", "in_service", "completed"]}}
+    ).sort("created_at", 1):
+        for event in order["timeline"]:
+            step = sms.STEPS.get(event["action"])
+            if step is None:
+                continue
+            resident = await ctx.db.users.find_one({"_id": order["resident_id"]}, {"phone": 1})
+            texts.append(
+                sms.SmsText(
+                    user_id=order["resident_id"],
+                    order_id=order["_id"],
+                    step=step,
+                    phone=(resident or {}).get("phone") or order.get("contact_phone") or "",
+                    params=await SMS[event["action"]](ctx, order, event),
+                    org_path=list(order["org_path"]),
+                )
+            )
+    if texts:
+        texts[-1].phone = "1380000"  # a number the demo never had: recorded as skipped
+    await sms.queue(ctx, texts)
+    await sms.send_due_sms(ctx, _DemoSmsGateway())
 
 
 def _demo_photo(rng: random.Random, size: tuple[int, int] = (640, 480)) -> bytes:

@@ -11,6 +11,7 @@ from handlers.admin import (
     certificates,
     honours,
     media,
+    notifications,
     ops,
     orders,
     people,
@@ -48,6 +49,7 @@ def admin_routes() -> list[Any]:
         *rewards.default_handlers,
         *wishes.default_handlers,
         *voices.default_handlers,
+        *notifications.default_handlers,
         tornado.web.url(r"/admin/.*", AdminNotFound),
     ]
 

@@ -317,3 +317,46 @@ async def test_texts_wait_while_the_gateway_is_not_configured(ctx, world, textin
         (await ctx.db.sms_messages.find_one({}))["expires_at"]
         - (await ctx.db.sms_messages.find_one({}))["created_at"]
     )
+
+
+def test_staff_see_the_deliveries_of_their_scope_masked(live, staff):
+    """/admin/sms lists the texts of the staff's subtree, numbers masked, nothing else."""
+    from tests.live import signed_in
+
+    def text(branch: str, phone: str) -> sms.SmsText:
+        return sms.SmsText(
+            user_id=staff.id("other"),
+            order_id=ObjectId(),
+            step="completed",
+            phone=phone,
+            params=["家电维修", "010-65001234"],
+            org_path=list(staff.orgs[branch]["path"]),
+        )
+
+    live.run(sms.queue(live.ctx, [text("A1", "13600007777"), text("B1", "13600008888")]))
+    live.run(sms.queue(live.ctx, [text("A1", "12345")]))  # not a number: recorded, skipped
+    sec = signed_in(live, "sec-a1")
+    page = sec.get("/admin/sms")
+    assert page.status_code == 200 and 'id="sms-table"' in page.text
+    assert "136****7777" in page.text and "服务完成待确认" in page.text and "待发送" in page.text
+    assert "号码格式无效" in page.text
+    assert "136****8888" not in page.text  # community B is not sec-a1's
+    assert "13600007777" not in page.text
+    admin = signed_in(live, "street-admin")
+    page = admin.get("/admin/sms")
+    assert "136****7777" in page.text and "136****8888" in page.text
+    assert admin.get(f"/admin/sms?org={staff.orgs['B1']['_id']}").text.count("136****") == 1
+
+
+@pytest.mark.slow
+@pytest.mark.gen_test(timeout=180)
+async def test_demo_has_recorded_sms_deliveries(ctx):
+    from server.demo import seed_demo
+
+    assert await seed_demo(ctx)
+    rows = await ctx.db.sms_messages.find({}).to_list(None)
+    assert {r["status"] for r in rows} == {"sent", "failed", "skipped"}
+    assert {r["step"] for r in rows} == {"accepted", "started", "completed"}
+    assert all("phone" not in r for r in rows)  # finished: the full number is gone
+    assert all("****" in r["phone_masked"] for r in rows if r["status"] != "skipped")
+    assert await sms.count_drift(ctx) == []
