@@ -41,6 +41,7 @@ from models.notifications import sms
 from models.notifications.inbox import Notice, notify_many
 from models.ops import audit
 from models.orders.visibility import not_placed_by
+from models.people.orgs import all_orgs
 from models.people.users import STAFF_ROLES
 from server.logging import mask_phone
 
@@ -248,13 +249,11 @@ async def _volunteer(ctx: Context, order: dict[str, Any]) -> dict[str, Any]:
 
 async def _community_phone(ctx: Context, order: dict[str, Any]) -> str:
     """The nearest node's service phone on the order's path, else `sms.community_phone`."""
-    rows = await ctx.db.orgs.find(
-        {"_id": {"$in": list(order.get("org_path", []))}}, {"service_phone": 1}
-    ).to_list(None)
-    phones = {r["_id"]: r.get("service_phone") for r in rows}
+    tree = await all_orgs(ctx)  # cached per process
     for node in reversed(order.get("org_path", [])):
-        if phones.get(node):
-            return str(phones[node])
+        phone = (tree.get(node) or {}).get("phone")
+        if phone:
+            return str(phone)
     return str(ctx.config.sms.community_phone or "") or "所在社区"
 
 
