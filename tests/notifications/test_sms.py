@@ -360,3 +360,16 @@ async def test_demo_has_recorded_sms_deliveries(ctx):
     assert all("phone" not in r for r in rows)  # finished: the full number is gone
     assert all("****" in r["phone_masked"] for r in rows if r["status"] != "skipped")
     assert await sms.count_drift(ctx) == []
+
+
+@pytest.mark.gen_test(timeout=90)
+async def test_an_order_placed_by_staff_for_a_resident_texts_her(api, ctx, world, texting):
+    """代下单 over HTTP makes a placeholder resident (phone, no WeChat): she is texted."""
+    from tests.orders.test_on_behalf import behalf, drive_to_completed
+
+    sec = await api.login("openid-sec_a1")
+    status, order = await api.post("/api/v1/orders", behalf(world, phone="13600005555"), token=sec)
+    assert status == 201, order
+    await drive_to_completed(api, world, order["id"], sec)
+    await tasks.notifier(ctx, ctx.wechat)
+    assert [m["TemplateId"] for m in texting.to("13600005555")] == ["2000001", "2000002", "2000003"]
