@@ -14,6 +14,7 @@ from typing import Any
 from models import records
 from models.activities import signup as activity_signup
 from models.core.context import Context
+from models.orders import visibility as order_queue
 from models.orders import workload
 from models.points import buckets, ledger
 from models.rewards import listing
@@ -61,6 +62,12 @@ CHECKS: list[Check] = [
         "民情分析 counters == a recount of the voices and follow-ups of each node and month",
         voice_rollup.check,
         voice_rollup.repair,
+    ),
+    Check(
+        "queue_floors",
+        "no submitted order is older than its node's dispatch-queue floor",
+        order_queue.floor_drift,
+        order_queue.repair_floors,
     ),
 ]
 

@@ -105,6 +105,7 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
     "job_leases": [],
     "job_state": [],
+    "queue_floors": [],  # the dispatch queue's floor per node (models/orders/visibility.py)
     "ledger_entries": [
         IndexModel([("idempotency_key", ASC)], unique=True),
         IndexModel([("member_id", ASC), ("created_at", DESC)]),
