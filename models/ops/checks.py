@@ -16,7 +16,7 @@ from models.activities import signup as activity_signup
 from models.core.context import Context
 from models.orders import visibility as order_queue
 from models.orders import workload
-from models.points import buckets, ledger
+from models.points import boards, buckets, ledger
 from models.rewards import listing
 from models.voices import rollup as voice_rollup
 
@@ -62,6 +62,12 @@ CHECKS: list[Check] = [
         "民情分析 counters == a recount of the voices and follow-ups of each node and month",
         voice_rollup.check,
         voice_rollup.repair,
+    ),
+    Check(
+        "leaderboard_buckets",
+        "leaderboard buckets (all time, this month, this year) == earned points of the ledger",
+        boards.drift,
+        boards.rebuild,
     ),
     Check(
         "queue_floors",

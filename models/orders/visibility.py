@@ -143,7 +143,7 @@ async def list_orders(
         raise ValidationFailed(fields={"scope": "取值必须是 mine、assigned、org 之一"})
     if status:
         query["status"] = status
-    if scope == "org" and status == SUBMITTED:
+    if scope == "org" and status == SUBMITTED and actor.org_id is not None:
         return await submitted_queue(ctx, actor.org_id, after, limit)
     if scope == "org" and status in OPEN_STATUSES:
         # an organisation works its queue oldest first (as on the admin dispatch board): an
