@@ -43,6 +43,7 @@ from models.ops import stats  # noqa: E402
 from models.orders import catalogue  # noqa: E402
 from models.people import admin_auth, orgs  # noqa: E402
 from models.people.users import PARTY_STATUSES, create_user, new_user_doc  # noqa: E402
+from models.points import boards  # noqa: E402
 from server.app import build_service  # noqa: E402
 from server.config import load_config  # noqa: E402
 from server.demo import seed_catalogue  # noqa: E402
@@ -247,10 +248,16 @@ async def seed_bulk(ctx: Context, tree: dict[str, Any], n_orders: int, n_members
     for m in members:
         p, h = balances.get(m["_id"], [0, 0])
         m["points_balance"], m["hours_balance"] = p, round(h, 2)
+    # the leaderboard buckets ledger.append keeps beside its entries (models/points/boards.py)
+    boards_docs = [
+        {"_id": _id, "points": pts, "period": key, "member_id": member, "org_path": path}
+        for _id, (pts, key, member, path) in boards.bucket_sums(entries).items()
+    ]
     for coll, docs in (
         ("users", members + residents),
         ("orders", orders),
         ("ledger_entries", entries),
+        ("leaderboard_buckets", boards_docs),
     ):
         for k in range(0, len(docs), 500):
             await db[coll].insert_many(docs[k : k + 500])

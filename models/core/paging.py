@@ -130,6 +130,16 @@ async def newest_of_owner(
         fetch *= 4
 
 
+def _next_span(span: timedelta, found: int, covered: timedelta, wanted: int) -> timedelta:
+    """The next window: sized to the rows still wanted at the density seen so far (so a
+    denser collection reads smaller windows, not more rows), ×4 while nothing was found."""
+    if found <= 0 or covered <= timedelta(0):
+        return span * GROWTH
+    need = max(wanted, 1)
+    sized = covered * (need / found) * 1.25
+    return max(timedelta(seconds=1), min(sized, span * GROWTH))
+
+
 async def newest_in_windows(
     collection: Any,
     base: dict[str, Any],
@@ -143,20 +153,31 @@ async def newest_in_windows(
     floor: datetime | None = None,
     first: timedelta = FIRST_WINDOW,
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """Newest first over a large scope, read in indexed time windows until the page is full
-    (`first`: the first window's length, e.g. a fraction of a bounded period)."""
+    """Newest first over a large scope, read in indexed time windows until the page is full.
+
+    The first window is `first` (an hour unless the caller knows better, e.g. a fraction of a
+    bounded period); each next one is sized from the density of the rows seen (the embedded
+    database reads every match of a range before any limit, so the windows, not a limit,
+    bound the cost: about one page of rows at any size of the collection).
+    """
     hi = cursor.at + timedelta(milliseconds=1) if cursor else now + timedelta(seconds=1)
     floor = floor or hi - LOOKBACK
     before = _before(cursor, field)
     rows: list[dict[str, Any]] = []
     span = first
+    covered = timedelta(0)
+    found = 0
     while hi > floor and len(rows) <= limit:
         lo = max(floor, hi - span)
         batch = await collection.find({**base, field: {"$gte": lo, "$lt": hi}}, projection).to_list(
             None
         )
         rows += [r for r in batch if before(r) and (keep is None or keep(r))]
-        hi, span = lo, span * GROWTH
+        if batch or found:  # the density counts from the first window that found rows
+            found += len(batch)
+            covered += hi - lo
+        hi = lo
+        span = _next_span(span, found, covered, limit + 1 - len(rows))
     return _page(rows, field, limit)
 
 
@@ -170,23 +191,28 @@ async def oldest_in_windows(
     limit: int,
     projection: dict[str, Any] | None = None,
     floor: datetime | None = None,
+    keep: Callable[[dict[str, Any]], bool] | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Oldest first over a large scope: indexed time windows walking forward from the cursor
-    (or from `LOOKBACK` ago) until the page is full. After an empty window the next is 4×
-    longer; a window that found rows keeps its size, so a dense stretch is read in slices."""
+    (or from `floor`, else `LOOKBACK` ago) until the page is full, each sized from the
+    density seen so far (×4 after an empty one). Without a tight `floor` the first page
+    pays for the walk to the oldest row: give one where it is known (models/orders/queue)."""
     lo = cursor.at if cursor else (floor or now - LOOKBACK)
     end = now + timedelta(seconds=1)
     after = _before(cursor, field, 1)
     rows: list[dict[str, Any]] = []
     span = FIRST_WINDOW
+    covered = timedelta(0)
+    found = 0
     while lo < end and len(rows) <= limit:
         hi = min(end, lo + span)
         batch = await collection.find({**base, field: {"$gte": lo, "$lt": hi}}, projection).to_list(
             None
         )
-        fresh = [r for r in batch if after(r)]
-        rows += fresh
+        rows += [r for r in batch if after(r) and (keep is None or keep(r))]
+        if batch or found:  # the density counts from the first window that found rows
+            found += len(batch)
+            covered += hi - lo
         lo = hi
-        if not fresh:
-            span = span * GROWTH
+        span = _next_span(span, found, covered, limit + 1 - len(rows))
     return _page(rows, field, limit, 0, 1)

@@ -16,8 +16,9 @@ from models.activities import signup as activity_signup
 from models.core.context import Context
 from models.media import consistency as media_consistency
 from models.notifications import sms
+from models.orders import visibility as order_queue
 from models.orders import workload
-from models.points import buckets, ledger
+from models.points import boards, buckets, ledger
 from models.rewards import listing
 from models.voices import rollup as voice_rollup
 
@@ -75,6 +76,18 @@ CHECKS: list[Check] = [
         "attached photos have their bytes in the store and an owner that still exists",
         media_consistency.drift,
         media_consistency.repair,
+    ),
+    Check(
+        "leaderboard_buckets",
+        "leaderboard buckets (all time, this month, this year) == earned points of the ledger",
+        boards.drift,
+        boards.rebuild,
+    ),
+    Check(
+        "queue_floors",
+        "no submitted order is older than its node's dispatch-queue floor",
+        order_queue.floor_drift,
+        order_queue.repair_floors,
     ),
 ]
 

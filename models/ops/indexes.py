@@ -125,12 +125,16 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
     "job_leases": [],
     "job_state": [],
+    "queue_floors": [],  # the dispatch queue's floor per node (models/orders/visibility.py)
     "ledger_entries": [
         IndexModel([("idempotency_key", ASC)], unique=True),
         IndexModel([("member_id", ASC), ("created_at", DESC)]),
         IndexModel([("org_path", ASC), ("kind", ASC), ("created_at", DESC)]),
         IndexModel([("created_at", ASC)]),  # admin: daily rollups
     ],
+    # 党员之星: earned points per period, member and branch; a board reads those above its floor
+    "leaderboard_buckets": [IndexModel([("period", ASC), ("org_path", ASC), ("points", DESC)])],
+    "leaderboard_floors": [],
     # admin pages (ops/audit, points/adjustments, ops/stats, people/admin_auth)
     "audit_log": [
         IndexModel([("org_path", ASC), ("at", DESC)]),

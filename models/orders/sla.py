@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
@@ -244,15 +244,38 @@ STAGES = (
 )
 
 
+STATE_ID = "sla"
+OVERLAP = timedelta(minutes=5)
+
+
 async def run_sla(ctx: Context) -> dict[str, int]:
+    """Each stage reads only the orders whose clock crossed one of its thresholds since the
+    last run: per threshold an indexed `{status, clock: (last run - t, now - t]}` range (a
+    few minutes' overlap). Orders reminded long ago are not read again, so a run costs the
+    orders that fell due, not every order ever overdue. The first run (no watermark, or a
+    clock set back) reads each stage's whole overdue range once."""
     run = _Run(ctx)
     slas = await category_slas(ctx)
-    low = {k: min(s[k] for s in slas.values()) for k in KEYS}
+    state = await ctx.db.job_state.find_one({"_id": STATE_ID})
+    since: datetime | None = state["since"] if state else None
+    if since is not None:
+        since = since.replace(tzinfo=since.tzinfo or UTC)
+        if since > run.now:
+            since = None
     for stage in STAGES:
-        wait = min(low[k] for k in stage.keys)
-        cutoff = run.now - (timedelta(days=wait) if stage.days else timedelta(hours=wait))
-        for status in stage.statuses:  # one indexed `{status, clock}` range per state
-            query = {"status": status, stage.clock: {"$lte": cutoff}}
-            async for order in ctx.db.orders.find(query, PROJECTION):
-                await stage.act(run, order, _sla(slas, order))
+        thresholds = sorted({s[k] for s in slas.values() for k in stage.keys if k in s})
+        seen: set[ObjectId] = set()
+        for value in thresholds:
+            wait = timedelta(days=value) if stage.days else timedelta(hours=value)
+            window: dict[str, Any] = {"$lte": run.now - wait}
+            if since is not None:
+                window["$gt"] = since - wait - OVERLAP
+            for status in stage.statuses:  # one indexed `{status, clock}` range per state
+                query = {"status": status, stage.clock: window}
+                async for order in ctx.db.orders.find(query, PROJECTION):
+                    if order["_id"] in seen:
+                        continue
+                    seen.add(order["_id"])
+                    await stage.act(run, order, _sla(slas, order))
+    await ctx.db.job_state.update_one({"_id": STATE_ID}, {"$set": {"since": run.now}}, upsert=True)
     return run.counts

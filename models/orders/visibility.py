@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, timedelta
 from typing import Any
 
 from bson import ObjectId
@@ -148,6 +149,8 @@ async def list_orders(
         raise ValidationFailed(fields={"scope": "取值必须是 mine、assigned、org 之一"})
     if status:
         query["status"] = status
+    if scope == "org" and status == SUBMITTED and actor.org_id is not None:
+        return await submitted_queue(ctx, actor.org_id, after, limit)
     if scope == "org" and status in OPEN_STATUSES:
         # an organisation works its queue oldest first (as on the admin dispatch board): an
         # open state's orders are bounded by the work in hand, one indexed range serves them
@@ -160,9 +163,9 @@ async def list_orders(
             direction=1,
         )
     if scope == "org":
-        # the whole history, oldest first, read in time windows walking forward; the first
-        # page still reads the subtree's oldest stretch whole (README: limits)
-        return await paging.oldest_in_windows(
+        # the whole history (or a closed state), newest first, read in indexed time windows
+        # sized to the page: the cost follows the page, not the subtree's history
+        return await paging.newest_in_windows(
             ctx.db.orders,
             query,
             now=ctx.now(),
@@ -212,14 +215,70 @@ async def awaiting_dispatch(
     ctx: Context, node: ObjectId, cursor: str | None, limit: int
 ) -> tuple[list[dict[str, Any]], str | None]:
     """派单台: submitted orders under `node`, oldest first (keyset-paged)."""
-    return await paging.newest_of_owner(
+    return await submitted_queue(ctx, node, paging.decode(cursor), limit)
+
+
+FLOOR_MARGIN = timedelta(minutes=10)
+
+
+def floor_id(node: ObjectId) -> str:
+    return f"submitted:{node}"
+
+
+async def submitted_queue(
+    ctx: Context, node: ObjectId, cursor: paging.Cursor | None, limit: int
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Submitted orders under `node`, oldest first, read in indexed time windows from the
+    node's queue floor (`queue_floors`): a moment no submitted order under the node is
+    older than. An order only enters `submitted` when it is placed (created_at = now), so
+    a floor stays true; each first page moves it up to the oldest order it found (less a
+    margin for a placement still in flight). The cost follows the page, not the queue."""
+    fid = floor_id(node)
+    doc = await ctx.db.queue_floors.find_one({"_id": fid})
+    now = ctx.now()
+    rows, next_cursor = await paging.oldest_in_windows(
         ctx.db.orders,
         {"org_path": node, "status": SUBMITTED},
-        cursor=paging.decode(cursor),
+        now=now,
+        cursor=cursor,
         limit=limit,
         projection=EXCLUDE_TIMELINE,
-        direction=1,
+        floor=doc["at"] if doc else None,
     )
+    if cursor is None:
+        oldest = rows[0]["created_at"] if rows else now
+        at = min(oldest.replace(tzinfo=oldest.tzinfo or UTC), now - FLOOR_MARGIN)
+        if doc is None or at > doc["at"].replace(tzinfo=UTC):
+            await ctx.db.queue_floors.update_one(
+                {"_id": fid}, {"$max": {"at": at}, "$set": {"node": node}}, upsert=True
+            )
+    return rows, next_cursor
+
+
+async def floor_drift(ctx: Context) -> list[dict[str, Any]]:
+    """Queue floors above a submitted order under their node (the queue would hide it)."""
+    problems: list[dict[str, Any]] = []
+    async for doc in ctx.db.queue_floors.find({}):
+        hidden = await ctx.db.orders.find_one(
+            {
+                "org_path": doc["node"],
+                "status": SUBMITTED,
+                "created_at": {"$gte": doc["at"] - paging.LOOKBACK, "$lt": doc["at"]},
+            },
+            {"_id": 1, "created_at": 1},
+        )
+        if hidden is not None:
+            problems.append({"floor": doc["_id"], "at": doc["at"], "order_id": hidden["_id"]})
+    return problems
+
+
+async def repair_floors(ctx: Context, problems: list[dict[str, Any]]) -> int:
+    """A floor that hid an order is dropped: the next read walks from the start again."""
+    ids = [p["floor"] for p in problems]
+    if not ids:
+        return 0
+    result = await ctx.db.queue_floors.delete_many({"_id": {"$in": ids}})
+    return int(result.deleted_count)
 
 
 def order_json(

@@ -10,7 +10,7 @@ answers count into the 民情分析 figures (reopen rate) of the month they were
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Any
 
 from bson import ObjectId
@@ -85,11 +85,25 @@ async def _ask(
     return 1
 
 
+STATE_ID = "followups"
+OVERLAP = timedelta(minutes=5)
+
+
 async def run_followups(ctx: Context) -> dict[str, int]:
+    """Ask about what closed `followup_days` ago: only what crossed that age since the last
+    run is read (a watermark in `job_state`, a few minutes' overlap; the keys make a re-read
+    a no-op), so a run costs the closings of a few minutes, not the whole window."""
     cfg = ctx.config.voices
     now = ctx.now()
-    newest = now - timedelta(days=float(cfg.followup_days))
+    wait = timedelta(days=float(cfg.followup_days))
+    newest = now - wait
     oldest = now - timedelta(days=float(cfg.followup_window_days))
+    state = await ctx.db.job_state.find_one({"_id": STATE_ID})
+    since = state["since"] if state else None
+    if since is not None:
+        since = since.replace(tzinfo=since.tzinfo or UTC)
+        if since <= now:
+            oldest = max(oldest, since - wait - OVERLAP)
     window = {"$gt": oldest, "$lte": newest}
     asked = 0
     async for voice in ctx.db.voices.find(
@@ -118,6 +132,7 @@ async def run_followups(ctx: Context) -> dict[str, int]:
         ):
             continue
         asked += await _ask(ctx, "order", order, order["resident_id"], 0, order["category_name"])
+    await ctx.db.job_state.update_one({"_id": STATE_ID}, {"$set": {"since": now}}, upsert=True)
     return {"followups": asked}
 
 

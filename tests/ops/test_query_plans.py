@@ -105,6 +105,7 @@ def drive_everything(live: LiveServer, world: Any) -> None:
             "/orders",
             "/orders?limit=2",
             "/orders?status=closed",
+            "/orders?scope=org&status=submitted",
             "/orders?scope=mine",
             "/me",
             "/me/points",

@@ -1,0 +1,153 @@
+"""党员之星 leaderboard buckets: points earned per period (month, year, all time), member and
+branch of earning, kept by ledger.append in the same transaction as the entries.
+
+A board reads one indexed range `{period, org_path, points >= floor}`: the floor is the
+last score that made the board of that node and period (`leaderboard_floors`). Earned points
+only grow within a period, so whoever is on the board now scores at least that floor: the
+read costs the board and the members who passed the floor since, never every member.
+Invariant (`python -m server check`): every bucket == the sum of its positive entries.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bson import ObjectId
+from pymongo import UpdateOne
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from models.core.clock import BEIJING
+from models.core.context import Context
+
+PERIODS = ("month", "year", "all")
+
+
+def period_key(period: str, at: datetime) -> str:
+    local = at.astimezone(BEIJING)
+    if period == "month":
+        return f"m{local.year}-{local.month:02d}"
+    if period == "year":
+        return f"y{local.year}"
+    return "all"
+
+
+Sums = dict[str, tuple[float, str, ObjectId, list[ObjectId]]]
+
+
+def bucket_sums(docs: list[dict[str, Any]]) -> Sums:
+    """Bucket id → (points, period key, member, org path) for these ledger docs: every
+    positive points delta counts, under the branch it was earned in."""
+    sums: Sums = {}
+    for doc in docs:
+        if doc["kind"] != "points" or not doc["delta"] or doc["delta"] <= 0:
+            continue
+        path = list(doc.get("org_path") or [])
+        org = path[-1] if path else None
+        for period in PERIODS:
+            key = period_key(period, doc["created_at"])
+            _id = f"{key}:{doc['member_id']}:{org}"
+            total = sums[_id][0] if _id in sums else 0.0
+            sums[_id] = (total + doc["delta"], key, doc["member_id"], path)
+    return sums
+
+
+def _upsert(_id: str, points: float, key: str, member: ObjectId, path: list[ObjectId]) -> UpdateOne:
+    return UpdateOne(
+        {"_id": _id},
+        {
+            "$inc": {"points": points},
+            "$setOnInsert": {"period": key, "member_id": member, "org_path": path},
+        },
+        upsert=True,
+    )
+
+
+def bucket_writes(docs: list[dict[str, Any]]) -> list[UpdateOne]:
+    return [_upsert(_id, *v) for _id, v in bucket_sums(docs).items()]
+
+
+async def apply(
+    ctx: Context, session: AsyncClientSession | None, docs: list[dict[str, Any]]
+) -> None:
+    writes = bucket_writes(docs)
+    if writes:
+        await ctx.db.leaderboard_buckets.bulk_write(writes, ordered=False, session=session)
+
+
+async def top(
+    ctx: Context, org_id: ObjectId, period: str, now: datetime, limit: int
+) -> list[tuple[ObjectId, float]]:
+    """(member, points) best first, ties by member id, for the members under `org_id`."""
+    key = period_key(period, now)
+    fid = f"{key}:{org_id}"
+    floor_doc = await ctx.db.leaderboard_floors.find_one({"_id": fid})
+    floor = float(floor_doc["points"]) if floor_doc else 0.0
+    while True:
+        rows = await ctx.db.leaderboard_buckets.find(
+            {"period": key, "org_path": org_id, "points": {"$gte": max(floor, 1e-9)}},
+            {"member_id": 1, "points": 1},
+        ).to_list(None)
+        totals: dict[ObjectId, float] = {}
+        for row in rows:  # a member who changed branch has a bucket per branch
+            totals[row["member_id"]] = totals.get(row["member_id"], 0.0) + row["points"]
+        best = sorted(totals.items(), key=lambda mp: (-mp[1], str(mp[0])))[:limit]
+        if len(best) >= limit or floor <= 0:
+            break
+        floor = 0.0  # fewer than a board above the floor (a new period): read them all
+    if len(best) >= limit:
+        last = best[-1][1]
+        if floor_doc is None or last > float(floor_doc["points"]):
+            await ctx.db.leaderboard_floors.update_one(
+                {"_id": fid}, {"$max": {"points": last}}, upsert=True
+            )
+    return best
+
+
+async def drift(ctx: Context) -> list[dict[str, Any]]:
+    """Buckets of all time and of the current month and year that differ from the ledger."""
+    now = ctx.now()
+    keys = {period_key(p, now) for p in PERIODS}
+    expected: Sums = {}
+    entries = ctx.db.ledger_entries.find(
+        {"kind": "points"},
+        {"kind": 1, "member_id": 1, "delta": 1, "org_path": 1, "created_at": 1},
+    )
+    async for doc in entries:
+        for _id, (points, key, member, path) in bucket_sums([doc]).items():
+            if key in keys:
+                total = expected[_id][0] if _id in expected else 0.0
+                expected[_id] = (total + points, key, member, path)
+    stored: dict[str, float] = {}
+    async for bucket in ctx.db.leaderboard_buckets.find({"period": {"$in": sorted(keys)}}):
+        stored[bucket["_id"]] = bucket["points"]
+    problems: list[dict[str, Any]] = []
+    for _id in sorted(set(expected) | set(stored)):
+        want = expected[_id][0] if _id in expected else 0.0
+        have = stored.get(_id, 0.0)
+        if abs(want - have) > 1e-6:
+            problem: dict[str, Any] = {"bucket": _id, "points": have, "sum_of_entries": want}
+            if _id in expected:
+                _, key, member, path = expected[_id]
+                problem.update(period=key, member_id=member, org_path=path)
+            problems.append(problem)
+    return problems
+
+
+async def rebuild(ctx: Context, problems: list[dict[str, Any]]) -> int:
+    """Move each drifted bucket to its sum (derived data: the ledger is the record)."""
+    writes = [
+        _upsert(
+            p["bucket"],
+            p["sum_of_entries"] - p["points"],
+            p["period"],
+            p["member_id"],
+            p["org_path"],
+        )
+        if "member_id" in p
+        else UpdateOne({"_id": p["bucket"]}, {"$set": {"points": 0.0}})
+        for p in problems
+    ]
+    if writes:
+        await ctx.db.leaderboard_buckets.bulk_write(writes, ordered=False)
+    return len(writes)
