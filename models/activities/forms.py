@@ -12,6 +12,7 @@ from models.core.validation import (
     AwareDateTime,
     Bool,
     Float,
+    Hours,
     ObjectIdField,
     OneOf,
     Range,
@@ -35,7 +36,7 @@ class ActivityForm(StrictSchema):
     capacity = FormInt(validate=Range(min=1, max=100_000))
     open_to_residents = Bool(load_default=False)
     points_mode = Str(load_default="none", validate=OneOf(list(POINTS_MODES)))
-    points_value = Float(load_default=0, validate=Range(min=0, max=1000))
+    points_value = FormInt(load_default=0, validate=Range(min=0, max=1000))
     award_hours = Bool(load_default=False)
 
     @post_load
@@ -64,6 +65,6 @@ class CorrectionForm(StrictSchema):
     member_id = ObjectIdField(required=True)
     action = Str(required=True, validate=OneOf(["checkin", "checkout", "hours", "mark"]))
     at = AwareDateTime()
-    hours = Float(validate=Range(min=0, max=168))
+    hours = Hours(validate=Range(min=0, max=168))
     attendance = Str(validate=OneOf(list(ATTENDANCE_MARKS)))
     reason = Text(200, required=True)

@@ -48,6 +48,35 @@ class Float(fields.Float):
         super().__init__(allow_nan=False, **kwargs)
 
 
+class Points(Int):
+    """Whole points: 1.5 and 1e-9 are refused (the ledger holds integers)."""
+
+    default_error_messages = {**Int.default_error_messages, "invalid": "积分应为整数"}
+
+
+class Hours(Float):
+    """Service hours with at most one digit after the point (stored as whole tenths).
+
+    A value within 1e-10 of a tenth (0.30000000000000004, JSON's 0.1 × 3) is that tenth."""
+
+    default_error_messages = {**Float.default_error_messages, "tenths": "时长最多保留一位小数"}
+
+    def __init__(self, **kwargs: Any):
+        metadata = {
+            "multipleOf": 0.1,
+            "description": "小时，最多一位小数",
+            **kwargs.pop("metadata", {}),
+        }
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        number = super()._deserialize(value, attr, data, **kwargs)
+        scaled = number * 10
+        if abs(scaled - round(scaled)) > 1e-9:
+            raise self.make_error("tenths")
+        return round(scaled) / 10
+
+
 class Bool(fields.Boolean):
     default_error_messages = {**_REQUIRED, "invalid": "应为 true 或 false"}
 

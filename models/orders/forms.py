@@ -9,7 +9,7 @@ from models.core.schemas import Phone
 from models.core.validation import (
     AwareDateTime,
     Bool,
-    Float,
+    Hours,
     List,
     ObjectIdField,
     OneOf,
@@ -33,7 +33,7 @@ class CategoryForm(StrictSchema):
     description = Text(200, load_default="")
     skills = Text(200, load_default="")
     base_points = FormInt(required=True, validate=Range(min=0, max=1000))
-    service_hours = Float(required=True, validate=Range(min=0, max=100))
+    service_hours = Hours(required=True, validate=Range(min=0, max=100))
     sla_hours = FormInt(required=True, validate=Range(min=1, max=24 * 30))
     active = Bool(load_default=False)
 

@@ -24,13 +24,13 @@ class LeaderboardQuery(StrictSchema):
 
 class ExpiringBucket(Schema):
     year = fields.Integer()
-    points = fields.Float()
+    points = fields.Integer()
     expires_at = fields.String()
     last_day = fields.String(metadata={"description": "最后可用日（北京时间）"})
 
 
 class PointsOut(Schema):
-    points_balance = fields.Float()
+    points_balance = fields.Integer()
     hours_balance = fields.Float()
     rank = fields.Integer(allow_none=True)
     rank_total = fields.Integer(allow_none=True)
@@ -66,7 +66,7 @@ class LeaderboardRow(Schema):
     member_id = fields.String()
     name = fields.String()
     org_name = fields.String(allow_none=True)
-    points = fields.Float()
+    points = fields.Integer()
 
 
 class LeaderboardOut(Schema):

@@ -18,6 +18,7 @@ from models.core.clock import BEIJING
 from models.core.context import Context
 from models.people import orgs
 from models.people.users import Actor
+from models.points import ledger
 from server.errors import NotFound, ValidationFailed
 
 DOSSIER_STAGES = ("入党申请人", "积极分子", "发展对象")
@@ -118,7 +119,7 @@ async def _scan(
     )
     async for entry in cursor:
         row = months.setdefault(month_key(entry["created_at"]), _empty_month())
-        row[entry["kind"]] += entry["delta"]
+        row[entry["kind"]] += ledger.shown(entry["kind"], entry["delta"])
         if entry["kind"] == "points" and entry["delta"] > 0:
             row["points_earned"] += entry["delta"]
     served = []
