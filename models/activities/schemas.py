@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from marshmallow import Schema, fields, validates_schema
 from marshmallow import ValidationError as MarshmallowError
 
@@ -62,6 +64,7 @@ class CreateActivityRequest(ActivityFields):
 
 
 class EditActivityRequest(ActivityFields):
+    OPENAPI_EXTRA: ClassVar[dict[str, Any]] = {"minProperties": 1}  # 请至少修改一项
     minutes = Text(5000)
     minutes_photos = MediaIds()
 

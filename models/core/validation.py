@@ -6,6 +6,7 @@ are refused, and each bad field is named with a Chinese message.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,6 +16,10 @@ from marshmallow import RAISE, Schema, fields, validate, validates_schema
 from marshmallow import ValidationError as MarshmallowError
 
 from server.errors import NotFound, ValidationFailed
+
+CURSOR_PATTERN = r"^([0-9]\.[0-9]{1,14}\.[0-9a-f]{24})?$"  # paging.encode's; empty: page 1
+OBJECT_ID_PATTERN = r"^[0-9a-f]{24}$"
+OBJECT_ID = re.compile(OBJECT_ID_PATTERN)
 
 MAX_DEPTH = 8
 
@@ -78,7 +83,17 @@ class Hours(Float):
 
 
 class Bool(fields.Boolean):
+    """JSON true/false (and "true"/"false" in a query string); not 0, 1 or "on" as the
+    OpenAPI type boolean says (admin forms' checkboxes use core.forms.FormBool)."""
+
     default_error_messages = {**_REQUIRED, "invalid": "应为 true 或 false"}
+    truthy = {True, "true"}
+    falsy = {False, "false"}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 class List(fields.List):
@@ -120,10 +135,18 @@ class StrictSchema(Schema):
 
 
 class ObjectIdField(Str):
+    """24 lowercase hex digits (as the server writes ids), declared as a pattern."""
+
     default_error_messages = {"invalid_id": "编号格式不正确"}
+
+    def __init__(self, **kwargs: Any):
+        metadata = {"pattern": OBJECT_ID_PATTERN, **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         text = super()._deserialize(value, attr, data, **kwargs)
+        if not OBJECT_ID.fullmatch(text):
+            raise self.make_error("invalid_id")
         try:
             return ObjectId(text)
         except (InvalidId, TypeError):
@@ -173,8 +196,10 @@ class GeoPointSchema(StrictSchema):
 
 class PageQuery(StrictSchema):
     cursor = Str(
-        validate=Length(max=120),
-        metadata={"description": "上一页返回的 next_cursor，原样传回；不传为第一页"},
+        metadata={
+            "description": "上一页返回的 next_cursor，原样传回；不传为第一页",
+            "pattern": CURSOR_PATTERN,
+        },
     )
     limit = Int(load_default=20, validate=Range(min=1, max=100))
 
@@ -249,6 +274,8 @@ def load(schema: Schema, data: Any) -> dict[str, Any]:
 
 def parse_id(value: str, what: str = "记录") -> ObjectId:
     """A path id that is not an ObjectId cannot exist: 404, like any other unknown id."""
+    if not isinstance(value, str) or not OBJECT_ID.fullmatch(value):
+        raise NotFound(f"找不到该{what}")
     try:
         return ObjectId(value)
     except (InvalidId, TypeError):

@@ -124,7 +124,7 @@ def _line(user: dict[str, Any], hours: dict, points: dict) -> dict[str, Any]:
         "member_id": user["_id"],
         "name": user.get("name") or "",
         "hours": round(hours.get(user["_id"], 0), 2),
-        "points": round(points.get(user["_id"], 0), 2),
+        "points": round(points.get(user["_id"], 0)),
     }
 
 

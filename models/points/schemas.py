@@ -18,7 +18,9 @@ class LedgerQuery(PageQuery):
 
 
 class LeaderboardQuery(StrictSchema):
-    org_id = ObjectIdField()
+    org_id = ObjectIdField(
+        metadata={"description": "默认为本人所在组织；不属于任何组织的群众为顶级组织"}
+    )
     period = Str(load_default="month", validate=OneOf(["month", "year", "all"]))
 
 
