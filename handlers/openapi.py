@@ -67,7 +67,8 @@ def _operation(spec: Endpoint, template: str) -> dict[str, Any]:
                         "type": "object",
                         "required": [spec.upload],
                         "properties": {spec.upload: {"type": "string", "format": "binary"}},
-                        "additionalProperties": False,
+                        # wx.uploadFile's formData fields (purpose …) are sent and ignored
+                        "additionalProperties": True,
                     }
                 }
             },

@@ -29,10 +29,6 @@ class MediaUploadHandler(BaseHandler):
     )
     async def post(self) -> None:
         files = self.request.files.get("file") or []
-        if self.request.body_arguments:
-            raise ValidationFailed(
-                fields={k: "不允许的字段" for k in self.request.body_arguments},
-            )
         if len(files) != 1 or len(self.request.files) != 1:
             raise ValidationFailed(
                 "请以 multipart/form-data 上传一张图片（字段名 file）",

@@ -6,6 +6,7 @@ are refused, and each bad field is named with a Chinese message.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -77,6 +78,8 @@ class Hours(Float):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         number = super()._deserialize(value, attr, data, **kwargs)
         scaled = number * 10
+        if not math.isfinite(scaled) or abs(scaled) > 1e15:
+            raise self.make_error("too_large")
         if abs(scaled - round(scaled)) > 1e-9:
             raise self.make_error("tenths")
         return round(scaled) / 10

@@ -25,7 +25,7 @@ class AdjustForm(StrictSchema):
     @validates_schema
     def whole_points(self, data: dict[str, Any], **kwargs: Any) -> None:
         """Points are whole; hours take one digit after the point (the ledger's units)."""
-        delta = data["delta"]
+        delta = data["delta"]  # within ±100,000 (Range ran before this)
         if data.get("kind", "points") == "points":
             if delta != int(delta):
                 raise ValidationError("积分应为整数", "delta")
