@@ -198,7 +198,9 @@ class GeoPointSchema(StrictSchema):
 
 
 class PageQuery(StrictSchema):
+    # checked here, so a list that answers without reading its cursor refuses a bad one too
     cursor = Str(
+        validate=validate.Regexp(CURSOR_PATTERN, error="翻页游标无效，请从第一页重新加载"),
         metadata={
             "description": "上一页返回的 next_cursor，原样传回；不传为第一页",
             "pattern": CURSOR_PATTERN,
