@@ -13,7 +13,17 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
-install: $(STAMP)
+## schemathesis in a venv of its own (its pins are not the project's): tests/trust/test_schemathesis.py
+SCHEMATHESIS := schemathesis==4.32.5
+ST_STAMP     := .venv-schemathesis/.installed-4.32.5
+
+$(ST_STAMP):
+	test -x .venv-schemathesis/bin/python || $(PYTHON) -m venv .venv-schemathesis
+	.venv-schemathesis/bin/python -m pip install --quiet --upgrade "pip>=24"
+	.venv-schemathesis/bin/python -m pip install --quiet "$(SCHEMATHESIS)"
+	touch $(ST_STAMP)
+
+install: $(STAMP) $(ST_STAMP)
 
 ## Install and start the service on the embedded database with demo data.
 run: $(STAMP)
@@ -32,12 +42,12 @@ chromium:
 	@{ test -x /usr/bin/chromium && dpkg -s fonts-noto-cjk >/dev/null 2>&1; } || \
 		{ apt-get update && apt-get install -y --no-install-recommends chromium fonts-noto-cjk; }
 
-pytest: $(STAMP) chromium
+pytest: $(STAMP) $(ST_STAMP) chromium
 	$(PY) -m pytest -q
 	$(PY) -m tests.trust.report
 
 ## The trust harness alone, with its table of figures.
-trust: $(STAMP) chromium
+trust: $(STAMP) $(ST_STAMP) chromium
 	$(PY) -m pytest -q tests/trust
 	$(PY) -m tests.trust.report
 
@@ -60,4 +70,4 @@ bench: $(STAMP)
 	$(PY) bench/core_loop.py
 
 clean:
-	rm -rf $(VENV) build var
+	rm -rf $(VENV) .venv-schemathesis build var

@@ -70,7 +70,7 @@ async def baseline(ctx: Context, people: list[dict[str, Any]]) -> float:
                 source_id=source,
                 idempotency_key=f"bench:{source}:{p['_id']}:{kind}",
             )
-            for kind, delta in (("points", 4.0), ("hours", 2.0))
+            for kind, delta in (("points", 4), ("hours", 20))  # 20 tenths: 2 hours
         ]
 
         async def work(

@@ -223,7 +223,7 @@ async def seed_bulk(ctx: Context, tree: dict[str, Any], n_orders: int, n_members
                 base = f"order:{o['_id']}:award:{member['_id']}"
                 for kind, delta in (
                     ("points", cat["base_points"]),
-                    ("hours", cat["service_hours"]),
+                    ("hours", round(cat["service_hours"] * 10)),  # whole tenths
                 ):
                     entries.append(
                         {
@@ -231,6 +231,7 @@ async def seed_bulk(ctx: Context, tree: dict[str, Any], n_orders: int, n_members
                             "member_id": member["_id"],
                             "kind": kind,
                             "delta": delta,
+                            "unit": "point" if kind == "points" else "tenth_hour",
                             "reason": f"完成服务工单「{cat['name']}」",
                             "source": {"type": "order", "id": o["_id"]},
                             "rule": "",
@@ -240,14 +241,14 @@ async def seed_bulk(ctx: Context, tree: dict[str, Any], n_orders: int, n_members
                             "created_at": t,
                         }
                     )
-                    bal = balances.setdefault(member["_id"], [0.0, 0.0])
+                    bal = balances.setdefault(member["_id"], [0, 0])
                     bal[0 if kind == "points" else 1] += delta
                 member["rating_sum"] += o["rating"]
                 member["rating_count"] += 1
         orders.append(o)
     for m in members:
         p, h = balances.get(m["_id"], [0, 0])
-        m["points_balance"], m["hours_balance"] = p, round(h, 2)
+        m["points_balance"], m["hours_tenths"] = p, h
     # the leaderboard buckets ledger.append keeps beside its entries (models/points/boards.py)
     boards_docs = [
         {"_id": _id, "points": pts, "period": key, "member_id": member, "org_path": path}

@@ -33,6 +33,7 @@ from bson import ObjectId  # noqa: E402
 from models import records  # noqa: E402
 from models.people import orgs  # noqa: E402
 from models.people.users import Actor, create_user  # noqa: E402
+from models.points import ledger  # noqa: E402
 from server.app import build_service  # noqa: E402
 from server.config import load_config  # noqa: E402
 from server.embedded import EmbeddedMongo, free_port  # noqa: E402
@@ -87,12 +88,13 @@ async def seed(ctx, n_orders: int, n_noise: int):
                 "updated_at": closed,
             }
         )
-        for kind, delta in (("points", 10), ("hours", 2.0)):
+        for kind, delta in (("points", 10), ("hours", 20)):  # whole points, tenths of an hour
             entries.append(
                 {
                     "member_id": veteran["_id"],
                     "kind": kind,
                     "delta": delta,
+                    "unit": ledger.UNIT[kind],
                     "reason": "服务工单",
                     "source": {"type": "order", "id": oid},
                     "idempotency_key": f"order:{oid}:{kind}",
@@ -106,6 +108,7 @@ async def seed(ctx, n_orders: int, n_noise: int):
                 "member_id": ObjectId(),
                 "kind": "points",
                 "delta": 5,
+                "unit": "point",
                 "reason": "其他队员",
                 "source": {"type": "order", "id": ObjectId()},
                 "idempotency_key": f"noise:{i}",

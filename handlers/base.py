@@ -46,6 +46,7 @@ _HTTP_MESSAGES = {
 
 
 MAX_JSON_DEPTH = 32
+IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9_\-:.]{8,128}$"
 
 
 def parse_json(raw: bytes | str) -> Any:
@@ -147,6 +148,7 @@ class Endpoint:
     roles: tuple[str, ...] = ()  # enforced: any other role gets 403 before the service runs
     idempotency_key: bool = False
     tag: str = ""
+    upload: str = ""  # a multipart/form-data file field (the body is not JSON)
 
 
 def endpoint(**meta: Any) -> Callable[[F], F]:
@@ -256,7 +258,7 @@ class BaseHandler(tornado.web.RequestHandler):
         key = self.request.headers.get("Idempotency-Key")
         if key is None:
             return None
-        if not re.fullmatch(r"[\w\-:.]{8,128}", key):
+        if not re.fullmatch(IDEMPOTENCY_KEY_PATTERN, key):
             raise ValidationFailed(fields={"Idempotency-Key": "应为 8 到 128 位字母、数字或 -_:."})
         return key
 

@@ -8,8 +8,12 @@ from typing import Any
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
-from handlers.base import Endpoint
+from handlers.base import IDEMPOTENCY_KEY_PATTERN, Endpoint
 from models.core.schemas import ErrorResponse
+from models.core.validation import OBJECT_ID_PATTERN
+
+# the server refuses U+0000 in every string it reads (models/core/validation.check_keys)
+NO_NUL_PATTERN = "^[^\\u0000]*$"
 
 METHODS = ("get", "post", "put", "patch", "delete")
 ERRORS = {
@@ -27,7 +31,12 @@ ERRORS = {
 def _operation(spec: Endpoint, template: str) -> dict[str, Any]:
     op: dict[str, Any] = {"summary": spec.summary, "tags": [spec.tag] if spec.tag else []}
     params: list[dict[str, Any]] = [
-        {"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
+        {
+            "in": "path",
+            "name": name,
+            "required": True,
+            "schema": {"type": "string", "pattern": OBJECT_ID_PATTERN},
+        }
         for name in re.findall(r"\{(\w+)\}", template)
     ]
     if spec.query is not None:
@@ -38,7 +47,7 @@ def _operation(spec: Endpoint, template: str) -> dict[str, Any]:
                 "in": "header",
                 "name": "Idempotency-Key",
                 "required": False,
-                "schema": {"type": "string", "minLength": 8, "maxLength": 128},
+                "schema": {"type": "string", "pattern": IDEMPOTENCY_KEY_PATTERN},
                 "description": "同一键重试返回第一次的结果",
             }
         )
@@ -48,6 +57,21 @@ def _operation(spec: Endpoint, template: str) -> dict[str, Any]:
         op["requestBody"] = {
             "required": bool(spec.body._declared_fields),
             "content": {"application/json": {"schema": spec.body}},
+        }
+    if spec.upload:
+        op["requestBody"] = {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": [spec.upload],
+                        "properties": {spec.upload: {"type": "string", "format": "binary"}},
+                        # wx.uploadFile's formData fields (purpose …) are sent and ignored
+                        "additionalProperties": True,
+                    }
+                }
+            },
         }
     ok: dict[str, Any] = {"description": "成功"}
     if spec.response is not None:
@@ -96,4 +120,32 @@ def build_openapi(routes: list[Any]) -> dict[str, Any]:
                 operations[method] = _operation(meta, template)
         if operations:
             api.path(path=template, operations=operations)
-    return api.to_dict()
+    doc = api.to_dict()
+    for spec in routes:  # rules a schema states beyond its fields (e.g. "ids or all")
+        for method in METHODS:
+            meta = getattr(getattr(spec.handler_class, method, None), "__endpoint__", None)
+            body = meta.body if meta is not None else None
+            extra = getattr(body, "OPENAPI_EXTRA", None)
+            if body is not None and extra:
+                name = body.__name__.removesuffix("Schema")
+                doc["components"]["schemas"][name].update(extra)
+    _no_nul(doc)
+    return doc
+
+
+def _no_nul(node: Any) -> None:
+    """Every free-text string says what the server enforces: no U+0000 (a string that
+    already has a pattern, a format or an enum is narrower than that). And a nullable
+    nested object (apispec: `anyOf: [{type: object, nullable: true}, {$ref}]`, which lets
+    any object through) is null or the referenced object, nothing else."""
+    if isinstance(node, dict):
+        for branch in node.get("anyOf") or []:
+            if branch == {"type": "object", "nullable": True}:
+                branch["enum"] = [None]
+        if node.get("type") == "string" and not {"pattern", "format", "enum"} & node.keys():
+            node["pattern"] = NO_NUL_PATTERN
+        for value in node.values():
+            _no_nul(value)
+    elif isinstance(node, list):
+        for value in node:
+            _no_nul(value)

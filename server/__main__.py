@@ -140,6 +140,13 @@ async def _seed(ctx: Any) -> int:
     return 0
 
 
+async def _migrate(ctx: Any) -> int:
+    """build_service already ran what was pending; this prints what every migration did."""
+    async for done in ctx.db.migrations.find({}):
+        print(json.dumps({"migration": done["_id"], **done.get("counts", {})}))
+    return 0
+
+
 def _check(only: str | None = None, repair: bool = False) -> Callable[[Any], Awaitable[int]]:
     async def run(ctx: Any) -> int:
         from models.ops import checks
@@ -219,6 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     p_check = sub.add_parser("check", help="every cache against its book of record")
     p_check.add_argument("--repair", action="store_true", help="fix counters (never the ledger)")
     sub.add_parser("check-ledger", help="the ledger check alone (balance == sum of entries)")
+    sub.add_parser("migrate", help="convert old data (also done at every start; idempotent)")
     sub.add_parser("openapi", help="print the OpenAPI document")
     sub.add_parser("jobs", help="run the job scheduler only (reminders, notifications, cleanup)")
     args = parser.parse_args(argv)
@@ -244,6 +252,8 @@ def main(argv: list[str] | None = None) -> int:
                 return asyncio.run(_with_ctx(config, uri, _seed))
             if command == "check":
                 return asyncio.run(_with_ctx(config, uri, _check(repair=args.repair)))
+            if command == "migrate":
+                return asyncio.run(_with_ctx(config, uri, _migrate))
             if command == "check-ledger":
                 return asyncio.run(_with_ctx(config, uri, _check(only="ledger")))
             if command == "create-user":

@@ -31,6 +31,7 @@ from handlers.base import NotFoundHandler, log_request
 from handlers.openapi import build_openapi
 from models.core.context import Context
 from models.ops.indexes import ensure_indexes
+from models.ops.migrations import run_migrations
 from models.people.token_cache import Invalidator, TokenCache
 from server.config import Config
 from server.db import database, make_client
@@ -119,6 +120,8 @@ async def build_service(
     if create_indexes:
         await ensure_indexes(db)
     ctx = Context(db=db, config=config, tokens=tokens)
+    if create_indexes:  # the process that prepares the database also migrates its data
+        await run_migrations(ctx)
     wechat = WeChatGateway(config, db)
     ctx.wechat = wechat  # content safety (models/media/safety.py) reaches WeChat through it
     ctx.sms = SmsGateway(config)  # the notifier job sends texts through it

@@ -24,6 +24,7 @@ class MediaUploadHandler(BaseHandler):
         summary="上传一张图片（multipart/form-data，字段 file；JPG/PNG/WebP）",
         response=MediaOut,
         status=201,
+        upload="file",
         tag="media",
     )
     async def post(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from handlers.base import BaseHandler, endpoint, route
 from models.core.validation import page
+from models.people import orgs
 from models.points import ledger
 from models.points.schemas import (
     LeaderboardOut,
@@ -13,7 +14,6 @@ from models.points.schemas import (
     PointsOut,
 )
 from models.rewards import expiry
-from server.errors import ValidationFailed
 
 
 class MyPointsHandler(BaseHandler):
@@ -42,9 +42,8 @@ class LeaderboardHandler(BaseHandler):
         tag="points",
     )
     async def get(self) -> None:
-        org_id = self.args.get("org_id") or self.me.org_id
-        if org_id is None:
-            raise ValidationFailed(fields={"org_id": "请指定组织"})
+        # default: the caller's own node; a resident belongs to none: the whole tree's top
+        org_id = self.args.get("org_id") or self.me.org_id or await orgs.first_root(self.ctx)
         items = await ledger.leaderboard(self.ctx, org_id, self.args["period"])
         self.write_json({"period": self.args["period"], "org_id": str(org_id), "items": items})
 

@@ -7,11 +7,11 @@ from typing import Any
 from marshmallow import post_load
 
 from models.activities.states import ATTENDANCE_MARKS, KINDS, POINTS_MODES
-from models.core.forms import FormInt
+from models.core.forms import FormBool, FormInt
 from models.core.validation import (
     AwareDateTime,
-    Bool,
     Float,
+    Hours,
     ObjectIdField,
     OneOf,
     Range,
@@ -33,10 +33,10 @@ class ActivityForm(StrictSchema):
     signup_opens_at = AwareDateTime()
     signup_closes_at = AwareDateTime()
     capacity = FormInt(validate=Range(min=1, max=100_000))
-    open_to_residents = Bool(load_default=False)
+    open_to_residents = FormBool(load_default=False)
     points_mode = Str(load_default="none", validate=OneOf(list(POINTS_MODES)))
-    points_value = Float(load_default=0, validate=Range(min=0, max=1000))
-    award_hours = Bool(load_default=False)
+    points_value = FormInt(load_default=0, validate=Range(min=0, max=1000))
+    award_hours = FormBool(load_default=False)
 
     @post_load
     def to_service(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
@@ -53,7 +53,7 @@ class ActivityForm(StrictSchema):
 class NewActivityForm(ActivityForm):
     org_id = ObjectIdField(required=True)
     kind = Str(required=True, validate=OneOf(list(KINDS)))
-    publish = Bool(load_default=False)
+    publish = FormBool(load_default=False)
 
 
 class MinutesForm(StrictSchema):
@@ -64,6 +64,6 @@ class CorrectionForm(StrictSchema):
     member_id = ObjectIdField(required=True)
     action = Str(required=True, validate=OneOf(["checkin", "checkout", "hours", "mark"]))
     at = AwareDateTime()
-    hours = Float(validate=Range(min=0, max=168))
+    hours = Hours(validate=Range(min=0, max=168))
     attendance = Str(validate=OneOf(list(ATTENDANCE_MARKS)))
     reason = Text(200, required=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from marshmallow import Schema, fields, validates_schema
 from marshmallow import ValidationError as MarshmallowError
 
@@ -11,12 +13,14 @@ from models.core.validation import (
     Bool,
     Float,
     GeoPointSchema,
+    Hours,
     Int,
     List,
     Nested,
     ObjectIdField,
     OneOf,
     PageQuery,
+    Points,
     Range,
     Str,
     StrictSchema,
@@ -46,7 +50,7 @@ class ActivityFields(StrictSchema):
     capacity = Int(allow_none=True, validate=Range(min=1, max=100_000))
     open_to_residents = Bool()
     points_mode = Str(validate=OneOf(list(POINTS_MODES)))
-    points_value = Float(validate=Range(min=0, max=1000))
+    points_value = Points(validate=Range(min=0, max=1000))
     award_hours = Bool()
 
 
@@ -60,6 +64,7 @@ class CreateActivityRequest(ActivityFields):
 
 
 class EditActivityRequest(ActivityFields):
+    OPENAPI_EXTRA: ClassVar[dict[str, Any]] = {"minProperties": 1}  # 请至少修改一项
     minutes = Text(5000)
     minutes_photos = MediaIds()
 
@@ -94,7 +99,7 @@ class CorrectionRequest(StrictSchema):
     member_id = ObjectIdField(required=True)
     action = Str(required=True, validate=OneOf(["checkin", "checkout", "hours", "mark"]))
     at = AwareDateTime()
-    hours = Float(validate=Range(min=0, max=168))
+    hours = Hours(validate=Range(min=0, max=168))
     attendance = Str(validate=OneOf(list(ATTENDANCE_MARKS)))
     reason = Text(200, required=True)
 
@@ -119,7 +124,7 @@ class SignupOut(Schema):
     leave_reason = fields.String()
     no_show = fields.Boolean()
     settled = fields.Boolean()
-    points_awarded = fields.Float(allow_none=True)
+    points_awarded = fields.Integer(allow_none=True)
     hours_awarded = fields.Float(allow_none=True)
 
 
@@ -156,7 +161,7 @@ class ActivityOut(Schema):
     open_to_residents = fields.Boolean()
     points_mode = fields.String()
     points_mode_name = fields.String()
-    points_value = fields.Float()
+    points_value = fields.Integer()
     award_hours = fields.Boolean()
     minutes = fields.String()
     minutes_photos = fields.List(fields.Nested(PhotoOut))

@@ -35,14 +35,20 @@ def _attended(row: dict[str, Any]) -> bool:
 
 def _award(
     ctx: Context, activity: dict[str, Any], row: dict[str, Any], actor: Actor
-) -> tuple[list[ledger.LedgerEntry], float, float]:
-    """The entries of one attendee: hours served (if the activity awards hours) and points."""
+) -> tuple[list[ledger.LedgerEntry], int, float]:
+    """The entries of one attendee: hours served (if the activity awards hours) and points.
+
+    Points are whole (half up) and hours whole tenths in the ledger; the sign-up keeps the
+    hours as the decimal with one digit the ledger holds."""
     hours = row.get("hours")
     if hours is None:
         hours = hours_of(ctx, row, activity) if row.get("checkout_at") else 0.0
-    points = points_for(activity.get("points_mode", "none"), activity.get("points_value", 0), hours)
+    hours = ledger.tenths(hours) / 10
+    points = ledger.whole_points(
+        points_for(activity.get("points_mode", "none"), activity.get("points_value", 0), hours)
+    )
     if activity.get("points_mode") == "fixed" and _attended(row):
-        points = float(activity.get("points_value", 0))
+        points = ledger.whole_points(activity.get("points_value", 0))
     member = row["member_id"]
     base = f"activity:{activity['_id']}:award:{member}"
     common = {
@@ -69,7 +75,7 @@ def _award(
         entries.append(
             ledger.LedgerEntry(
                 kind="hours",
-                delta=awarded_hours,
+                delta=ledger.tenths(awarded_hours),
                 reason=f"服务时长：{label}",
                 idempotency_key=f"{base}:hours",
                 **common,
@@ -194,6 +200,6 @@ async def _totals(ctx: Context, activity_id: ObjectId) -> dict[str, Any]:
     return {
         "attended": int(row.get("attended", 0)),
         "no_shows": int(row.get("no_shows", 0)),
-        "points": float(row.get("points", 0)),
-        "hours": float(row.get("hours", 0)),
+        "points": int(row.get("points", 0)),
+        "hours": round(float(row.get("hours", 0)), 1),
     }

@@ -249,7 +249,7 @@ def activity_json(
         "open_to_residents": bool(activity.get("open_to_residents")),
         "points_mode": activity.get("points_mode", "none"),
         "points_mode_name": POINTS_MODES.get(activity.get("points_mode", "none"), ""),
-        "points_value": activity.get("points_value", 0),
+        "points_value": round(activity.get("points_value") or 0),
         "award_hours": bool(activity.get("award_hours")),
         "minutes": safety.visible_text(activity, "minutes", actor, activity.get("created_by"))
         or "",
@@ -301,7 +301,9 @@ def signup_json(signup: dict[str, Any], *, with_place: bool = False) -> dict[str
         "leave_reason": signup.get("leave_reason", ""),
         "no_show": bool(signup.get("no_show")),
         "settled": bool(signup.get("settled")),
-        "points_awarded": signup.get("points_awarded"),
+        "points_awarded": None
+        if signup.get("points_awarded") is None
+        else round(signup["points_awarded"]),
         "hours_awarded": signup.get("hours_awarded"),
     }
     if with_place:

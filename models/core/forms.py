@@ -17,6 +17,12 @@ class FormInt(fields.Integer):
     default_error_messages = {**_REQUIRED, "invalid": "应为整数", "too_large": "数值过大"}
 
 
+class FormBool(fields.Boolean):
+    """A checkbox or select typed into a form: "on", "true", "1" … (marshmallow's sets)."""
+
+    default_error_messages = {**_REQUIRED, "invalid": "应为是或否"}
+
+
 class ReasonForm(StrictSchema):
     reason = Text(200, required=True)
 

@@ -8,13 +8,14 @@ reads and sorts every match before it applies a limit even with a matching index
   time windows walking back from the cursor (1 h, then ×4 each step), each an indexed
   `{scope, at: [lo, hi)}` range, until the page is full: the cost follows the page and
   the density of recent rows, not the size of the collection.
-The cursor is the last row's (time, _id), base64url: clients pass it back unchanged.
+The cursor is the last row's (time, _id) as `group.millis.id`: clients pass it back
+unchanged. Its shape is CURSOR_PATTERN (declared in the OpenAPI document), and every string
+of that shape is a cursor the lists accept.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -23,6 +24,7 @@ from typing import Any
 from bson import ObjectId
 from bson.errors import InvalidId
 
+from models.core.validation import CURSOR_PATTERN
 from server.errors import ValidationFailed
 
 FIRST_WINDOW = timedelta(hours=1)
@@ -38,9 +40,8 @@ class Cursor:
 
 
 def encode(at: datetime, _id: ObjectId, group: int = 0) -> str:
-    millis = int(at.replace(tzinfo=at.tzinfo or UTC).timestamp() * 1000)
-    raw = f"{group}:{millis}:{_id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    millis = max(0, int(at.replace(tzinfo=at.tzinfo or UTC).timestamp() * 1000))
+    return f"{group}.{millis}.{_id}"
 
 
 def start_of(group: int) -> str:
@@ -51,12 +52,13 @@ def start_of(group: int) -> str:
 def decode(text: str | None) -> Cursor | None:
     if not text:
         return None
+    if not re.fullmatch(CURSOR_PATTERN, text):
+        raise ValidationFailed(fields={"cursor": "翻页游标无效，请从第一页重新加载"})
+    group, millis, oid = text.split(".")
     try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
-        group, millis, oid = raw.split(":")
         at = datetime.fromtimestamp(int(millis) / 1000, UTC)
         return Cursor(at, ObjectId(oid), int(group))
-    except (ValueError, InvalidId, binascii.Error, UnicodeDecodeError, OverflowError, OSError):
+    except (ValueError, InvalidId, OverflowError, OSError):  # not reachable by the pattern
         raise ValidationFailed(fields={"cursor": "翻页游标无效，请从第一页重新加载"}) from None
 
 

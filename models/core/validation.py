@@ -6,6 +6,8 @@ are refused, and each bad field is named with a Chinese message.
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,6 +17,10 @@ from marshmallow import RAISE, Schema, fields, validate, validates_schema
 from marshmallow import ValidationError as MarshmallowError
 
 from server.errors import NotFound, ValidationFailed
+
+CURSOR_PATTERN = r"^([0-9]\.[0-9]{1,14}\.[0-9a-f]{24})?$"  # paging.encode's; empty: page 1
+OBJECT_ID_PATTERN = r"^[0-9a-f]{24}$"
+OBJECT_ID = re.compile(OBJECT_ID_PATTERN)
 
 MAX_DEPTH = 8
 
@@ -48,8 +54,49 @@ class Float(fields.Float):
         super().__init__(allow_nan=False, **kwargs)
 
 
+class Points(Int):
+    """Whole points: 1.5 and 1e-9 are refused (the ledger holds integers)."""
+
+    default_error_messages = {**Int.default_error_messages, "invalid": "积分应为整数"}
+
+
+class Hours(Float):
+    """Service hours with at most one digit after the point (stored as whole tenths).
+
+    A value within 1e-10 of a tenth (0.30000000000000004, JSON's 0.1 × 3) is that tenth."""
+
+    default_error_messages = {**Float.default_error_messages, "tenths": "时长最多保留一位小数"}
+
+    def __init__(self, **kwargs: Any):
+        metadata = {
+            "multipleOf": 0.1,
+            "description": "小时，最多一位小数",
+            **kwargs.pop("metadata", {}),
+        }
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        number = super()._deserialize(value, attr, data, **kwargs)
+        scaled = number * 10
+        if not math.isfinite(scaled) or abs(scaled) > 1e15:
+            raise self.make_error("too_large")
+        if abs(scaled - round(scaled)) > 1e-9:
+            raise self.make_error("tenths")
+        return round(scaled) / 10
+
+
 class Bool(fields.Boolean):
+    """JSON true/false (and "true"/"false" in a query string); not 0, 1 or "on" as the
+    OpenAPI type boolean says (admin forms' checkboxes use core.forms.FormBool)."""
+
     default_error_messages = {**_REQUIRED, "invalid": "应为 true 或 false"}
+    truthy = {True, "true"}
+    falsy = {False, "false"}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 class List(fields.List):
@@ -91,10 +138,18 @@ class StrictSchema(Schema):
 
 
 class ObjectIdField(Str):
+    """24 lowercase hex digits (as the server writes ids), declared as a pattern."""
+
     default_error_messages = {"invalid_id": "编号格式不正确"}
+
+    def __init__(self, **kwargs: Any):
+        metadata = {"pattern": OBJECT_ID_PATTERN, **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         text = super()._deserialize(value, attr, data, **kwargs)
+        if not OBJECT_ID.fullmatch(text):
+            raise self.make_error("invalid_id")
         try:
             return ObjectId(text)
         except (InvalidId, TypeError):
@@ -143,9 +198,13 @@ class GeoPointSchema(StrictSchema):
 
 
 class PageQuery(StrictSchema):
+    # checked here, so a list that answers without reading its cursor refuses a bad one too
     cursor = Str(
-        validate=Length(max=120),
-        metadata={"description": "上一页返回的 next_cursor，原样传回；不传为第一页"},
+        validate=validate.Regexp(CURSOR_PATTERN, error="翻页游标无效，请从第一页重新加载"),
+        metadata={
+            "description": "上一页返回的 next_cursor，原样传回；不传为第一页",
+            "pattern": CURSOR_PATTERN,
+        },
     )
     limit = Int(load_default=20, validate=Range(min=1, max=100))
 
@@ -220,6 +279,8 @@ def load(schema: Schema, data: Any) -> dict[str, Any]:
 
 def parse_id(value: str, what: str = "记录") -> ObjectId:
     """A path id that is not an ObjectId cannot exist: 404, like any other unknown id."""
+    if not isinstance(value, str) or not OBJECT_ID.fullmatch(value):
+        raise NotFound(f"找不到该{what}")
     try:
         return ObjectId(value)
     except (InvalidId, TypeError):

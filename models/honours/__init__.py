@@ -19,6 +19,7 @@ from models.core.context import Context
 from models.ops import audit
 from models.people import orgs
 from models.people.users import Actor
+from models.points import ledger
 from server.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 PROPOSED = "proposed"
@@ -53,7 +54,7 @@ async def _earned(
         {"$group": {"_id": "$member_id", "total": {"$sum": "$delta"}}},
     ]
     rows = await (await ctx.db.ledger_entries.aggregate(pipeline)).to_list(None)
-    return {r["_id"]: r["total"] for r in rows if r["total"] > 0}
+    return {r["_id"]: ledger.shown(kind, r["total"]) for r in rows if r["total"] > 0}
 
 
 async def propose_month(ctx: Context) -> dict[str, int]:
@@ -123,7 +124,7 @@ def _line(user: dict[str, Any], hours: dict, points: dict) -> dict[str, Any]:
         "member_id": user["_id"],
         "name": user.get("name") or "",
         "hours": round(hours.get(user["_id"], 0), 2),
-        "points": round(points.get(user["_id"], 0), 2),
+        "points": round(points.get(user["_id"], 0)),
     }
 
 

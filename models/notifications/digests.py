@@ -20,6 +20,7 @@ from models.core.clock import tz
 from models.core.context import Context
 from models.notifications.inbox import Notice, notify_many
 from models.people.users import STAFF_ROLES
+from models.points import ledger
 
 
 def _at(text: str) -> time:
@@ -156,14 +157,15 @@ async def monthly_statement(ctx: Context, *, force: bool = False) -> dict[str, i
     label = f"{start.year}年{start.month}月"
     notices = []
     async for user in ctx.db.users.find(
-        {"role": "member", "deleted_at": None}, {"points_balance": 1, "hours_balance": 1}
+        {"role": "member", "deleted_at": None}, {"points_balance": 1, "hours_tenths": 1}
     ):
         row = sums.get(user["_id"], {})
-        earned, spent, hours = row.get("earned", 0), -row.get("spent", 0), row.get("hours", 0)
+        earned, spent = row.get("earned", 0), -row.get("spent", 0)
+        hours = ledger.hours_of_tenths(row.get("hours", 0))
         body = (
             f"{label}获得 {earned:g} 积分，使用 {spent:g} 积分，服务 {hours:g} 小时；"
             f"当前积分余额 {user.get('points_balance', 0):g}，"
-            f"累计服务 {user.get('hours_balance', 0):g} 小时"
+            f"累计服务 {ledger.hours_of_tenths(user.get('hours_tenths')):g} 小时"
         )
         notices.append(
             Notice(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from marshmallow import Schema, ValidationError, fields, validates_schema
 
@@ -22,8 +22,22 @@ class InboxQuery(PageQuery):
 
 
 class ReadRequest(StrictSchema):
+    """Either `ids` (some messages) or `all: true` (every message), never both."""
+
     ids = List(ObjectIdField(required=True), validate=Len(min=1, max=100))
     all = Bool(load_default=False, metadata={"description": "全部标为已读"})
+
+    OPENAPI_EXTRA: ClassVar[dict[str, Any]] = {
+        "description": "二选一：ids（标记这些消息）或 all: true（全部标为已读）",
+        "oneOf": [
+            {"required": ["ids"], "properties": {"all": {"enum": [False]}}},
+            {
+                "required": ["all"],
+                "properties": {"all": {"enum": [True]}},
+                "not": {"required": ["ids"]},
+            },
+        ],
+    }
 
     @validates_schema
     def one_of(self, data: dict[str, Any], **kwargs: Any) -> None:

@@ -28,6 +28,7 @@ from models.orders.states import (
     SUBMITTED,
 )
 from models.people import orgs
+from models.points import ledger
 
 OPEN_STATUSES = (SUBMITTED, DISPATCHED, ACCEPTED, IN_SERVICE, COMPLETED)
 CLOCK_RUNNING = (DISPATCHED, ACCEPTED, IN_SERVICE)
@@ -126,7 +127,7 @@ async def compute_days(
         if e.get("delta", 0) <= 0 or not e.get("org_path"):
             continue
         d = doc(e["created_at"], e["org_path"][-1])
-        d[e["kind"]] = round(d[e["kind"]] + e["delta"], 2)
+        d[e["kind"]] = round(d[e["kind"]] + ledger.shown(e["kind"], e["delta"]), 2)
     return out
 
 

@@ -32,14 +32,14 @@ def award_entries(order: dict[str, Any], actor: Actor) -> list[ledger.LedgerEntr
     return [
         ledger.LedgerEntry(
             kind="points",
-            delta=order["points"],
+            delta=ledger.whole_points(order["points"]),
             reason=f"完成服务工单「{order['category_name']}」",
             idempotency_key=f"{base}:points",
             **common,
         ),
         ledger.LedgerEntry(
             kind="hours",
-            delta=order["hours"],
+            delta=ledger.tenths(order["hours"]),
             reason=f"服务时长「{order['category_name']}」",
             idempotency_key=f"{base}:hours",
             **common,

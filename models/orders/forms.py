@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from marshmallow.validate import Regexp
 
-from models.core.forms import FormInt
+from models.core.forms import FormBool, FormInt
 from models.core.schemas import Phone
 from models.core.validation import (
     AwareDateTime,
-    Bool,
-    Float,
+    Hours,
     List,
     ObjectIdField,
     OneOf,
@@ -23,7 +22,7 @@ from models.core.validation import Length as Len
 
 class DispatchForm(StrictSchema):
     volunteer_ids = List(ObjectIdField(required=True), load_default=list, validate=Len(max=10))
-    to_hall = Bool(load_default=False)
+    to_hall = FormBool(load_default=False)
     due_at = AwareDateTime()
     note = Text(200, load_default="")
 
@@ -33,9 +32,9 @@ class CategoryForm(StrictSchema):
     description = Text(200, load_default="")
     skills = Text(200, load_default="")
     base_points = FormInt(required=True, validate=Range(min=0, max=1000))
-    service_hours = Float(required=True, validate=Range(min=0, max=100))
+    service_hours = Hours(required=True, validate=Range(min=0, max=100))
     sla_hours = FormInt(required=True, validate=Range(min=1, max=24 * 30))
-    active = Bool(load_default=False)
+    active = FormBool(load_default=False)
 
 
 class NewCategoryForm(CategoryForm):

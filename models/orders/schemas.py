@@ -141,7 +141,7 @@ class OrderOut(Schema):
     candidate_ids = fields.List(fields.String())
     hall_org_id = fields.String(allow_none=True)
     due_at = fields.DateTime(allow_none=True)
-    points = fields.Float()
+    points = fields.Integer()
     hours = fields.Float()
     rating = fields.Integer(allow_none=True)
     comment = fields.String(allow_none=True)

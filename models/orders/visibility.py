@@ -316,7 +316,7 @@ def order_json(
         "candidate_ids": [str(x) for x in order.get("candidates", [])],
         "hall_org_id": str(order["hall_org_id"]) if order.get("hall_org_id") else None,
         "due_at": order.get("due_at"),
-        "points": order["points"],
+        "points": round(order["points"]),  # whole (older orders may hold 10.0)
         "hours": order["hours"],
         "rating": order.get("rating"),
         "comment": safety.visible_text(order, "comment", actor, resident),

@@ -24,7 +24,7 @@ MEMBER_FIELDS = {
     "party_status": 1,
     "skills": 1,
     "points_balance": 1,
-    "hours_balance": 1,
+    "hours_tenths": 1,
     "open_orders": 1,
     "rating_sum": 1,
     "rating_count": 1,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from models.core.forms import FormBool
 from models.core.validation import (
-    Bool,
     OneOf,
     Str,
     StrictSchema,
@@ -26,4 +26,4 @@ class DutyForm(StrictSchema):
     """A member's duty (网格员) switched on or off."""
 
     duty = Str(required=True, validate=OneOf(list(DUTY_NAMES)))
-    on = Bool(load_default=False)
+    on = FormBool(load_default=False)

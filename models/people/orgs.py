@@ -101,6 +101,14 @@ async def org_tree(ctx: Context) -> list[dict[str, Any]]:
     return [build(root) for root in children.get(None, [])]
 
 
+async def first_root(ctx: Context) -> ObjectId:
+    """The top node of the tree (the first by order and name when there are several)."""
+    roots = [o for o in (await all_orgs(ctx)).values() if o.get("parent_id") is None]
+    if not roots:
+        raise NotFound("找不到该组织", code="org_not_found")
+    return min(roots, key=lambda o: (o.get("sort", 0), o["name"]))["_id"]
+
+
 async def org_children(ctx: Context, parent_id: ObjectId) -> list[dict[str, Any]]:
     await get_org(ctx, parent_id)
     orgs = await all_orgs(ctx)

@@ -339,7 +339,7 @@ def members_rows(members: list[dict[str, Any]], tree: dict[Any, Any]) -> list[li
                 m.get("party_status") or "",
                 "、".join(m.get("skills") or []),
                 m.get("points_balance", 0),
-                m.get("hours_balance", 0),
+                int(m.get("hours_tenths") or 0) / 10,
                 round(m.get("rating_sum", 0) / count, 2) if count else "",
                 local_time(m.get("joined_at") or m.get("created_at")),
             ]

@@ -63,7 +63,7 @@ class UserOut(Schema):
     org_name = fields.String(allow_none=True)
     party_status = fields.String(allow_none=True)
     skills = fields.List(fields.String())
-    points_balance = fields.Float()
+    points_balance = fields.Integer()
     hours_balance = fields.Float()
     care_mode = fields.Boolean(metadata={"description": "关怀模式是否开启"})
 

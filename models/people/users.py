@@ -88,7 +88,7 @@ def new_user_doc(ctx: Context, role: str = "resident", **fields: Any) -> dict[st
         "party_status": None,
         "home_location": None,
         "points_balance": 0,
-        "hours_balance": 0.0,
+        "hours_tenths": 0,  # service hours in whole tenths (models/points/ledger.py)
         "open_orders": 0,
         "last_served_at": None,
         "rating_sum": 0,
@@ -163,7 +163,7 @@ async def user_json(ctx: Context, user: dict[str, Any], *, full_phone: bool = Fa
         "party_status": user.get("party_status"),
         "skills": user.get("skills") or [],
         "points_balance": user.get("points_balance", 0),
-        "hours_balance": user.get("hours_balance", 0.0),
+        "hours_balance": int(user.get("hours_tenths") or 0) / 10,
         "care_mode": bool(user.get("care_mode")),
     }
 

@@ -49,7 +49,7 @@ async def request_adjustment(
     member_id: ObjectId,
     *,
     kind: str,
-    delta: float,
+    delta: int | float,
     reason: str,
     reverses: ObjectId | None = None,
     ip: str | None = None,
@@ -59,6 +59,11 @@ async def request_adjustment(
         raise ValidationFailed(fields={"kind": "积分类型无效"})
     if delta == 0 and reverses is None:
         raise ValidationFailed(fields={"delta": "调整数值不能为 0"})
+    if kind == "points" and delta != int(delta):
+        raise ValidationFailed(fields={"delta": "积分应为整数"})
+    if kind == "hours" and abs(delta * 10 - round(delta * 10)) > 1e-9:
+        raise ValidationFailed(fields={"delta": "时长最多保留一位小数"})
+    delta = int(delta) if kind == "points" else round(delta * 10) / 10
     if not reason.strip():
         raise ValidationFailed(fields={"reason": "必须填写调整原因"})
     member = await _managed_member(ctx, actor, member_id)
@@ -66,7 +71,7 @@ async def request_adjustment(
         entry = await ctx.db.ledger_entries.find_one({"_id": reverses})
         if entry is None or entry["member_id"] != member_id:
             raise NotFound("找不到该积分记录", code="entry_not_found")
-        kind, delta = entry["kind"], -entry["delta"]
+        kind, delta = entry["kind"], -ledger.shown(entry["kind"], entry["delta"])
     now = ctx.now()
     # four eyes over the day, not per request: what one approver applies alone to a member
     # adds up per Beijing day (many small adjustments cannot split the threshold)
@@ -118,7 +123,7 @@ async def request_adjustment(
         )
         return doc
 
-    before = {k: member.get(v, 0) for k, v in ledger.BALANCE_FIELD.items()}
+    before = {k: ledger.shown(k, member.get(v) or 0) for k, v in ledger.BALANCE_FIELD.items()}
 
     async def work(session: AsyncClientSession) -> dict[str, Any]:
         applied = {
@@ -154,7 +159,7 @@ async def request_adjustment(
         await ratelimit.give_back(ctx, budget, amount)
         raise
     after = dict(before)
-    after[kind] = round(before[kind] + delta, 2)
+    after[kind] = round(before[kind] + delta, 1)
     await audit.record(
         ctx,
         actor,
@@ -178,7 +183,7 @@ def _entry(adj: dict[str, Any], approver: Actor) -> ledger.LedgerEntry:
     return ledger.LedgerEntry(
         member_id=adj["member_id"],
         kind=adj["kind"],
-        delta=adj["delta"],
+        delta=ledger.tenths(adj["delta"]) if adj["kind"] == "hours" else int(adj["delta"]),
         reason=f"人工调整：{reason}",
         source_type="adjustment",
         source_id=adj["_id"],

@@ -32,7 +32,7 @@ def period_key(period: str, at: datetime) -> str:
     return "all"
 
 
-Sums = dict[str, tuple[float, str, ObjectId, list[ObjectId]]]
+Sums = dict[str, tuple[int, str, ObjectId, list[ObjectId]]]
 
 
 def bucket_sums(docs: list[dict[str, Any]]) -> Sums:
@@ -47,12 +47,12 @@ def bucket_sums(docs: list[dict[str, Any]]) -> Sums:
         for period in PERIODS:
             key = period_key(period, doc["created_at"])
             _id = f"{key}:{doc['member_id']}:{org}"
-            total = sums[_id][0] if _id in sums else 0.0
+            total = sums[_id][0] if _id in sums else 0
             sums[_id] = (total + doc["delta"], key, doc["member_id"], path)
     return sums
 
 
-def _upsert(_id: str, points: float, key: str, member: ObjectId, path: list[ObjectId]) -> UpdateOne:
+def _upsert(_id: str, points: int, key: str, member: ObjectId, path: list[ObjectId]) -> UpdateOne:
     return UpdateOne(
         {"_id": _id},
         {
@@ -77,27 +77,27 @@ async def apply(
 
 async def top(
     ctx: Context, org_id: ObjectId, period: str, now: datetime, limit: int
-) -> list[tuple[ObjectId, float]]:
+) -> list[tuple[ObjectId, int]]:
     """(member, points) best first, ties by member id, for the members under `org_id`."""
     key = period_key(period, now)
     fid = f"{key}:{org_id}"
     floor_doc = await ctx.db.leaderboard_floors.find_one({"_id": fid})
-    floor = float(floor_doc["points"]) if floor_doc else 0.0
+    floor = int(floor_doc["points"]) if floor_doc else 0
     while True:
         rows = await ctx.db.leaderboard_buckets.find(
             {"period": key, "org_path": org_id, "points": {"$gte": max(floor, 1e-9)}},
             {"member_id": 1, "points": 1},
         ).to_list(None)
-        totals: dict[ObjectId, float] = {}
+        totals: dict[ObjectId, int] = {}
         for row in rows:  # a member who changed branch has a bucket per branch
-            totals[row["member_id"]] = totals.get(row["member_id"], 0.0) + row["points"]
+            totals[row["member_id"]] = totals.get(row["member_id"], 0) + row["points"]
         best = sorted(totals.items(), key=lambda mp: (-mp[1], str(mp[0])))[:limit]
         if len(best) >= limit or floor <= 0:
             break
-        floor = 0.0  # fewer than a board above the floor (a new period): read them all
+        floor = 0  # fewer than a board above the floor (a new period): read them all
     if len(best) >= limit:
         last = best[-1][1]
-        if floor_doc is None or last > float(floor_doc["points"]):
+        if floor_doc is None or last > int(floor_doc["points"]):
             await ctx.db.leaderboard_floors.update_one(
                 {"_id": fid}, {"$max": {"points": last}}, upsert=True
             )
@@ -116,15 +116,15 @@ async def drift(ctx: Context) -> list[dict[str, Any]]:
     async for doc in entries:
         for _id, (points, key, member, path) in bucket_sums([doc]).items():
             if key in keys:
-                total = expected[_id][0] if _id in expected else 0.0
+                total = expected[_id][0] if _id in expected else 0
                 expected[_id] = (total + points, key, member, path)
-    stored: dict[str, float] = {}
+    stored: dict[str, int] = {}
     async for bucket in ctx.db.leaderboard_buckets.find({"period": {"$in": sorted(keys)}}):
         stored[bucket["_id"]] = bucket["points"]
     problems: list[dict[str, Any]] = []
     for _id in sorted(set(expected) | set(stored)):
-        want = expected[_id][0] if _id in expected else 0.0
-        have = stored.get(_id, 0.0)
+        want = expected[_id][0] if _id in expected else 0
+        have = stored.get(_id, 0)
         if abs(want - have) > 1e-6:
             problem: dict[str, Any] = {"bucket": _id, "points": have, "sum_of_entries": want}
             if _id in expected:
@@ -145,7 +145,7 @@ async def rebuild(ctx: Context, problems: list[dict[str, Any]]) -> int:
             p["org_path"],
         )
         if "member_id" in p
-        else UpdateOne({"_id": p["bucket"]}, {"$set": {"points": 0.0}})
+        else UpdateOne({"_id": p["bucket"]}, {"$set": {"points": 0}})
         for p in problems
     ]
     if writes:

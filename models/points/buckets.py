@@ -22,15 +22,15 @@ from models.core.clock import BEIJING
 from models.core.context import Context
 from models.people import orgs
 
-EPS = 1e-9
+EPS = 0  # points are whole: a bucket with anything left holds at least one
 
 
 def bucket_id(member_id: ObjectId, year: int) -> str:
     return f"{member_id}:{year}"
 
 
-def remaining(bucket: dict[str, Any]) -> float:
-    return float(bucket["earned"] - bucket["spent"] - bucket["expired"])
+def remaining(bucket: dict[str, Any]) -> int:
+    return int(bucket["earned"] - bucket["spent"] - bucket["expired"])
 
 
 def parse_policy(text: str) -> dict[str, int]:
@@ -75,7 +75,7 @@ async def plan(
         return []
     now = ctx.now()
     year = now.astimezone(BEIJING).year
-    changes: dict[str, dict[str, float]] = {}
+    changes: dict[str, dict[str, int]] = {}
     opened: dict[str, dict[str, Any]] = {}
     open_buckets: list[dict[str, Any]] | None = None
 
@@ -85,11 +85,11 @@ async def plan(
         ).sort("year", 1)
         return [b async for b in cursor]
 
-    def add(bid: str, field: str, amount: float) -> None:
+    def add(bid: str, field: str, amount: int) -> None:
         changes.setdefault(bid, {})
-        changes[bid][field] = changes[bid].get(field, 0.0) + amount
+        changes[bid][field] = changes[bid].get(field, 0) + amount
 
-    async def earn(amount: float) -> None:
+    async def earn(amount: int) -> None:
         bid = bucket_id(member_id, year)
         if bid not in opened:
             years = await policy_years(ctx, org_path)
@@ -97,7 +97,7 @@ async def plan(
         add(bid, "earned", amount)
 
     for doc in points:
-        delta = float(doc["delta"])
+        delta = int(doc["delta"])
         if doc.get("expires_bucket"):
             add(doc["expires_bucket"], "expired", -delta)
             continue
@@ -108,7 +108,7 @@ async def plan(
             live = {b["_id"] for b in open_buckets or [] if _alive(b, now)}
             left = delta
             for part in refund:
-                give = min(left, float(part["amount"]))
+                give = min(left, int(part["amount"]))
                 if give <= 0:
                     continue
                 if part["bucket"] in live:
@@ -128,8 +128,8 @@ async def plan(
                 break
             if not _alive(bucket, now):
                 continue
-            have = remaining(bucket) - changes.get(bucket["_id"], {}).get("spent", 0.0)
-            have += changes.get(bucket["_id"], {}).get("earned", 0.0)
+            have = remaining(bucket) - changes.get(bucket["_id"], {}).get("spent", 0)
+            have += changes.get(bucket["_id"], {}).get("earned", 0)
             take = min(have, need)
             if take > EPS:
                 add(bucket["_id"], "spent", take)
@@ -145,7 +145,7 @@ async def plan(
         upsert = False
         if bid in opened:
             upsert = True
-            update["$inc"] = {"earned": 0.0, "spent": 0.0, "expired": 0.0, **update["$inc"]}
+            update["$inc"] = {"earned": 0, "spent": 0, "expired": 0, **update["$inc"]}
             update["$setOnInsert"] = {
                 "member_id": member_id,
                 "year": opened[bid]["year"],
@@ -189,7 +189,7 @@ async def check_buckets(ctx: Context) -> list[dict[str, Any]]:
     """Every bucket holding fewer than 0 points (spent or expired more than was earned)."""
     problems = []
     async for bucket in ctx.db.point_buckets.find({}):
-        if remaining(bucket) < -1e-6 or bucket["spent"] < -1e-6:
+        if remaining(bucket) < 0 or bucket["spent"] < 0:
             problems.append(
                 {
                     "bucket": bucket["_id"],

@@ -10,6 +10,7 @@ from models.core.context import Context
 from models.ops import audit
 from models.people import orgs
 from models.people.users import Actor
+from models.points import ledger
 from models.points.adjustments import KIND_NAMES
 
 HEADERS = ["时间", "队员", "所属组织", "类型", "变动", "原因", "来源", "来源编号", "操作人"]
@@ -39,7 +40,7 @@ async def ledger_workbook(
             names.get(r["member_id"], ""),
             tree.get(r["org_path"][-1], {}).get("name", "") if r.get("org_path") else "",
             KIND_NAMES.get(r["kind"], r["kind"]),
-            r["delta"],
+            ledger.shown(r["kind"], r["delta"]),
             r["reason"],
             SOURCE_NAMES.get(r["source"]["type"], r["source"]["type"]),
             str(r["source"]["id"]),

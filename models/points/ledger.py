@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from bson import ObjectId
@@ -25,7 +26,33 @@ from models.points import boards, buckets
 from server.errors import Conflict, NotFound, ValidationFailed
 
 KINDS = ("points", "hours")
-BALANCE_FIELD = {"points": "points_balance", "hours": "hours_balance"}
+# balances and deltas are integers in the unit of their kind: whole points, tenths of an hour
+BALANCE_FIELD = {"points": "points_balance", "hours": "hours_tenths"}
+UNIT = {"points": "point", "hours": "tenth_hour"}
+
+
+class NotWhole(ValidationFailed):
+    code = "not_whole"
+
+
+def tenths(hours: float | int) -> int:
+    """Hours (a decimal with at most one digit after the point) → whole tenths."""
+    return int(Decimal(str(hours)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP) * 10)
+
+
+def hours_of_tenths(value: int | float | None) -> float:
+    """Tenths as the decimal hours API clients see (one digit after the point)."""
+    return int(value or 0) / 10
+
+
+def whole_points(value: float | int) -> int:
+    """A points value computed by a rule (per-hour × hours) as whole points, half up."""
+    return int(Decimal(str(value)).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+
+
+def shown(kind: str, delta: int | float) -> int | float:
+    """A stored delta as clients see it: points as they are, hours in hours."""
+    return hours_of_tenths(delta) if kind == "hours" else int(delta)
 
 
 class AlreadyRecorded(Conflict):
@@ -37,7 +64,7 @@ class AlreadyRecorded(Conflict):
 class LedgerEntry:
     member_id: ObjectId
     kind: str
-    delta: float
+    delta: int  # whole points, or tenths of an hour for kind "hours"
     reason: str
     source_type: str
     source_id: Any
@@ -49,11 +76,15 @@ class LedgerEntry:
     def to_doc(self, now: datetime, org_path: list[ObjectId]) -> dict[str, Any]:
         if self.kind not in KINDS:
             raise ValidationFailed(fields={"kind": "积分类型无效"})
+        if isinstance(self.delta, bool) or not isinstance(self.delta, int):
+            # a float here is a bug in the caller, not user input: never store one
+            raise TypeError(f"ledger delta must be an int, got {self.delta!r}")
         return {
             "_id": ObjectId(),
             "member_id": self.member_id,
             "kind": self.kind,
             "delta": self.delta,
+            "unit": UNIT[self.kind],
             "reason": self.reason,
             "source": {"type": self.source_type, "id": self.source_id},
             "rule": self.rule,
@@ -117,13 +148,13 @@ async def append(
 
 async def check_ledger(ctx: Context) -> list[dict[str, Any]]:
     """Every member whose cached balance differs from the sum of their entries."""
-    sums: dict[ObjectId, dict[str, float]] = {}
+    sums: dict[ObjectId, dict[str, int]] = {}
     pipeline = [{"$group": {"_id": {"m": "$member_id", "k": "$kind"}, "total": {"$sum": "$delta"}}}]
     async for row in await ctx.db.ledger_entries.aggregate(pipeline):
         sums.setdefault(row["_id"]["m"], {})[row["_id"]["k"]] = row["total"]
     problems: list[dict[str, Any]] = []
-    projection = {"name": 1, "points_balance": 1, "hours_balance": 1}
-    query = {"$or": [{"points_balance": {"$ne": 0}}, {"hours_balance": {"$ne": 0}}]}
+    projection = {"name": 1, "points_balance": 1, "hours_tenths": 1}
+    query = {"$or": [{"points_balance": {"$ne": 0}}, {"hours_tenths": {"$ne": 0}}]}
     seen: set[ObjectId] = set()
     async for user in ctx.db.users.find(query, projection):
         seen.add(user["_id"])
@@ -139,11 +170,13 @@ async def check_ledger(ctx: Context) -> list[dict[str, Any]]:
     return problems
 
 
-def _compare(user: dict[str, Any], sums: dict[str, float], problems: list[dict[str, Any]]) -> None:
+def _compare(user: dict[str, Any], sums: dict[str, int], problems: list[dict[str, Any]]) -> None:
+    """Exact: balances and deltas are integers, so any difference (even 1e-9) is a problem,
+    and so is a balance or a sum that is not an integer (a float left by old data)."""
     for kind, field_name in BALANCE_FIELD.items():
         cached = user.get(field_name) or 0
         total = sums.get(kind, 0)
-        if abs(cached - total) > 1e-6:
+        if cached != total or not _is_int(cached) or not _is_int(total):
             problems.append(
                 {
                     "member_id": user["_id"],
@@ -155,11 +188,15 @@ def _compare(user: dict[str, Any], sums: dict[str, float], problems: list[dict[s
             )
 
 
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def entry_json(doc: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": str(doc["_id"]),
         "kind": doc["kind"],
-        "delta": doc["delta"],
+        "delta": shown(doc["kind"], doc["delta"]),
         "reason": doc["reason"],
         "source": {"type": doc["source"]["type"], "id": str(doc["source"]["id"])},
         "created_at": doc["created_at"],
@@ -190,7 +227,7 @@ async def points_summary(ctx: Context, actor: Actor) -> dict[str, Any]:
         rank_total = await ctx.db.users.count_documents(base)
     return {
         "points_balance": points,
-        "hours_balance": user.get("hours_balance", 0.0),
+        "hours_balance": hours_of_tenths(user.get("hours_tenths")),
         "rank": rank,
         "rank_total": rank_total,
         "org_id": str(actor.org_id) if actor.org_id else None,

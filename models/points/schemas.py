@@ -18,19 +18,21 @@ class LedgerQuery(PageQuery):
 
 
 class LeaderboardQuery(StrictSchema):
-    org_id = ObjectIdField()
+    org_id = ObjectIdField(
+        metadata={"description": "默认为本人所在组织；不属于任何组织的群众为顶级组织"}
+    )
     period = Str(load_default="month", validate=OneOf(["month", "year", "all"]))
 
 
 class ExpiringBucket(Schema):
     year = fields.Integer()
-    points = fields.Float()
+    points = fields.Integer()
     expires_at = fields.String()
     last_day = fields.String(metadata={"description": "最后可用日（北京时间）"})
 
 
 class PointsOut(Schema):
-    points_balance = fields.Float()
+    points_balance = fields.Integer()
     hours_balance = fields.Float()
     rank = fields.Integer(allow_none=True)
     rank_total = fields.Integer(allow_none=True)
@@ -66,7 +68,7 @@ class LeaderboardRow(Schema):
     member_id = fields.String()
     name = fields.String()
     org_name = fields.String(allow_none=True)
-    points = fields.Float()
+    points = fields.Integer()
 
 
 class LeaderboardOut(Schema):

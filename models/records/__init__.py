@@ -18,6 +18,7 @@ from models.core.clock import BEIJING
 from models.core.context import Context
 from models.people import orgs
 from models.people.users import Actor
+from models.points import ledger
 from server.errors import NotFound, ValidationFailed
 
 DOSSIER_STAGES = ("入党申请人", "积极分子", "发展对象")
@@ -97,9 +98,9 @@ def _spans(start: datetime, end: datetime) -> list[tuple[str, datetime, datetime
 
 def _empty_month() -> dict[str, float]:
     return {
-        "points": 0.0,
+        "points": 0,
         "hours": 0.0,
-        "points_earned": 0.0,
+        "points_earned": 0,
         "orders": 0,
         "order_hours": 0.0,
         "rating_sum": 0,
@@ -118,7 +119,7 @@ async def _scan(
     )
     async for entry in cursor:
         row = months.setdefault(month_key(entry["created_at"]), _empty_month())
-        row[entry["kind"]] += entry["delta"]
+        row[entry["kind"]] += ledger.shown(entry["kind"], entry["delta"])
         if entry["kind"] == "points" and entry["delta"] > 0:
             row["points_earned"] += entry["delta"]
     served = []
@@ -321,9 +322,9 @@ async def build_record(
         },
         "period": {"from": start, "to": end},
         "totals": {
-            "points": round(total["points"], 2),
-            "hours": round(total["hours"], 2),
-            "points_earned": round(total["points_earned"], 2),
+            "points": round(total["points"]),  # whole (a month cached before may hold 3.0)
+            "hours": round(total["hours"], 1),
+            "points_earned": round(total["points_earned"]),
             "orders": int(total["orders"]),
             "order_hours": round(total["order_hours"], 2),
             "rating_avg": round(total["rating_sum"] / total["rating_count"], 2)
@@ -340,7 +341,7 @@ async def build_record(
             **({"meetings": extra["activities"]["meetings"]} if "activities" in extra else {}),
         },
         "months": [
-            {"month": m, "points": round(v["points"], 2), "hours": round(v["hours"], 2)}
+            {"month": m, "points": round(v["points"]), "hours": round(v["hours"], 1)}
             for m, v in sorted(months.items())
             if v["points"] or v["hours"]
         ],
@@ -351,7 +352,7 @@ async def build_record(
                 "org_name": o.get("org_name"),
                 "closed_at": o["closed_at"],
                 "hours": o.get("hours") or 0,
-                "points": o.get("points") or 0,
+                "points": round(o.get("points") or 0),
                 "rating": o.get("rating"),
             }
             for o in recent

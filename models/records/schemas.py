@@ -51,9 +51,9 @@ class RecordTotals(Schema):
     class Meta:
         unknown = "include"  # one count per further source (activities, wishes, voices)
 
-    points = fields.Float()
+    points = fields.Integer()
     hours = fields.Float()
-    points_earned = fields.Float()
+    points_earned = fields.Integer()
     orders = fields.Integer()
     order_hours = fields.Float()
     rating_avg = fields.Float(allow_none=True)
@@ -63,7 +63,7 @@ class RecordTotals(Schema):
 
 class MonthRow(Schema):
     month = fields.String()
-    points = fields.Float()
+    points = fields.Integer()
     hours = fields.Float()
 
 
@@ -73,7 +73,7 @@ class ServedOrder(Schema):
     org_name = fields.String(allow_none=True)
     closed_at = fields.DateTime()
     hours = fields.Float()
-    points = fields.Float()
+    points = fields.Integer()
     rating = fields.Integer(allow_none=True)
 
 

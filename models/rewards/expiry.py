@@ -28,23 +28,23 @@ def last_day(expires_at: datetime) -> str:
     return (expires_at.astimezone(BEIJING) - timedelta(seconds=1)).strftime("%Y-%m-%d")
 
 
-async def expire_bucket(ctx: Context, bucket_id: str) -> float:
+async def expire_bucket(ctx: Context, bucket_id: str) -> int:
     """Write off what is left of one expired bucket; returns the points expired."""
     now = ctx.now()
 
-    async def work(session: AsyncClientSession) -> float:
+    async def work(session: AsyncClientSession) -> int:
         bucket = await ctx.db.point_buckets.find_one({"_id": bucket_id}, session=session)
         if bucket is None or bucket["closed"]:
-            return 0.0
+            return 0
         user = await ctx.db.users.find_one(
             {"_id": bucket["member_id"]}, {"points_balance": 1, "org_path": 1}, session=session
         )
-        amount = min(buckets.remaining(bucket), float((user or {}).get("points_balance") or 0))
-        if user is None or amount <= EPS:
+        amount = min(buckets.remaining(bucket), int((user or {}).get("points_balance") or 0))
+        if user is None or amount <= 0:
             await ctx.db.point_buckets.update_one(
                 {"_id": bucket_id}, {"$set": {"closed": True, "closed_at": now}}, session=session
             )
-            return 0.0
+            return 0
         entry = ledger.LedgerEntry(
             member_id=bucket["member_id"],
             kind="points",
@@ -62,18 +62,18 @@ async def expire_bucket(ctx: Context, bucket_id: str) -> float:
     try:
         return await uow.in_transaction(ctx, work)
     except ledger.AlreadyRecorded:
-        return 0.0
+        return 0
 
 
 async def expire_points(ctx: Context, batch: int = 500, parallel: int = 8) -> dict[str, Any]:
     """Job: every bucket past its expiry moment is written off, in batches; the buckets of
     a batch belong to different members (one per member and year), so their transactions
     run side by side (`parallel` at a time) without conflicting."""
-    counts: dict[str, Any] = {"buckets": 0, "points": 0.0}
+    counts: dict[str, Any] = {"buckets": 0, "points": 0}
     now = ctx.now()
     gate = asyncio.Semaphore(parallel)
 
-    async def one(bucket_id: str) -> float:
+    async def one(bucket_id: str) -> int:
         async with gate:
             return await expire_bucket(ctx, bucket_id)
 

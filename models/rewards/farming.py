@@ -47,14 +47,14 @@ def _norm(text: Any) -> str:
 
 async def _order_points_since(
     ctx: Context, session: AsyncClientSession, member_id: ObjectId, since: Any
-) -> float:
+) -> int:
     pipeline: list[dict[str, Any]] = [
         {"$match": {"member_id": member_id, "created_at": {"$gte": since}}},
         {"$match": {"kind": "points", "source.type": "order"}},
         {"$group": {"_id": None, "total": {"$sum": "$delta"}}},
     ]
     rows = await (await ctx.db.ledger_entries.aggregate(pipeline, session=session)).to_list(1)
-    return float(rows[0]["total"]) if rows else 0.0
+    return int(rows[0]["total"]) if rows else 0
 
 
 async def screen(
@@ -184,11 +184,12 @@ async def hold(
         "category_name": order.get("category_name") or "",
         "org_path": list(org_path),
         "points": sum(e.delta for e in entries if e.kind == "points"),
-        "hours": sum(e.delta for e in entries if e.kind == "hours"),
+        "hours": ledger.hours_of_tenths(sum(e.delta for e in entries if e.kind == "hours")),
         "entries": [_entry_doc(e) for e in entries],
         "reasons": reasons,
         "status": HELD,
         "version": 1,
+        "ledger_units": True,  # entries in whole points and tenths (models/ops/migrations.py)
         "created_at": now,
     }
     await ctx.db.held_awards.insert_one(doc, session=session)

@@ -70,12 +70,12 @@ def limit_key(item: dict[str, Any], member_id: ObjectId, now: Any) -> str | None
     return f"{item['_id']}:{member_id}:ever"
 
 
-async def spendable(ctx: Context, actor: Actor) -> float:
+async def spendable(ctx: Context, actor: Actor) -> int:
     """The balance minus points whose bucket has expired but the job has not yet written off."""
     user = await ctx.db.users.find_one({"_id": actor.id}, {"points_balance": 1})
-    balance = float((user or {}).get("points_balance") or 0)
+    balance = int((user or {}).get("points_balance") or 0)
     now = ctx.now()
-    stale = 0.0
+    stale = 0
     async for b in ctx.db.point_buckets.find({"member_id": actor.id, "closed": False}):
         if b.get("expires_at") is not None and not buckets._alive(b, now):
             stale += buckets.remaining(b)
@@ -140,7 +140,7 @@ async def redeem(
         entry = ledger.LedgerEntry(
             member_id=actor.id,
             kind="points",
-            delta=-float(item["price"]),
+            delta=-int(item["price"]),
             reason=f"兑换「{item['name']}」",
             source_type="redemption",
             source_id=redemption_id,
@@ -306,7 +306,7 @@ async def _refund(
         refund = ledger.LedgerEntry(
             member_id=redemption["member_id"],
             kind="points",
-            delta=float(redemption["price"]),
+            delta=int(redemption["price"]),
             reason=f"退还「{redemption['item_name']}」兑换积分（{STATUS_TEXT[to]}）",
             source_type="redemption",
             source_id=redemption["_id"],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from marshmallow import Schema, fields
 
 from models.core.validation import ObjectIdField, OneOf, PageQuery, Str, StrictSchema, Text
@@ -9,9 +11,23 @@ from models.transfers import STATUSES
 
 
 class TransferRequest(StrictSchema):
+    """The receiving branch on the platform, or an organisation outside it: one of them."""
+
+    OPENAPI_EXTRA: ClassVar[dict[str, Any]] = {
+        "oneOf": [
+            {"required": ["to_org_id"], "not": {"required": ["external_org"]}},
+            {"required": ["external_org"], "not": {"required": ["to_org_id"]}},
+        ]
+    }
     member_id = ObjectIdField(metadata={"description": "书记代队员发起时填写；队员本人发起时不填"})
     to_org_id = ObjectIdField(metadata={"description": "平台内的接收支部"})
-    external_org = Text(100, metadata={"description": "转出本平台时：接收组织名称"})
+    external_org = Text(
+        100,
+        metadata={
+            "description": "转出本平台时：接收组织名称（不能只有空白）",
+            "pattern": "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$",
+        },
+    )
     reason = Text(200, load_default="")
 
 

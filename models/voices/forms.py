@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from models.core.validation import Bool, ObjectIdField, StrictSchema, Text
+from models.core.forms import FormBool
+from models.core.validation import ObjectIdField, StrictSchema, Text
 
 
 class AssignForm(StrictSchema):
@@ -12,7 +13,7 @@ class AssignForm(StrictSchema):
 
 class ReplyForm(StrictSchema):
     text = Text(1000, required=True)
-    public = Bool(load_default=False, truthy={"on", "true", "1"}, falsy={"off", "false", "0"})
+    public = FormBool(load_default=False, truthy={"on", "true", "1"}, falsy={"off", "false", "0"})
 
 
 class CloseForm(StrictSchema):

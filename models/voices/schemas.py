@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from marshmallow import Schema, fields, validates_schema
 from marshmallow import ValidationError as MarshmallowError
 
@@ -23,6 +25,13 @@ from models.wishes.schemas import MediaIds
 
 
 class SubmitVoiceRequest(StrictSchema):
+    OPENAPI_EXTRA: ClassVar[dict[str, Any]] = {
+        "oneOf": [
+            {"required": ["org_id"], "not": {"required": ["scene"]}},
+            {"required": ["scene"], "not": {"required": ["org_id"]}},
+        ]
+    }
+
     kind = Str(required=True, validate=OneOf(list(KINDS)))
     category = Str(required=True, validate=OneOf(CATEGORIES))
     text = Text(1000, required=True, min_len=2)
@@ -32,7 +41,7 @@ class SubmitVoiceRequest(StrictSchema):
         load_default=False, metadata={"description": "对其他群众匿名（对工作人员不匿名）"}
     )
     org_id = ObjectIdField(metadata={"description": "提交到的组织（与 scene 二选一）"})
-    scene = Str(metadata={"description": "民意一码通扫码进入时的 scene"})
+    scene = Text(64, min_len=1, metadata={"description": "民意一码通扫码进入时的 scene"})
 
     @validates_schema
     def one_target(self, data, **kwargs):

@@ -32,14 +32,14 @@ def award_entries(wish: dict[str, Any], actor: Actor) -> list[ledger.LedgerEntry
     return [
         ledger.LedgerEntry(
             kind="points",
-            delta=wish["points"],
+            delta=ledger.whole_points(wish["points"]),
             reason=f"实现微心愿「{wish['title']}」",
             idempotency_key=f"{base}:points",
             **common,
         ),
         ledger.LedgerEntry(
             kind="hours",
-            delta=wish["hours"],
+            delta=ledger.tenths(wish["hours"]),
             reason=f"微心愿服务时长「{wish['title']}」",
             idempotency_key=f"{base}:hours",
             **common,

@@ -21,6 +21,7 @@ from models.core.statemachine import timeline_event
 from models.media import guard, safety
 from models.people import orgs
 from models.people.users import SYSTEM, Actor
+from models.points.ledger import tenths as ledger_tenths
 from models.wishes import notices
 from models.wishes.states import (
     APPROVED,
@@ -115,8 +116,8 @@ async def post_wish(ctx: Context, actor: Actor, data: dict[str, Any]) -> dict[st
         "claimant_id": None,
         "claimant_name": None,
         "released_by": [],
-        "points": float(ctx.config.wishes.points),
-        "hours": float(ctx.config.wishes.hours),
+        "points": int(ctx.config.wishes.points),
+        "hours": ledger_tenths(ctx.config.wishes.hours) / 10,
         "timeline": [timeline_event(actor, now, "submit", None, SUBMITTED)],
         "sla_done": [],
         "created_at": now,

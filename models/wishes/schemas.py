@@ -76,7 +76,7 @@ class WishOut(Schema):
     fulfil_photos = fields.List(fields.Nested(PhotoOut))
     thanks = fields.String(allow_none=True)
     reject_reason = fields.String(allow_none=True)
-    points = fields.Float()
+    points = fields.Integer()
     hours = fields.Float()
     created_at = fields.DateTime()
     updated_at = fields.DateTime()

@@ -106,7 +106,7 @@ def wish_json(ctx: Context, wish: dict[str, Any], actor: Actor) -> dict[str, Any
         "fulfil_note": text("fulfil_note", claimant_id),
         "fulfil_photos": media.photo_json(ctx, wish.get("fulfil_photos", []), viewer=actor),
         "thanks": text("thanks", poster_id),
-        "points": wish.get("points", 0),
+        "points": round(wish.get("points") or 0),
         "hours": wish.get("hours", 0),
         "created_at": wish["created_at"],
         "updated_at": wish["updated_at"],

@@ -61,7 +61,7 @@ async def test_settle_awards_each_attendee_once_and_counts_no_shows(api, world, 
     assert all(k.startswith(f"activity:{act['_id']}:award:") for k in keys)
     for member in ids[:4]:
         user = await ctx.db.users.find_one({"_id": member})
-        assert (user["points_balance"], user["hours_balance"]) == (3.0, 1.5)
+        assert (user["points_balance"], user["hours_tenths"]) == (3, 15)
         assert user["activities_attended"] == 1
     for member in ids[4:]:
         user = await ctx.db.users.find_one({"_id": member})
@@ -97,7 +97,7 @@ async def test_crash_between_batches_then_settle_again(world, ctx):
     assert len({e["idempotency_key"] for e in entries}) == 20
     for member in ids:
         user = await ctx.db.users.find_one({"_id": member})
-        assert (user["points_balance"], user["hours_balance"]) == (3.0, 1.5)
+        assert (user["points_balance"], user["hours_tenths"]) == (3, 15)
     assert all(not o.problems for o in await run_checks(ctx))
 
 

@@ -71,6 +71,6 @@ async def test_ten_concurrent_confirms_award_once(api, world, ctx, config, mongo
     entries = await ctx.db.ledger_entries.find({"source.id": oid}).to_list(None)
     assert sorted(e["kind"] for e in entries) == ["hours", "points"]
     member = await ctx.db.users.find_one({"_id": world.id("m1")})
-    assert (member["points_balance"], member["hours_balance"]) == (10, 2.0)
+    assert (member["points_balance"], member["hours_tenths"]) == (10, 20)
     assert (member["rating_sum"], member["rating_count"]) == (5, 1)
     assert await ledger.check_ledger(ctx) == []

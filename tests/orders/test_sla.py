@@ -85,7 +85,10 @@ async def test_every_sla_stage_once(ctx, world, clock, service):
     assert order["timeline"][-1]["action"] == "auto_confirm"
     assert order["notified_version"] == order["version"]
     entries = await ctx.db.ledger_entries.find({"source.id": oid}).to_list(None)
-    assert sorted((e["kind"], e["delta"]) for e in entries) == [("hours", 2.0), ("points", 10)]
+    assert sorted((e["kind"], e["delta"]) for e in entries) == [
+        ("hours", 20),
+        ("points", 10),
+    ]  # 20 tenths
     assert entries[0]["actor_id"] == orders.SYSTEM.id
     m1 = await ctx.db.users.find_one({"_id": world.id("m1")})
     assert (m1["points_balance"], m1["open_orders"]) == (10, 0)

@@ -19,7 +19,7 @@ def race_in_database(ctx: Context) -> None:
     ctx.config = ctx.config.replace(rewards={"queue_redemptions": False})
 
 
-async def give_points(ctx: Context, user: dict[str, Any], amount: float, key: str = "") -> None:
+async def give_points(ctx: Context, user: dict[str, Any], amount: int, key: str = "") -> None:
     entry = ledger.LedgerEntry(
         member_id=user["_id"],
         kind="points",

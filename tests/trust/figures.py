@@ -37,6 +37,8 @@ REQUIRED = {
     "checked past the limit": 0,
     "personal data left": 0,
     "applied past the threshold": 0,
+    "schemathesis failures": 0,
+    "schemathesis errors": 0,
 }
 
 

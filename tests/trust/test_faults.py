@@ -218,7 +218,7 @@ async def test_db_outage_during_thousand_awards(api, own_db, outage_service):
         duplicated = sum(max(0, n - 2) for n in per_order.values())
         problems = await ledger.check_ledger(ctx)
         balances = {
-            u["_id"]: (u["points_balance"], u["hours_balance"])
+            u["_id"]: (u["points_balance"], u["hours_tenths"] / 10)
             async for u in ctx.db.users.find({"_id": {"$in": [m["_id"] for m in members]}})
         }
         per_member = ORDERS // MEMBERS

@@ -76,7 +76,14 @@ SETTINGS = settings(
 member_ix = st.integers(0, MEMBERS - 1)
 kinds = st.sampled_from(ledger.KINDS)
 points = st.integers(1, 30)
-hours = st.sampled_from([0.5, 1.0, 1.5, 2.0, 3.0])
+
+
+def ledger_units(kind: str, delta: float) -> int:
+    """An adjustment's delta (hours in hours) as the ledger stores it (tenths)."""
+    return ledger.tenths(delta) if kind == "hours" else int(delta)
+
+
+hours = st.sampled_from([5, 10, 15, 20, 30])  # whole tenths of an hour, as the ledger holds
 small_delta = st.integers(-40, 40).filter(bool)
 big_delta = st.integers(51, 90).flatmap(lambda n: st.sampled_from([n, n, -n]))
 
@@ -135,7 +142,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.template = self.run(order_template(self.world))
         self.members: list[dict[str, Any]] = [self.world.users[f"m{i + 1}"] for i in range(MEMBERS)]
         self.path = list(self.members[0]["org_path"])
-        self.balance = [{"points": 0.0, "hours": 0.0} for _ in range(MEMBERS)]
+        self.balance = [{"points": 0, "hours": 0} for _ in range(MEMBERS)]
         # entry id → (member index, kind, delta, key): everything the ledger must still hold
         self.entries: dict[ObjectId, tuple[int, str, float, str]] = {}
         self.award_keys: list[tuple[int, str, float]] = []  # (member, key, delta) to retry
@@ -487,7 +494,10 @@ class LedgerMachine(RuleBasedStateMachine):
 
     def adjusted(self, m: int, adj: dict[str, Any]) -> None:
         entry = self.run(self.ctx.db.ledger_entries.find_one({"_id": adj["entry_id"]}))
-        assert entry is not None and entry["delta"] == adj["delta"], (adj, entry)
+        assert entry is not None and entry["delta"] == ledger_units(adj["kind"], adj["delta"]), (
+            adj,
+            entry,
+        )
         self.landed(m, [entry])
 
     def _alone_key(self, m: int) -> tuple[int, Any]:
@@ -509,7 +519,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def adjust(self, m: int, kind: str, delta: int) -> None:
         member_id = self.members[m]["_id"]
         big = abs(delta) > adjustments.threshold(self.ctx)
-        affordable = self.can_spend(m, kind, delta)
+        affordable = self.can_spend(m, kind, ledger_units(kind, delta))
         try:
             adj = self.run(
                 adjustments.request_adjustment(
@@ -544,7 +554,7 @@ class LedgerMachine(RuleBasedStateMachine):
             raise AssertionError("the requester approved their own adjustment")
         except Forbidden:
             pass
-        affordable = self.can_spend(m, adj["kind"], adj["delta"])
+        affordable = self.can_spend(m, adj["kind"], ledger_units(adj["kind"], adj["delta"]))
         approvers = [self.approver(), self.world.actor("admin"), self.approver()][:racers]
         results = self.gather(*(adjustments.approve(self.ctx, a, adj["_id"]) for a in approvers))
         wins = [r for r in results if not isinstance(r, BaseException)]
@@ -578,7 +588,8 @@ class LedgerMachine(RuleBasedStateMachine):
         entry_id = ids[pick % len(ids)]
         m, kind, delta, _ = self.entries[entry_id]
         open_ = entry_id in self.reversible
-        big = abs(delta) > adjustments.threshold(self.ctx)
+        # adjustments (and their four-eyes threshold) speak hours; the ledger holds tenths
+        big = abs(ledger.shown(kind, delta)) > adjustments.threshold(self.ctx)
         affordable = self.can_spend(m, kind, -delta)
         member_id = self.members[m]["_id"]
         calls = 2 if again else 1
@@ -601,21 +612,21 @@ class LedgerMachine(RuleBasedStateMachine):
                     self.stats["retries refused"] += 1
                     continue
                 assert code(exc) == "insufficient_balance" and not big and not affordable, exc
-                self.tried_alone[self._alone_key(m)] += abs(delta)
+                self.tried_alone[self._alone_key(m)] += abs(ledger.shown(kind, delta))
                 self.stats["spends refused"] += 1
                 return
             assert open_ and n == 0, f"entry {entry_id} reversed twice"
-            assert adj["delta"] == -delta and adj["reverses"] == entry_id
+            assert adj["delta"] == -ledger.shown(kind, delta) and adj["reverses"] == entry_id
             self.reversible.remove(entry_id)
             open_ = False
             if big or adj["status"] == adjustments.PENDING:
                 assert adj["status"] == adjustments.PENDING
                 if not big:
-                    self.alone_pending(m, abs(delta))
+                    self.alone_pending(m, abs(ledger.shown(kind, delta)))
                 self.pending.append({**adj, "_m": m})
                 self.stats["adjustments pending"] += 1
             else:
-                self.alone_applied(m, abs(delta))
+                self.alone_applied(m, abs(ledger.shown(kind, delta)))
                 self.adjusted(m, adj)
                 self.stats["reversals"] += 1
 
@@ -696,7 +707,7 @@ class LedgerMachine(RuleBasedStateMachine):
             u["_id"]: u
             for u in self.run(
                 self.ctx.db.users.find(
-                    {"_id": {"$in": ids}}, {"points_balance": 1, "hours_balance": 1}
+                    {"_id": {"$in": ids}}, {"points_balance": 1, "hours_tenths": 1}
                 ).to_list(None)
             )
         }
@@ -706,7 +717,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 {"member_id": 1, "kind": 1, "delta": 1, "idempotency_key": 1},
             ).to_list(None)
         )
-        sums = {(m, k): 0.0 for m in ids for k in ledger.KINDS}
+        sums = {(m, k): 0 for m in ids for k in ledger.KINDS}
         for row in rows:
             sums[(row["member_id"], row["kind"])] += row["delta"]
         for i, member_id in enumerate(ids):
@@ -714,11 +725,11 @@ class LedgerMachine(RuleBasedStateMachine):
                 cached = users[member_id].get(field_name) or 0
                 if cached < -EPS:
                     self.violation(f"negative {kind} balance {cached} for member {i}")
-                if abs(cached - sums[(member_id, kind)]) > EPS:
+                if not isinstance(cached, int) or cached != sums[(member_id, kind)]:
                     self.violation(
                         f"member {i} {kind}: balance {cached} != sum {sums[(member_id, kind)]}"
                     )
-                if abs(cached - self.balance[i][kind]) > EPS:
+                if cached != self.balance[i][kind]:
                     self.violation(
                         f"member {i} {kind}: balance {cached} != model {self.balance[i][kind]}"
                     )

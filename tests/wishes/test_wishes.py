@@ -68,7 +68,7 @@ async def test_wish_loop_awards_once_and_hides_the_resident(api, world, ctx):
     member = world.id("m1")
     assert keys == [f"wish:{wid}:award:{member}:hours", f"wish:{wid}:award:{member}:points"]
     m = await ctx.db.users.find_one({"_id": member})
-    assert (m["points_balance"], m["hours_balance"]) == (5, 1.0)
+    assert (m["points_balance"], m["hours_tenths"]) == (5, 10)
     assert await ledger.check_ledger(ctx) == []
     # masked again once confirmed
     status, after = await api.get(f"/api/v1/wishes/{wid}", token=m1)
