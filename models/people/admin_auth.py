@@ -141,7 +141,8 @@ async def sign_in(
     """Returns (session token, actor) or raises Unauthenticated / RateLimited / Forbidden.
 
     In front of the hash, cheapest first: the pool's queue cap, per-IP and per-username
-    rate limits (shared database counters), the lock-out claim (one conditional upsert); only then argon2.
+    rate limits (shared database counters), the lock-out claim (one conditional upsert);
+    only then argon2.
     """
     max_failed, lock_minutes, ttl_hours = _settings(ctx)
     admin = ctx.config.admin
