@@ -230,8 +230,9 @@ def order_json(
     # completion photos: the resident, the assignee and staff in scope only
     sees_completion = actor.id in (resident, assignee) or actor.manages(order["org_path"])
     # the resident's address and map point: the resident, the member who took the order and
-    # staff in scope; the hall and named candidates see the community and distance only
-    sees_address = sees_completion
+    # staff in scope (and whoever placed it on the resident's behalf, who typed it in); the
+    # hall and named candidates see the community and distance only
+    sees_address = sees_completion or order.get("placer_id") == actor.id
     # timeline notes that repeat a checked field: held or hidden with it
     held = {"complete": "completion_note", "confirm": "comment", "decline": "reason"}
     masked = {a for a, f in held.items() if f in (order.get("moderation") or {})}
