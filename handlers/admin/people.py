@@ -1,15 +1,25 @@
-"""Admin sign-in and the member directory: registrations, profiles, roster import and export."""
+"""Admin sign-in and the member directory: registrations, profiles, roster import and export,
+and the org nodes' service phones."""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Any
+from urllib.parse import quote
 
 from handlers.admin.base import COOKIE_PATH, SESSION_COOKIE, AdminHandler, admin_route, oid
 from models.core.clock import BEIJING
 from models.core.forms import EmptyForm, ReasonForm
-from models.people import admin_auth, directory, orgs, registrations, roster, users
-from models.people.forms import DutyForm, LoginForm
+from models.people import (
+    admin_auth,
+    directory,
+    orgs,
+    registrations,
+    roster,
+    service_phone,
+    users,
+)
+from models.people.forms import DutyForm, LoginForm, OrgPhoneForm
 from models.people.users import PARTY_STATUSES
 from models.points import adjustments
 from models.points.forms import AdjustForm, ReverseForm
@@ -264,6 +274,51 @@ class DutyHandler(AdminHandler):
         self.redirect(f"/admin/members/{id}?msg={'duty_on' if data['on'] else 'duty_off'}")
 
 
+async def _org_phone_page(
+    handler: AdminHandler, org: dict[str, Any], error: str = "", value: str | None = None
+) -> None:
+    if error:
+        handler.set_status(422)
+    handler.render(
+        "org_phone.html",
+        org=org,
+        nodes=await directory.subtree(handler.ctx, handler.me),
+        phone=(org.get("phone") or "") if value is None else value,
+        error=error,
+        msg=handler.query("msg"),
+    )
+
+
+class OrgPhoneHandler(AdminHandler):
+    """服务电话: the phone a node's residents dial from the mini-program's care mode."""
+
+    nav = "org_phone"
+
+    async def get(self) -> None:
+        await _org_phone_page(self, await self.scoped_org(self.query("org")))
+
+
+class OrgPhoneSaveHandler(AdminHandler):
+    nav = "org_phone"
+
+    async def post(self, id: str) -> None:
+        org = await self.scoped_org(str(oid(id, "组织")))
+        raw = self.get_body_argument("phone", "")
+        try:
+            data = self.form(OrgPhoneForm)
+            await service_phone.set_phone(self.ctx, self.me, org["_id"], data.get("phone"))
+        except ValidationFailed as exc:
+            if self.wants_json:
+                raise
+            detail = "；".join(str(v) for v in exc.fields.values()) if exc.fields else exc.message
+            await _org_phone_page(self, org, error=detail, value=raw)
+            return
+        if self.wants_json:
+            self.write({"ok": True})
+            return
+        self.redirect(f"/admin/orgs?org={org['_id']}&msg=" + quote("服务电话已保存"))
+
+
 default_handlers = [
     admin_route("/login", LoginHandler),
     admin_route("/logout", LogoutHandler),
@@ -277,4 +332,6 @@ default_handlers = [
     admin_route("/members/{id}", MemberHandler),
     admin_route("/members/{id}/(?P<action>adjust|reverse)", AdjustHandler),
     admin_route("/members/{id}/duty", DutyHandler),
+    admin_route("/orgs", OrgPhoneHandler),
+    admin_route("/orgs/{id}/phone", OrgPhoneSaveHandler),
 ]

@@ -63,28 +63,3 @@ async def hit(
     """`take`, or 429 with a Chinese message."""
     if not await take(ctx, bucket, who, limit, window_seconds):
         raise RateLimited(message, code=f"{bucket}_rate_limited")
-
-
-class LocalWindow:
-    """The same fixed window kept in this process's memory, for floods in front of
-    unauthenticated work: no database round trip per hit, and bounded memory (past
-    `max_keys` callers in one window, new callers are refused until the window turns)."""
-
-    def __init__(self, max_keys: int = 100_000):
-        self.max_keys = max_keys
-        self.window = -1
-        self.counts: dict[str, int] = {}
-
-    def take(self, now: datetime, who: str, limit: int, window_seconds: int = 60) -> bool:
-        if limit <= 0:
-            return True
-        window = int(now.timestamp()) // window_seconds
-        if window != self.window:
-            self.window, self.counts = window, {}
-        count = self.counts.get(who)
-        if count is None and len(self.counts) >= self.max_keys:
-            return False
-        if (count or 0) >= limit:
-            return False
-        self.counts[who] = (count or 0) + 1
-        return True

@@ -73,6 +73,7 @@ ACTION_NAMES = {
     "rewards.update": "修改积分商品",
     "rewards.pickup": "核销兑换码",
     "rewards.export": "导出兑换记录",
+    "org.phone": "设置组织服务电话",
 }
 
 

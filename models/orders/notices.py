@@ -136,7 +136,8 @@ async def _on_submit(ctx: Context, order: dict[str, Any], event: dict[str, Any])
 async def _on_dispatch(ctx: Context, order: dict[str, Any], event: dict[str, Any]) -> list[Tell]:
     volunteers = await volunteers_for(ctx, order, event)
     due = _local(ctx, order.get("due_at"))
-    body = f"「{order['category_name']}」{order['address']}" + (
+    # the community only: the address is shown once a member has taken the order
+    body = f"「{order['category_name']}」{order.get('org_name') or ''}" + (
         f"，请在 {due} 前完成" if due else ""
     )
     return [(volunteers, "order_dispatched", "有新的服务工单待接单", body, "todo")]

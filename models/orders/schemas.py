@@ -130,8 +130,16 @@ class OrderOut(Schema):
     org_id = fields.String()
     org_name = fields.String(allow_none=True)
     description = fields.String()
-    address = fields.String()
-    location = fields.Nested(GeoPointOut, allow_none=True)
+    address = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "服务地址：仅下单居民、接单队员和辖区管理员可见，"
+            "其他人（任务大厅、被点名的候选队员）为 null，只看社区（org_name）和距离"
+        },
+    )
+    location = fields.Nested(
+        GeoPointOut, allow_none=True, metadata={"description": "与 address 同样只对上述人员可见"}
+    )
     contact_name = fields.String()
     contact_phone = fields.String(allow_none=True)
     wanted_at = fields.DateTime(allow_none=True)

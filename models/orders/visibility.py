@@ -288,6 +288,10 @@ def order_json(
     resident = order["resident_id"]
     # completion photos: the resident, the assignee and staff in scope only
     sees_completion = actor.id in (resident, assignee) or actor.manages(order["org_path"])
+    # the resident's address and map point: the resident, the member who took the order and
+    # staff in scope (and whoever placed it on the resident's behalf, who typed it in); the
+    # hall and named candidates see the community and distance only
+    sees_address = sees_completion or order.get("placer_id") == actor.id
     # timeline notes that repeat a checked field: held or hidden with it
     held = {"complete": "completion_note", "confirm": "comment", "decline": "reason"}
     masked = {a for a, f in held.items() if f in (order.get("moderation") or {})}
@@ -303,8 +307,8 @@ def order_json(
         "org_id": str(order["org_id"]),
         "org_name": order.get("org_name"),
         "description": safety.visible_text(order, "description", actor, resident),
-        "address": order["address"],
-        "location": order.get("location"),
+        "address": order["address"] if sees_address else None,
+        "location": order.get("location") if sees_address else None,
         "contact_name": order.get("contact_name") or "",
         "contact_phone": order.get("contact_phone")
         if sees_phone

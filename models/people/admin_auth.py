@@ -96,14 +96,6 @@ class PasswordChecks:
 PASSWORDS = PasswordChecks()
 
 
-def _window(ctx: Context, name: str) -> ratelimit.LocalWindow:
-    """Per process (kept on the context), in memory: no database round trip per hit."""
-    window = ctx.cache.get(name)
-    if not isinstance(window, ratelimit.LocalWindow):
-        window = ctx.cache[name] = ratelimit.LocalWindow()
-    return window
-
-
 async def _take_attempt(
     ctx: Context, key: str, max_failed: int, window: timedelta
 ) -> dict[str, Any] | None:
@@ -149,7 +141,8 @@ async def sign_in(
     """Returns (session token, actor) or raises Unauthenticated / RateLimited / Forbidden.
 
     In front of the hash, cheapest first: the pool's queue cap, per-IP and per-username
-    rate limits (in memory), the lock-out claim (one conditional upsert); only then argon2.
+    rate limits (shared database counters), the lock-out claim (one conditional upsert);
+    only then argon2.
     """
     max_failed, lock_minutes, ttl_hours = _settings(ctx)
     admin = ctx.config.admin
@@ -158,12 +151,14 @@ async def sign_in(
     PASSWORDS.reserve(ctx)  # first: past the queue cap nothing else is done at all
     try:
         busy = RateLimited("登录尝试过于频繁，请稍后再试", code="login_rate_limited")
-        if not _window(ctx, "admin_login_ip").take(
-            now, ip or "-", int(admin.login_per_ip_per_minute)
+        # shared counters in the database (one conditional upsert each): the limits hold
+        # across every API process, not per process
+        if not await ratelimit.take(
+            ctx, "admin_login_ip", ip or "-", int(admin.login_per_ip_per_minute), 60
         ):
             raise busy
-        if not _window(ctx, "admin_login_user").take(
-            now, key, int(admin.login_per_username_per_minute)
+        if not await ratelimit.take(
+            ctx, "admin_login_user", key, int(admin.login_per_username_per_minute), 60
         ):
             raise busy
         full = await _take_attempt(ctx, key, max_failed, timedelta(minutes=lock_minutes))

@@ -27,3 +27,9 @@ class DutyForm(StrictSchema):
 
     duty = Str(required=True, validate=OneOf(list(DUTY_NAMES)))
     on = FormBool(load_default=False)
+
+
+class OrgPhoneForm(StrictSchema):
+    """服务电话 (empty clears it); the format is checked by models/people/service_phone.py."""
+
+    phone = Text(40)

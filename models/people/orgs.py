@@ -72,6 +72,14 @@ async def org_name(ctx: Context, org_id: ObjectId | None) -> str | None:
     return org["name"] if org else None
 
 
+async def branch_kind(ctx: Context, org_id: ObjectId | None) -> str | None:
+    """A branch's kind ("unit": 机关/企事业单位支部, whose members 双报到), else None."""
+    if org_id is None:
+        return None
+    org = (await all_orgs(ctx)).get(org_id)
+    return org.get("branch_kind") if org and org.get("type") == "branch" else None
+
+
 def org_json(org: dict[str, Any], has_children: bool | None = None) -> dict[str, Any]:
     out = {
         "id": str(org["_id"]),

@@ -61,6 +61,13 @@ class UserOut(Schema):
     has_phone = fields.Boolean()
     org_id = fields.String(allow_none=True)
     org_name = fields.String(allow_none=True)
+    org_kind = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "所在支部类型：unit（机关/企事业单位支部，可双报到）、community；"
+            "不是支部时为 null"
+        },
+    )
     party_status = fields.String(allow_none=True)
     skills = fields.List(fields.String())
     points_balance = fields.Integer()

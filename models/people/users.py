@@ -160,6 +160,7 @@ async def user_json(ctx: Context, user: dict[str, Any], *, full_phone: bool = Fa
         "has_phone": bool(phone),
         "org_id": str(user["org_id"]) if user.get("org_id") else None,
         "org_name": await orgs.org_name(ctx, user.get("org_id")),
+        "org_kind": await orgs.branch_kind(ctx, user.get("org_id")),
         "party_status": user.get("party_status"),
         "skills": user.get("skills") or [],
         "points_balance": user.get("points_balance", 0),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from bson import ObjectId
 
 from models import orders, reports
 from models.people import auth, orgs
@@ -185,3 +186,57 @@ async def test_decline_and_one_open_report(api, world, ctx):
         token=tok,
     )
     assert status == 400 and "post_ids" in err["error"]["fields"]
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_me_tells_a_work_unit_branch(api, world, ctx):
+    _, member, _ = await unit_member(world)
+    tok = (await auth.issue_token(ctx, member["_id"]))[0]
+    status, me = await api.get("/api/v1/me", token=tok)
+    assert status == 200 and me["org_kind"] == "unit", me
+    status, me = await api.get("/api/v1/me", token=await api.login("openid-m1"))
+    assert status == 200 and me["org_kind"] != "unit", me
+    status, me = await api.get("/api/v1/me", token=await api.login("openid-owner"))
+    assert status == 200 and me["org_kind"] is None, me
+
+
+async def _pending_report(api, world, ctx):
+    _, member, _ = await unit_member(world)
+    tok = (await auth.issue_token(ctx, member["_id"]))[0]
+    sec_a = (await auth.issue_token(ctx, world.id("sec_a")))[0]
+    community = str(world.orgs["A"]["_id"])
+    _, post = await api.post(f"/api/v1/orgs/{community}/posts", {"name": "助老"}, token=sec_a)
+    body = {"community_id": community, "post_ids": [post["id"]]}
+    status, rep = await api.post("/api/v1/community-reports", body, token=tok)
+    assert status == 201
+    return rep, sec_a
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_decisions_are_audited_with_the_actor(api, world, ctx):
+    rep, sec_a = await _pending_report(api, world, ctx)
+    status, _ = await api.post(f"/api/v1/community-reports/{rep['id']}/confirm", {}, token=sec_a)
+    assert status == 200
+    entry = await ctx.db.audit_log.find_one({"action": "report.confirm"})
+    assert entry is not None and entry["actor_id"] == world.id("sec_a"), entry
+    assert str(entry["target"]["id"]) == rep["id"] and world.orgs["A"]["_id"] in entry["org_path"]
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_decision_and_its_audit_entry_are_one_transaction(api, world, ctx, monkeypatch):
+    from models.ops import audit
+
+    rep, sec_a = await _pending_report(api, world, ctx)
+
+    async def broken(*args, **kwargs):
+        raise RuntimeError("audit store down")
+
+    monkeypatch.setattr(audit, "record", broken)
+    status, _ = await api.post(
+        f"/api/v1/community-reports/{rep['id']}/decline", {"reason": "测试"}, token=sec_a
+    )
+    assert status == 500
+    # the decision was rolled back with its audit entry: still pending, nothing in the log
+    report = await ctx.db.community_reports.find_one({"_id": ObjectId(rep["id"])})
+    assert report["status"] == "pending" and len(report["timeline"]) == 1
+    assert await ctx.db.audit_log.count_documents({"action": {"$regex": "^report"}}) == 0

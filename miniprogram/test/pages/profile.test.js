@@ -45,6 +45,17 @@ describe('profile page', () => {
     expect(page.data.user.name).toBe('张');
   });
 
+  test('the 双报到 entry is shown only to members of a work-unit branch', async () => {
+    for (const [orgKind, shown] of [['unit', true], ['community', false], [null, false], [undefined, false]]) {
+      fakeApp({ id: 'u1', role: 'member', name: '王建国', org_kind: orgKind });
+      const page = createPage('pages/profile/profile');
+      page.onLoad();
+      await flush();
+      expect(page.data.member).toBe(true);
+      expect(page.data.unitBranch).toBe(shown);
+    }
+  });
+
   test('the privacy notice is reachable', () => {
     fakeApp({ id: 'u1', role: 'resident' });
     const page = createPage('pages/profile/profile');

@@ -42,6 +42,7 @@ Page({
     skillsText: '',
     orgText: '',
     member: false,
+    unitBranch: false,
     manager: false,
     loading: true,
     loggedOut: false,
@@ -79,6 +80,8 @@ Page({
       // on its own line (a branch name is long); not repeated when the name already says it
       orgText: user && user.org_name && String(user.name || '').indexOf(user.org_name) < 0 ? user.org_name : '',
       member: isMember(user),
+      // 双报到 is for members of a work-unit branch (机关/企事业单位支部) only
+      unitBranch: Boolean(user && user.org_kind === 'unit'),
       manager: isManager(user),
       loading: false,
       loggedOut: !user,
