@@ -47,6 +47,12 @@ describe('photos (miniprogram-simulate, recorded demo answers)', () => {
     expect(out.data.voice.photos.length).toBeGreaterThan(0);
   });
 
+  test('工单详情 draws its photos with the same photo-grid', async () => {
+    const out = await render('resident-order-submitted');
+    expect(out.data.order.photos.length).toBeGreaterThan(0);
+    expect(thumbs(out.html)).toEqual(out.data.order.photos.map((p) => 'http://127.0.0.1:8000' + p.thumb_url));
+  });
+
   test('活动详情: the photos and minutes photos the API answers, none when it has none', async () => {
     let out = await render('secretary-activity-live');
     expect(thumbs(out.html)).toEqual([]);
