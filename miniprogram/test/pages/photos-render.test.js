@@ -48,7 +48,7 @@ describe('photos (miniprogram-simulate, recorded demo answers)', () => {
   });
 
   test('工单详情 draws its photos with the same photo-grid', async () => {
-    const out = await render('resident-order-submitted');
+    const out = await render('resident-order-in_service');
     expect(out.data.order.photos.length).toBeGreaterThan(0);
     expect(thumbs(out.html)).toEqual(out.data.order.photos.map((p) => 'http://127.0.0.1:8000' + p.thumb_url));
   });
