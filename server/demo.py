@@ -859,6 +859,13 @@ async def _demo_wishes_and_voices(
 ) -> None:
     """微心愿 in every state on the wall, and 民意 in every state for the board and 民情分析."""
     from models import voices, wishes
+    from models.media import service as media
+
+    rng = random.Random(15)
+
+    async def photo(who: Actor, n: int) -> list[Any]:
+        """One demo photo for the first wish and voice (uploaded as the app does), else none."""
+        return [(await media.upload(ctx, who, _demo_photo(rng)))["_id"]] if n == 0 else []
 
     wish_texts = [
         ("学习用品", "给孙子一个新书包", "孙子今年上一年级，想要一个新书包", 120.0),
@@ -874,7 +881,10 @@ async def _demo_wishes_and_voices(
         member = Actor.from_user(next(m for m in members if m["org_id"] == branches[bi]["_id"]))
         data = {"org_id": branches[bi]["_id"], "category": cat, "title": title}
         wish = await wishes.post_wish(
-            ctx, resident, {**data, "description": text, "value": value, "address": "3号楼"}
+            ctx,
+            resident,
+            {**data, "description": text, "value": value, "address": "3号楼"}
+            | {"photos": await photo(resident, n)},
         )
         if n == 4:
             continue  # waiting for review
@@ -882,7 +892,8 @@ async def _demo_wishes_and_voices(
         if n >= 2:
             continue  # on the wall
         await wishes.claim_wish(ctx, member, wish["_id"])
-        await wishes.fulfil_wish(ctx, member, wish["_id"], {"note": "已送到家中"})
+        done = {"note": "已送到家中", "photos": await photo(member, n)}
+        await wishes.fulfil_wish(ctx, member, wish["_id"], done)
         if n == 0:
             await wishes.confirm_wish(ctx, resident, wish["_id"], {"thanks": "谢谢党员同志！"})
     voice_texts = [
@@ -898,7 +909,8 @@ async def _demo_wishes_and_voices(
         resident = Actor.from_user(residents[n % len(residents)])
         secretary = Actor.from_user(secretaries[bi])
         body = {"kind": kind, "category": cat, "text": text, "org_id": branches[bi]["_id"]}
-        voice = await voices.submit_voice(ctx, resident, {**body, "anonymous": n % 2 == 0})
+        body |= {"anonymous": n % 2 == 0, "photos": await photo(resident, n)}
+        voice = await voices.submit_voice(ctx, resident, body)
         if n == 5:
             continue  # waiting to be accepted
         handler_doc = next(m for m in members if m["org_id"] == branches[bi]["_id"])

@@ -18,6 +18,10 @@ async def test_demo_orders_have_real_photos(ctx):
     with_photos = await ctx.db.orders.count_documents({"photos.0": {"$exists": True}})
     assert with_photos >= 10
     assert await ctx.db.orders.count_documents({"completion_photos.0": {"$exists": True}}) >= 4
+    # the first wish (and its fulfilment) and the first voice show photos in the mini-program
+    assert await ctx.db.wishes.count_documents({"photos.0": {"$exists": True}}) == 1
+    assert await ctx.db.wishes.count_documents({"fulfil_photos.0": {"$exists": True}}) == 1
+    assert await ctx.db.voices.count_documents({"photos.0": {"$exists": True}}) == 1
     media = await ctx.db.media.find({}).to_list(None)
     assert media and all(m["owner_id"] is not None and m["status"] == "pass" for m in media)
     stored = await store_for(ctx).get(f"{media[0]['_id']}/full")

@@ -206,3 +206,30 @@ describe('order-card photos', () => {
     expect(comp.querySelector('.oc-thumb')).toBeFalsy();
   });
 });
+
+describe('photo-grid (photos of a wish, a voice, an activity)', () => {
+  const photos = [
+    { id: 'a', url: '/api/v1/media/a?s=1', thumb_url: '/api/v1/media/a/thumb?s=1', width: 800, height: 600 },
+    { id: 'b', url: 'https://cdn.example.com/b?s=2', thumb_url: 'https://cdn.example.com/b/thumb?s=2', width: 600, height: 800 }
+  ];
+
+  test('one thumbnail per photo (signed paths made absolute); a tap previews every full image', async () => {
+    const comp = renderComponent('photo-grid', { photos });
+    await simulate.sleep(0);
+    const images = comp.querySelectorAll('.pg-photo');
+    expect(images).toHaveLength(2);
+    expect(comp.instance.data.items.map((p) => p.thumb_url)).toEqual(['http://127.0.0.1:8000/api/v1/media/a/thumb?s=1', 'https://cdn.example.com/b/thumb?s=2']);
+    images[1].dispatchEvent('tap');
+    await simulate.sleep(0);
+    expect(wx.previewImage).toHaveBeenCalledWith({ urls: ['http://127.0.0.1:8000/api/v1/media/a?s=1', 'https://cdn.example.com/b?s=2'], current: 'https://cdn.example.com/b?s=2' });
+  });
+
+  test('no photos, nothing drawn', async () => {
+    const comp = renderComponent('photo-grid', { photos: [] });
+    await simulate.sleep(0);
+    expect(comp.querySelector('.pg')).toBeFalsy();
+    const none = renderComponent('photo-grid', {});
+    await simulate.sleep(0);
+    expect(none.querySelector('.pg')).toBeFalsy();
+  });
+});

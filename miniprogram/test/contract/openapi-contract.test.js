@@ -238,6 +238,30 @@ describe('services ↔ backend OpenAPI contract', () => {
       TRANSFER_TABS.forEach((t) => expect(enumOf('/transfers')).toContain(t));
     });
 
+    test('photos as media ids: the bodies the wish, fulfil and voice forms send (test/pages/wish-voice.test.js)', () => {
+      expect(doc).not.toBeNull();
+      const wishes = require(path.join(SERVICES, 'wishes.js'));
+      const voices = require(path.join(SERVICES, 'voices.js'));
+      const ids = ['6b1088b664e5829448991131', '6b1088b664e5829448991132'];
+      const wishBody = { org_id: '6b1088b664e5829448991138', category: '学习用品', title: '新书包', description: '孩子上学需要', value: 120, photos: ids };
+      let x = call(wishes.postWish, wishBody);
+      expect(x.r.data.photos).toEqual(ids);
+      checkBody(x.r, x.op);
+      x = call(wishes.fulfilWish, '6b1088b664e5829448991139', { note: '书包已送到', photos: ids });
+      expect(x.r.data.photos).toEqual(ids);
+      checkBody(x.r, x.op);
+      x = call(voices.submitVoice, { kind: 'suggestion', category: '环境卫生', text: '垃圾桶满了', anonymous: false, photos: ids.slice(0, 1), org_id: '6b1088b664e5829448991138' });
+      checkBody(x.r, x.op);
+      x = call(voices.submitVoice, { kind: 'complaint', category: '环境卫生', text: '楼道灯坏了', anonymous: true, photos: ids, scene: 'AbCdEfGhIjKlMnOp.qrStUvWx' });
+      checkBody(x.r, x.op);
+      // the request field is `photos`; `fulfil_photos` is only the name in the answer
+      x = call(wishes.fulfilWish, '6b1088b664e5829448991139', { note: '书包已送到', fulfil_photos: ids });
+      expect(violations(x.r.data, x.op.requestBody.content['application/json'].schema, 'f')).toEqual(['f.fulfil_photos is not in the schema']);
+      // and the answers carry photo objects with signed urls
+      const photo = resolve(resolve(doc.paths[PREFIX + '/wishes/{id}'].get.responses['200'].content['application/json'].schema).properties.fulfil_photos).items;
+      ['id', 'url', 'thumb_url', 'width', 'height'].forEach((k) => expect(Object.keys(resolve(photo).properties)).toContain(k));
+    });
+
     test('subscription report: SubscriptionsRequest body and a declared Idempotency-Key header', () => {
       expect(doc).not.toBeNull();
       const { r, op } = call(notifications.reportSubscriptions, ['tmpl-order', 'tmpl-todo'], 'a3f1c2d4-0000-4000-8000-000000000000');

@@ -263,6 +263,49 @@ describe('my tasks page', () => {
     expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pkg-member/pages/task-hall/task-hall' });
   });
 
+  describe('扫一扫 (paper slip QR)', () => {
+    const SLIP = 'pages/order-detail/order-detail?id=6b1088b664e5829448991138&slip=Qk3hZ_x-9aB2cD4eF6gH8iJ0';
+    const OPENED = '/pages/order-detail/order-detail?id=6b1088b664e5829448991138&slip=Qk3hZ_x-9aB2cD4eF6gH8iJ0';
+
+    function scan(res) {
+      wx.scanCode = jest.fn((o) => o.success(res));
+      const page = createPage('pkg-member/pages/my-tasks/my-tasks');
+      page.onScan();
+      expect(wx.scanCode).toHaveBeenCalledTimes(1);
+    }
+
+    test('a slip printed as a plain QR (result) opens its order with the signature', () => {
+      scan({ result: SLIP, scanType: 'QR_CODE' });
+      expect(wx.navigateTo).toHaveBeenCalledWith({ url: OPENED });
+      expect(wx.showToast).not.toHaveBeenCalled();
+    });
+
+    test('a mini-program code gives the page in path', () => {
+      scan({ result: '', path: '/' + SLIP, scanType: 'WX_CODE' });
+      expect(wx.navigateTo).toHaveBeenCalledWith({ url: OPENED });
+    });
+
+    test.each([
+      ['a web address', { result: 'https://example.com/?id=6b1088b664e5829448991138&slip=abcdefgh' }],
+      ['another page of ours', { result: 'pkg-voice/pages/submit/submit?scene=AbCd' }],
+      ['a slip without its signature', { result: 'pages/order-detail/order-detail?id=6b1088b664e5829448991138' }],
+      ['a forged id', { result: 'pages/order-detail/order-detail?id=../../me&slip=Qk3hZ_x-9aB2cD4eF6gH8iJ0' }],
+      ['a barcode', { result: '6901234567892', scanType: 'EAN_13' }]
+    ])('%s is refused with 不是服务单二维码', (name, res) => {
+      scan(res);
+      expect(wx.navigateTo).not.toHaveBeenCalled();
+      expect(wx.showToast).toHaveBeenCalledWith(expect.objectContaining({ title: '不是服务单二维码', icon: 'none' }));
+    });
+
+    test('a cancelled scan does nothing', () => {
+      wx.scanCode = jest.fn((o) => o.fail && o.fail({ errMsg: 'scanCode:fail cancel' }));
+      const page = createPage('pkg-member/pages/my-tasks/my-tasks');
+      page.onScan();
+      expect(wx.navigateTo).not.toHaveBeenCalled();
+      expect(wx.showToast).not.toHaveBeenCalled();
+    });
+  });
+
   test('complete opens the completion page', () => {
     const page = createPage('pkg-member/pages/my-tasks/my-tasks');
     page.onComplete(ev({ id: 'o9' }));

@@ -59,16 +59,54 @@ describe('心愿墙', () => {
     expect(wx.redirectTo).toHaveBeenCalledWith({ url: '/pkg-wish/pages/wall/wall?scope=mine' });
   });
 
+  test('post a wish with photos: waits while one uploads, then sends the media ids', async () => {
+    fakeApp({ id: 'u1', role: 'resident' });
+    const page = createPage('pkg-wish/pages/post/post');
+    wx.navigateTo = jest.fn((o) => o.events.selected({ id: 'c1', name: '阳光社区' }));
+    page.onChooseOrg();
+    page.onCategoryChange(ev({}, { value: '0' }));
+    page.onInput(ev({ field: 'title' }, { value: '新书包' }));
+    page.onInput(ev({ field: 'description' }, { value: '孩子上学需要' }));
+    page.onInput(ev({ field: 'value' }, { value: '120' }));
+    page.onPhotosChange(ev({}, { ids: ['6b1088b664e5829448991131'], busy: true }));
+    await page.onSubmit();
+    expect(wishesService.postWish).not.toHaveBeenCalled();
+    expect(page.data.errors).toEqual({ photos: '照片还在上传，请稍候' });
+    page.onPhotosChange(ev({}, { ids: ['6b1088b664e5829448991131', '6b1088b664e5829448991132'], busy: false }));
+    wishesService.postWish.mockResolvedValue(wish({ status: 'submitted' }));
+    wx.redirectTo = jest.fn();
+    await page.onSubmit();
+    expect(wishesService.postWish).toHaveBeenCalledWith({
+      org_id: 'c1',
+      category: '学习用品',
+      title: '新书包',
+      description: '孩子上学需要',
+      value: 120,
+      photos: ['6b1088b664e5829448991131', '6b1088b664e5829448991132']
+    });
+  });
+
   test('the claimant fulfils; the poster confirms with thanks', async () => {
     fakeApp({ id: 'm1', role: 'member' });
     wishesService.getWish.mockResolvedValue(wish({ status: 'claimed', actions: ['fulfil', 'release'] }));
     const page = createPage('pkg-wish/pages/detail/detail');
     await page.onLoad({ id: 'w1' });
-    wx.showModal = jest.fn((o) => o.success({ confirm: true, content: '书包已送到' }));
     wishesService.fulfilWish.mockResolvedValue(wish({ status: 'fulfilled', actions: [] }));
-    await page.onFulfil();
-    expect(wishesService.fulfilWish).toHaveBeenCalledWith('w1', { note: '书包已送到' });
+    page.onFulfil(); // opens the form: a note and photos
+    expect(page.data.fulfilling).toBe(true);
+    await page.onFulfilSubmit();
+    expect(wishesService.fulfilWish).not.toHaveBeenCalled();
+    expect(page.data.fulfilError).toBe('请说明心愿是如何实现的');
+    page.onFulfilNote(ev({}, { value: '书包已送到' }));
+    page.onFulfilPhotos(ev({}, { ids: ['6b1088b664e5829448991131'], busy: true }));
+    await page.onFulfilSubmit(); // a photo still uploading: wait
+    expect(wishesService.fulfilWish).not.toHaveBeenCalled();
+    expect(page.data.fulfilError).toBe('照片还在上传，请稍候');
+    page.onFulfilPhotos(ev({}, { ids: ['6b1088b664e5829448991131', '6b1088b664e5829448991132'], busy: false }));
+    await page.onFulfilSubmit();
+    expect(wishesService.fulfilWish).toHaveBeenCalledWith('w1', { note: '书包已送到', photos: ['6b1088b664e5829448991131', '6b1088b664e5829448991132'] });
     expect(page.data.wish.status).toBe('fulfilled');
+    expect(page.data.fulfilling).toBe(false);
     await page.onConfirm(); // not allowed for this caller: nothing sent
     expect(wishesService.confirmWish).not.toHaveBeenCalled();
   });
@@ -91,6 +129,26 @@ describe('我要建言', () => {
     await page.onSubmit();
     expect(voicesService.submitVoice).toHaveBeenCalledWith({ kind: 'complaint', category: '环境卫生', text: '楼道灯坏了', anonymous: true, scene: 'AbCdEfGhIjKlMnOp.qrStUvWx' });
     expect(wx.redirectTo).toHaveBeenCalledWith({ url: '/pkg-voice/pages/detail/detail?id=v9' });
+  });
+
+  test('photos chosen on the form are sent as media ids, never while one uploads', async () => {
+    fakeApp({ id: 'u1', role: 'resident' });
+    const page = createPage('pkg-voice/pages/submit/submit');
+    page.onLoad({});
+    wx.navigateTo = jest.fn((o) => o.events.selected({ id: 'c1', name: '阳光社区' }));
+    page.onChooseOrg();
+    page.onKind(ev({ kind: 'suggestion' }));
+    page.onCategoryChange(ev({}, { value: '0' }));
+    page.onInput(ev({}, { value: '垃圾桶满了' }));
+    page.onPhotosChange(ev({}, { ids: [], busy: true }));
+    await page.onSubmit();
+    expect(voicesService.submitVoice).not.toHaveBeenCalled();
+    expect(page.data.errors).toEqual({ photos: '照片还在上传，请稍候' });
+    page.onPhotosChange(ev({}, { ids: ['6b1088b664e5829448991133'], busy: false }));
+    voicesService.submitVoice.mockResolvedValue(voice({ id: 'v8', status: 'received' }));
+    wx.redirectTo = jest.fn();
+    await page.onSubmit();
+    expect(voicesService.submitVoice).toHaveBeenCalledWith({ kind: 'suggestion', category: '环境卫生', text: '垃圾桶满了', anonymous: false, photos: ['6b1088b664e5829448991133'], org_id: 'c1' });
   });
 
   test('a refused scene shows the server message next to the field', async () => {

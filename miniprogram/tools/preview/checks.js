@@ -99,8 +99,10 @@ function layoutChecks(opts) {
     const clipped = cs.overflow !== 'visible' && cs.textOverflow !== 'ellipsis' && !clamped && !(el.parentElement && getComputedStyle(el.parentElement).webkitLineClamp !== 'none');
     if (clipped && (el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 2)) problems.push('text cut off: "' + short(text) + '"');
     // a short label (name, title, tag) wrapping with one character left on the last line
+    // (not when a line clamp cut it: its last lines are hidden behind the ellipsis)
     const full = (el.innerText || '').trim();
-    if (full.length > 1 && full.length <= 40 && el.children.length <= 3 && cs.whiteSpace !== 'nowrap') {
+    const cutByClamp = clamped && el.scrollHeight > el.clientHeight + 2;
+    if (full.length > 1 && full.length <= 40 && el.children.length <= 3 && cs.whiteSpace !== 'nowrap' && !cutByClamp) {
       const range = doc.createRange();
       const nodes = [];
       const walker = doc.createTreeWalker(el, NodeFilter.SHOW_TEXT);

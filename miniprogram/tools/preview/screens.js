@@ -47,6 +47,17 @@ function firstReward(orders, fx) {
   return { id: items[0].id };
 }
 
+/** The first item of the role's recorded list `GET /api/v1/<what>?…scope=mine` that passes `want`. */
+function mine(what, want) {
+  return (orders, fx) => {
+    const keys = Object.keys(fx.responses).filter((k) => k.startsWith('GET /api/v1/' + what + '?') && /scope=mine/.test(k));
+    const items = [].concat(...keys.map((k) => (fx.responses[k].body || {}).items || []));
+    const hit = items.find(want);
+    if (!hit) throw new Error('no recorded ' + what + ' of mine to open');
+    return { id: hit.id };
+  };
+}
+
 /** 阳光社区 in the role's recorded org tree: the 双报到 form opened for it. */
 function sunshine(orders, fx) {
   const tree = ((fx.responses['GET /api/v1/orgs'] || {}).body || {}).items || [];
@@ -192,10 +203,11 @@ const SCREENS = [
   { name: 'resident-wish-wall', title: '微心愿 · 心愿墙', role: 'resident', page: 'pkg-wish/pages/wall/wall' },
   { name: 'member-wish-wall', title: '微心愿 · 心愿墙（队员可认领）', role: 'member', page: 'pkg-wish/pages/wall/wall' },
   { name: 'resident-wish-post', title: '发布微心愿', role: 'resident', page: 'pkg-wish/pages/post/post' },
-  { name: 'resident-wish-detail', title: '心愿详情 · 不存在', role: 'resident', page: 'pkg-wish/pages/detail/detail', query: { id: 'none' } },
+  { name: 'resident-wish-mine', title: '微心愿 · 我的心愿', role: 'resident', page: 'pkg-wish/pages/wall/wall', query: { scope: 'mine' } },
+  { name: 'resident-wish-detail', title: '心愿详情 · 已实现（照片、致谢）', role: 'resident', page: 'pkg-wish/pages/detail/detail', query: mine('wishes', (w) => w.photos && w.photos.length && w.thanks) },
   { name: 'resident-voice-submit', title: '我要建言', role: 'resident', page: 'pkg-voice/pages/submit/submit' },
   { name: 'resident-voice-mine', title: '我的建言', role: 'resident', page: 'pkg-voice/pages/mine/mine' },
-  { name: 'resident-voice-detail', title: '建言详情 · 不存在', role: 'resident', page: 'pkg-voice/pages/detail/detail', query: { id: 'none' } },
+  { name: 'resident-voice-detail', title: '建言详情 · 已答复（照片）', role: 'resident', page: 'pkg-voice/pages/detail/detail', query: mine('voices', (v) => v.replies && v.replies.length && v.photos && v.photos.length) },
   { name: 'secretary-voice-inbox', title: '民意待办', role: 'secretary', page: 'pkg-voice/pages/inbox/inbox' },
   // 服务记录, 双报到, 组织关系转接, 志愿服务记录证明, 荣誉榜 (pkg-record)
   { name: 'member-record', title: '我的服务记录 · 近一年', role: 'record-member', page: 'pkg-record/pages/record/record' },

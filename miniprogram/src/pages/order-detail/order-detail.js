@@ -1,4 +1,3 @@
-const { withAbsoluteUrls } = require('../../utils/upload');
 const ordersService = require('../../services/orders');
 const { formatDateTime, OPEN_FOR_VOLUNTEER } = require('../../utils/format');
 const { confirm, prompt, toast } = require('../../utils/ui');
@@ -26,9 +25,7 @@ function decorate(order, user) {
     addressHidden: candidate,
     placeText: candidate && distance ? distance + '，' : '',
     phoneCallable: !owner && !candidate && !!order.contact_phone && String(order.contact_phone).indexOf('*') < 0,
-    owner,
-    photos: (order.photos || []).map(withAbsoluteUrls),
-    completion_photos: (order.completion_photos || []).map(withAbsoluteUrls)
+    owner
   });
 }
 
@@ -178,13 +175,5 @@ Page({
       name: o.address || '',
       address: o.address || ''
     });
-  },
-
-  /** full images: the signed `url` of every photo of that list (thumbnails are shown inline) */
-  onPreview(e) {
-    const ds = e.currentTarget.dataset;
-    const photos = (this.data.order && this.data.order[ds.field]) || [];
-    const urls = photos.map((p) => p.url);
-    wx.previewImage({ urls, current: ds.url });
   }
 });

@@ -4,6 +4,7 @@ const { orderTabs, countText } = require('../../../utils/format');
 const { confirm, prompt, toast } = require('../../../utils/ui');
 const subscribe = require('../../../utils/subscribe');
 const careBehavior = require('../../../behaviors/care');
+const { slipPage } = require('../../../utils/slip');
 
 const TABS = orderTabs('assigned');
 // the tab that opens: the most urgent one that has something in it
@@ -62,6 +63,18 @@ Page({
 
   onHall() {
     wx.navigateTo({ url: '/pkg-member/pages/task-hall/task-hall' });
+  },
+
+  /** 扫一扫: a paper slip's QR (纸质服务单) opens its order; any other code is refused. */
+  onScan() {
+    wx.scanCode({
+      scanType: ['qrCode', 'wxCode'],
+      success: (res) => {
+        const url = slipPage(res);
+        if (url) wx.navigateTo({ url });
+        else toast('不是服务单二维码');
+      }
+    });
   },
 
   onSelect(e) {

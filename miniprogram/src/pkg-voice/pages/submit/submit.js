@@ -16,7 +16,7 @@ const CATEGORIES = ['环境卫生', '物业管理', '治安安全', '交通出�
  */
 Page({
   behaviors: [careBehavior],
-  data: { kinds: KINDS, categories: CATEGORIES, kind: '', categoryIndex: -1, text: '', anonymous: false, scene: '', org: null, errors: {}, submitting: false },
+  data: { kinds: KINDS, categories: CATEGORIES, kind: '', categoryIndex: -1, text: '', anonymous: false, scene: '', org: null, photos: [], photosBusy: false, errors: {}, submitting: false },
 
   onLoad(query) {
     const scene = query && query.scene ? decodeURIComponent(String(query.scene)) : '';
@@ -39,6 +39,11 @@ Page({
     this.setData({ anonymous: !!e.detail.value });
   },
 
+  /** photo-uploader: the media ids uploaded so far, and whether one is still uploading */
+  onPhotosChange(e) {
+    this.setData({ photos: e.detail.ids, photosBusy: e.detail.busy, 'errors.photos': '' });
+  },
+
   onChooseOrg() {
     wx.navigateTo({
       url: '/pages/org-select/org-select?types=community,branch&title=' + encodeURIComponent('提交给哪个组织'),
@@ -53,8 +58,10 @@ Page({
     if (d.categoryIndex < 0) errors.category = '请选择分类';
     if (d.text.trim().length < 2) errors.text = '请写下您的意见';
     if (!d.scene && !d.org) errors.org_id = '请选择组织';
+    if (d.photosBusy) errors.photos = '照片还在上传，请稍候';
     if (Object.keys(errors).length) return { errors };
     const body = { kind: d.kind, category: CATEGORIES[d.categoryIndex], text: d.text.trim(), anonymous: d.anonymous };
+    if (d.photos.length) body.photos = d.photos.slice();
     if (d.scene) body.scene = d.scene;
     else body.org_id = d.org.id;
     return { body };

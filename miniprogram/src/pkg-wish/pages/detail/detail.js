@@ -5,7 +5,15 @@ const careBehavior = require('../../../behaviors/care');
 /** A wish with the actions the server allows the caller: claim, release, fulfil, confirm. */
 Page({
   behaviors: [careBehavior],
-  data: { wish: null, loading: true, busy: false, error: '' },
+  data: {
+    wish: null,
+    loading: true,
+    busy: false,
+    error: '',
+    fulfilling: false,
+    fulfil: { note: '', photos: [], busy: false },
+    fulfilError: ''
+  },
 
   onLoad(query) {
     this.id = String((query && query.id) || '');
@@ -50,10 +58,41 @@ Page({
     if (reason) await this.run(() => wishesService.releaseWish(this.id, reason));
   },
 
-  async onFulfil() {
+  /** 已实现 opens the claimant's form: a note and photos (uploaded at once, sent as media ids) */
+  onFulfil() {
     if (!this.can('fulfil')) return;
-    const note = await prompt('心愿已实现', '说明如何实现的', true);
-    if (note) await this.run(() => wishesService.fulfilWish(this.id, { note }));
+    this.setData({ fulfilling: true, fulfil: { note: '', photos: [], busy: false }, fulfilError: '' });
+  },
+
+  onFulfilCancel() {
+    this.setData({ fulfilling: false, fulfilError: '' });
+  },
+
+  onFulfilNote(e) {
+    this.setData({ 'fulfil.note': e.detail.value, fulfilError: '' });
+  },
+
+  onFulfilPhotos(e) {
+    this.setData({ 'fulfil.photos': e.detail.ids, 'fulfil.busy': e.detail.busy, fulfilError: '' });
+  },
+
+  async onFulfilSubmit() {
+    const f = this.data.fulfil;
+    if (!f.note.trim()) return this.setData({ fulfilError: '请说明心愿是如何实现的' });
+    if (f.busy) return this.setData({ fulfilError: '照片还在上传，请稍候' });
+    const body = { note: f.note.trim() };
+    if (f.photos.length) body.photos = f.photos.slice();
+    await this.run(async () => {
+      try {
+        const wish = await wishesService.fulfilWish(this.id, body);
+        this.setData({ fulfilling: false });
+        return wish;
+      } catch (err) {
+        const fields = (err && err.fields) || {};
+        this.setData({ fulfilError: fields.note || fields.photos || '' });
+        throw err;
+      }
+    });
   },
 
   async onConfirm() {

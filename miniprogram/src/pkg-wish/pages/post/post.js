@@ -4,7 +4,7 @@ const careBehavior = require('../../../behaviors/care');
 
 const CATEGORIES = ['学习用品', '生活物资', '助老助残', '陪伴关爱', '医疗健康', '其他'];
 
-/** Post a wish: category, title, description, estimated value, community. */
+/** Post a wish: category, title, description, estimated value, photos (media ids), community. */
 Page({
   behaviors: [careBehavior],
   data: {
@@ -12,8 +12,15 @@ Page({
     categoryIndex: -1,
     org: null,
     form: { title: '', description: '', value: '' },
+    photos: [],
+    photosBusy: false,
     errors: {},
     submitting: false
+  },
+
+  /** photo-uploader: the media ids uploaded so far, and whether one is still uploading */
+  onPhotosChange(e) {
+    this.setData({ photos: e.detail.ids, photosBusy: e.detail.busy, 'errors.photos': '' });
   },
 
   onCategoryChange(e) {
@@ -43,6 +50,7 @@ Page({
     const value = Number(f.value);
     if (f.value === '' || !(value >= 0)) errors.value = '请填写估计价值（元）';
     if (!this.data.org) errors.org_id = '请选择所在社区';
+    if (this.data.photosBusy) errors.photos = '照片还在上传，请稍候';
     return errors;
   },
 
@@ -54,13 +62,15 @@ Page({
     const f = this.data.form;
     this.setData({ submitting: true });
     try {
-      await wishesService.postWish({
+      const body = {
         org_id: this.data.org.id,
         category: CATEGORIES[this.data.categoryIndex],
         title: f.title.trim(),
         description: f.description.trim(),
         value: Number(f.value)
-      });
+      };
+      if (this.data.photos.length) body.photos = this.data.photos.slice();
+      await wishesService.postWish(body);
       toast('已提交，等待社区审核', 'success');
       wx.redirectTo({ url: '/pkg-wish/pages/wall/wall?scope=mine' });
     } catch (err) {
