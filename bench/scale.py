@@ -11,7 +11,7 @@ then prints the median per call at 1× and 10× and the 10×/1× ratio. Target: 
 every row (the house rule: no request or job may cost more as a collection grows).
 
     python bench/scale.py            # 20k / 200k orders (a long run: the 10× seed dominates)
-    python bench/scale.py --quick    # 500 / 5,000 orders, 2 rounds: the smoke test runs this
+    python bench/scale.py --quick    # 150 / 1,500 orders, 1 round: the smoke test runs this
 
 Exits 0 even when a target is missed: it is a report.
 """
@@ -366,7 +366,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     if args.quick:
-        args.orders, args.members, args.rounds = 500, 60, 2
+        args.orders, args.members, args.rounds = 150, 30, 1
     fake = FakeWeChat()
     fake.start()
     with tempfile.TemporaryDirectory(prefix="tongxin-bench-scale-") as tmp:
