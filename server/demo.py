@@ -924,3 +924,25 @@ async def _demo_wishes_and_voices(
             continue  # waiting for the rating
         rating = ["满意", "基本满意", "不满意"][n % 3]
         await voices.rate_voice(ctx, resident, voice["_id"], {"rating": rating})
+    # a complaint about a served order, ruled 不属实 by the branch's secretary (党员之星 counts
+    # only complaints ruled 属实)
+    served = await ctx.db.orders.find_one(
+        {"resident_id": residents[0]["_id"], "status": "closed", "assignee_id": {"$ne": None}}
+    )
+    in_charge = served and next(  # a branch secretary under the order's community
+        (s for s in secretaries if served["org_id"] in s.get("org_path", [])), None
+    )
+    if served and in_charge:
+        resident, secretary = Actor.from_user(residents[0]), Actor.from_user(in_charge)
+        body = {
+            "kind": "complaint",
+            "category": "社区服务",
+            "text": "上门时间比约定晚了半小时，希望以后提前打电话说一声",
+            "org_id": in_charge["org_id"],
+            "order_id": served["_id"],
+        }
+        voice = await voices.submit_voice(ctx, resident, body)
+        await voices.accept_voice(ctx, secretary, voice["_id"])
+        reply = {"text": "已向队员了解：当天前一单超时，已提醒今后提前电话告知。", "public": False}
+        await voices.reply_voice(ctx, secretary, voice["_id"], reply)
+        await voices.close_voice(ctx, secretary, voice["_id"], "已核实", upheld=False)

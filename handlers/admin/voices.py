@@ -106,7 +106,9 @@ class TransferVoice(AdminHandler):
 class CloseVoice(AdminHandler):
     async def post(self, id: str) -> None:
         data = self.form(CloseForm)
-        voice = await voices.close_voice(self.ctx, self.me, oid(id, "民意"), data["reason"])
+        voice = await voices.close_voice(
+            self.ctx, self.me, oid(id, "民意"), data["reason"], upheld=CloseForm.upheld_value(data)
+        )
         self.redirect(_back(voice, "已办结"))
 
 

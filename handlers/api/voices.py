@@ -12,7 +12,7 @@ from marshmallow import Schema
 from handlers.base import BaseHandler, endpoint, route
 from models import voices
 from models.core.context import Context
-from models.core.schemas import EmptyRequest, OptionalReasonRequest, ReasonRequest
+from models.core.schemas import EmptyRequest, ReasonRequest
 from models.core.validation import page, parse_id
 from models.media import guard
 from models.people import orgs
@@ -20,6 +20,7 @@ from models.people.users import Actor
 from models.voices import qr
 from models.voices.schemas import (
     AssignRequest,
+    CloseVoiceRequest,
     FollowupAnswerRequest,
     FollowupOut,
     HandlerRecommendationList,
@@ -116,7 +117,13 @@ TRANSITIONS: dict[str, type[VoiceHandlerBase]] = {
     "transfer": transition_handler(
         "上报上级组织办理", ReasonRequest, _reason(voices.transfer_voice), STAFF
     ),
-    "close": transition_handler("办结", OptionalReasonRequest, _reason(voices.close_voice)),
+    "close": transition_handler(
+        "办结（投诉可认定是否属实）",
+        CloseVoiceRequest,
+        lambda ctx, actor, vid, data: voices.close_voice(
+            ctx, actor, vid, data["reason"], upheld=data.get("upheld")
+        ),
+    ),
     "rate": transition_handler("评价答复（不满意可重新办理一次）", RateRequest, voices.rate_voice),
 }
 

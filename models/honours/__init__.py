@@ -80,7 +80,12 @@ async def propose_month(ctx: Context) -> dict[str, int]:
             )
         }
 
-        pool = [m for m in hours if _eligible(users.get(m), hours[m], min_hours, floor)]
+        upheld = await _upheld_complaints(ctx, list(hours), start, end)
+        pool = [
+            m
+            for m in hours
+            if m not in upheld and _eligible(users.get(m), hours[m], min_hours, floor)
+        ]
         ranked = {
             "service": sorted(pool, key=lambda m: (-hours[m], str(m))),
             "star": sorted(
@@ -109,6 +114,19 @@ async def propose_month(ctx: Context) -> dict[str, int]:
             except DuplicateKeyError:
                 pass
     return {"proposed": proposed}
+
+
+async def _upheld_complaints(
+    ctx: Context, members: list[ObjectId], start: datetime, end: datetime
+) -> set[ObjectId]:
+    """Members with a complaint about their service ruled 属实 and closed in the period."""
+    if not members:
+        return set()
+    rows = ctx.db.voices.find(
+        {"about_member_id": {"$in": members}, "closed_at": {"$gte": start, "$lt": end}},
+        {"about_member_id": 1, "upheld": 1},
+    )
+    return {r["about_member_id"] async for r in rows if r.get("upheld") is True}
 
 
 def _eligible(user: dict[str, Any] | None, hours: float, min_hours: float, floor: float) -> bool:

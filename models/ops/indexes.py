@@ -251,6 +251,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("status", ASC), ("closed_at", ASC)]),
         IndexModel([("status", ASC), ("due_at", ASC)]),
         IndexModel([("handler_id", ASC), ("first_closed_at", ASC)]),  # service record
+        IndexModel([("about_member_id", ASC), ("closed_at", ASC)]),  # 党员之星: upheld complaints
         IndexModel([("updated_at", ASC)]),  # the notices' catch-up pass
     ],
     "voice_monthly": [IndexModel([("org_id", ASC), ("month", ASC)])],

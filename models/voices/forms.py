@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from models.core.forms import FormBool
-from models.core.validation import ObjectIdField, StrictSchema, Text
+from models.core.validation import ObjectIdField, OneOf, Str, StrictSchema, Text
 
 
 class AssignForm(StrictSchema):
@@ -18,3 +18,8 @@ class ReplyForm(StrictSchema):
 
 class CloseForm(StrictSchema):
     reason = Text(200, load_default="")
+    upheld = Str(load_default="", validate=OneOf(["", "yes", "no"]))  # 投诉属实 / 不属实 / 未认定
+
+    @staticmethod
+    def upheld_value(data: dict) -> bool | None:
+        return {"yes": True, "no": False}.get(data["upheld"])

@@ -39,7 +39,7 @@ from models.voices.visibility import (
     is_submitter,
     manages_charge,
 )
-from server.errors import Conflict, Forbidden, ValidationFailed
+from server.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 
 def _event(actor: Actor, at: Any, action: str, frm: str | None, to: str, note: str = "") -> dict:
@@ -128,6 +128,7 @@ async def submit_voice(ctx: Context, actor: Actor, data: dict[str, Any]) -> dict
         org_id = qr.org_from_scene(ctx, data["scene"])
         via = "qr"
     org = await orgs.get_org(ctx, org_id)  # type: ignore[arg-type]
+    about = await _complaint_subject(ctx, actor, data.get("order_id"))
     photos = list(dict.fromkeys(data.get("photos") or []))
     verdict = await guard.screen(ctx, actor, {"text": data["text"]}, {"photos": photos})
     now = ctx.now()
@@ -161,6 +162,8 @@ async def submit_voice(ctx: Context, actor: Actor, data: dict[str, Any]) -> dict
         "rating_comment": None,
         "reopen_count": 0,
         "followup_reopens": 0,
+        **about,
+        "upheld": None,
         "escalations": 0,
         "close_count": 0,
         "tokens": tokens,
@@ -191,6 +194,29 @@ async def submit_voice(ctx: Context, actor: Actor, data: dict[str, Any]) -> dict
     )
     await notices.after(ctx, doc, actor)
     return doc
+
+
+async def _complaint_subject(
+    ctx: Context, actor: Actor, order_id: ObjectId | None
+) -> dict[str, Any]:
+    """投诉 about a service: only the submitter's own served order names the member it is
+    about (what 党员之星 checks for upheld complaints); anyone else's order is not found."""
+    if order_id is None:
+        return {}
+    order = await ctx.db.orders.find_one(
+        {"_id": order_id}, {"resident_id": 1, "assignee_id": 1, "assignee_name": 1}
+    )
+    if order is None or order.get("resident_id") != actor.id:
+        raise NotFound("找不到该工单", code="order_not_found")
+    if not order.get("assignee_id"):
+        raise ValidationFailed(
+            "该工单还没有队员接单，无法投诉服务", fields={"order_id": "该工单还没有队员接单"}
+        )
+    return {
+        "about_order_id": order["_id"],
+        "about_member_id": order["assignee_id"],
+        "about_member_name": order.get("assignee_name"),
+    }
 
 
 def _staff_in_charge(voice: dict[str, Any], actor: Actor) -> None:
@@ -356,11 +382,23 @@ def _close_fields(ctx: Context, voice: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
-async def close_voice(ctx: Context, actor: Actor, voice_id: ObjectId, reason: str) -> dict:
-    """办结 after a reply: by the staff in charge, the handler, or the submitter."""
+RULING = {True: "属实", False: "不属实"}
+
+
+async def close_voice(
+    ctx: Context, actor: Actor, voice_id: ObjectId, reason: str, *, upheld: bool | None = None
+) -> dict:
+    """办结 after a reply: by the staff in charge, the handler, or the submitter. Only the
+    staff in charge rule on whether a complaint about a member's service is upheld (属实)."""
     voice = await get_visible(ctx, actor, voice_id)
     if not (manages_charge(voice, actor) or is_submitter(voice, actor) or is_handler(voice, actor)):
         raise Forbidden("只有提交人、办理人或负责组织的管理员可以办结")
+    if upheld is not None and not manages_charge(voice, actor):
+        raise Forbidden("只有负责组织的管理员可以认定投诉是否属实")
+    if upheld is not None and not voice.get("about_member_id"):
+        raise ValidationFailed(
+            "只有关联了服务工单的投诉需要认定是否属实", fields={"upheld": "该民意不是对服务的投诉"}
+        )
     need(voice, REPLIED)
     verdict = await guard.screen(ctx, actor, {"reason": reason}, scene=safety.SCENE_COMMENT)
     done = await apply(
@@ -369,8 +407,8 @@ async def close_voice(ctx: Context, actor: Actor, voice_id: ObjectId, reason: st
         actor,
         "close",
         CLOSED,
-        set_fields={**_close_fields(ctx, voice), **guard.held_fields(verdict)},
-        note=reason,
+        set_fields={**_close_fields(ctx, voice), **guard.held_fields(verdict), "upheld": upheld},
+        note=reason if upheld is None else f"{reason}（投诉{RULING[upheld]}）",
     )
     await guard.settle(
         ctx, actor, verdict, owner_type="voice", owner_id=voice["_id"], org_path=voice["org_path"]

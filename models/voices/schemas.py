@@ -42,11 +42,16 @@ class SubmitVoiceRequest(StrictSchema):
     )
     org_id = ObjectIdField(metadata={"description": "提交到的组织（与 scene 二选一）"})
     scene = Text(64, min_len=1, metadata={"description": "民意一码通扫码进入时的 scene"})
+    order_id = ObjectIdField(
+        metadata={"description": "投诉针对的服务工单（仅投诉；须是本人已被服务的工单）"}
+    )
 
     @validates_schema
     def one_target(self, data, **kwargs):
         if bool(data.get("org_id")) == bool(data.get("scene")):
             raise MarshmallowError("请选择组织或扫描民意一码通", "org_id")
+        if data.get("order_id") and data.get("kind") != "complaint":
+            raise MarshmallowError("只有投诉可以关联服务工单", "order_id")
 
 
 class VoiceQuery(PageQuery):
@@ -65,6 +70,13 @@ class AssignRequest(StrictSchema):
 class ReplyRequest(StrictSchema):
     text = Text(1000, required=True)
     public = Bool(load_default=False, metadata={"description": "公开答复（其他群众可见）"})
+
+
+class CloseVoiceRequest(StrictSchema):
+    reason = Text(200, load_default="")
+    upheld = Bool(
+        metadata={"description": "投诉是否属实（仅负责组织的管理员，仅关联了服务工单的投诉）"}
+    )
 
 
 class RateRequest(StrictSchema):
@@ -108,6 +120,11 @@ class VoiceOut(Schema):
     rating = fields.String(allow_none=True)
     rating_comment = fields.String(allow_none=True)
     reopen_count = fields.Integer()
+    about_order_id = fields.String(allow_none=True)
+    about_member_name = fields.String(
+        allow_none=True, metadata={"description": "投诉针对的队员（仅工作人员可见）"}
+    )
+    upheld = fields.Boolean(allow_none=True, metadata={"description": "投诉是否属实"})
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     actions = fields.List(fields.String())

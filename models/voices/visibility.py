@@ -95,6 +95,7 @@ def voice_json(ctx: Context, voice: dict[str, Any], actor: Actor) -> dict[str, A
         or actor.manages(voice["org_path"])
         or manages_charge(voice, actor)
     )
+    staff = actor.manages(voice["org_path"]) or manages_charge(voice, actor)
     if insider:
         name = voice.get("submitter_name")
     else:
@@ -136,6 +137,11 @@ def voice_json(ctx: Context, voice: dict[str, Any], actor: Actor) -> dict[str, A
         if insider
         else None,
         "reopen_count": voice.get("reopen_count", 0) + voice.get("followup_reopens", 0),
+        "about_order_id": str(voice["about_order_id"])
+        if insider and voice.get("about_order_id")
+        else None,
+        "about_member_name": voice.get("about_member_name") if staff else None,
+        "upheld": voice.get("upheld") if insider else None,
         "created_at": voice["created_at"],
         "updated_at": voice["updated_at"],
         "actions": allowed_actions(voice, actor),
