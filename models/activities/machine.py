@@ -176,20 +176,9 @@ async def create_activity(ctx: Context, actor: Actor, data: dict[str, Any]) -> d
         "published_at": now if publish else None,
         "timeline": events,
     }
-    await ctx.db.activities.insert_one(doc)
-    try:
-        await guard.settle(
-            ctx,
-            actor,
-            verdict,
-            owner_type="activity",
-            owner_id=doc["_id"],
-            org_path=doc["org_path"],
-            photos={"photos": photos},
-        )
-    except ValidationFailed:  # a photo attached elsewhere meanwhile: nobody saw it yet
-        await ctx.db.activities.delete_one({"_id": doc["_id"], "version": 0})
-        raise
+    await guard.insert_settled(
+        ctx, actor, verdict, "activities", doc, owner_type="activity", photos={"photos": photos}
+    )
     await audit.record(
         ctx,
         actor,

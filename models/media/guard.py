@@ -16,6 +16,7 @@ from bson import ObjectId
 from models.core.context import Context
 from models.media import safety, service
 from models.people.users import Actor
+from server.errors import ValidationFailed
 
 
 async def screen(
@@ -56,6 +57,34 @@ async def settle(
     await safety.record(
         ctx, verdict, owner_type=owner_type, owner_id=owner_id, org_path=list(org_path)
     )
+
+
+async def insert_settled(
+    ctx: Context,
+    actor: Actor,
+    verdict: safety.Verdict,
+    collection: str,
+    doc: dict[str, Any],
+    *,
+    owner_type: str,
+    photos: dict[str, Sequence[ObjectId]],
+) -> None:
+    """Insert a new owner, then settle its photos and held text; a photo attached elsewhere
+    meanwhile takes the owner away again (nobody has seen it yet) and refuses the write."""
+    await ctx.db[collection].insert_one(doc)
+    try:
+        await settle(
+            ctx,
+            actor,
+            verdict,
+            owner_type=owner_type,
+            owner_id=doc["_id"],
+            org_path=doc["org_path"],
+            photos=photos,
+        )
+    except ValidationFailed:
+        await ctx.db[collection].delete_one({"_id": doc["_id"]})
+        raise
 
 
 def held_fields(verdict: safety.Verdict) -> dict[str, str]:

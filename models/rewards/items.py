@@ -119,20 +119,15 @@ async def create_item(ctx: Context, actor: Actor, data: dict[str, Any]) -> dict[
         "created_at": now,
         "updated_at": now,
     }
-    await ctx.db.reward_items.insert_one(doc)
-    try:
-        await guard.settle(
-            ctx,
-            actor,
-            verdict,
-            owner_type="reward_item",
-            owner_id=doc["_id"],
-            org_path=doc["org_path"],
-            photos={"photos": photos},
-        )
-    except ValidationFailed:  # a photo attached elsewhere meanwhile: nobody saw the item
-        await ctx.db.reward_items.delete_one({"_id": doc["_id"]})
-        raise
+    await guard.insert_settled(
+        ctx,
+        actor,
+        verdict,
+        "reward_items",
+        doc,
+        owner_type="reward_item",
+        photos={"photos": photos},
+    )
     await audit.record(
         ctx,
         actor,

@@ -123,20 +123,9 @@ async def post_wish(ctx: Context, actor: Actor, data: dict[str, Any]) -> dict[st
         "created_at": now,
         "updated_at": now,
     }
-    await ctx.db.wishes.insert_one(doc)
-    try:
-        await guard.settle(
-            ctx,
-            actor,
-            verdict,
-            owner_type="wish",
-            owner_id=doc["_id"],
-            org_path=doc["org_path"],
-            photos={"photos": photos},
-        )
-    except ValidationFailed:  # a photo attached elsewhere meanwhile: nobody saw the wish
-        await ctx.db.wishes.delete_one({"_id": doc["_id"], "version": 0})
-        raise
+    await guard.insert_settled(
+        ctx, actor, verdict, "wishes", doc, owner_type="wish", photos={"photos": photos}
+    )
     await notices.after(ctx, doc, actor)
     return doc
 
