@@ -111,6 +111,13 @@ class AdminClient:
             self.base + path, data=data, headers=headers, allow_redirects=False, timeout=20, **kw
         )
 
+    def banner(self, redirect: requests.Response) -> tuple[str, str]:
+        """Follow an action's redirect: the (kind, text) of the banner the next page shows."""
+        assert redirect.status_code == 302, redirect.text[:300]
+        page = self.get(redirect.headers["Location"])
+        found = re.search(r'<div class="flash (ok|err)" role="\w+">([^<]*)</div>', page.text)
+        return (found.group(1), found.group(2)) if found else ("", "")
+
     def sign_in(self, username: str, password: str = PASSWORD) -> requests.Response:
         self.get("/admin/login")
         return self.post("/admin/login", {"username": username, "password": password})

@@ -7,6 +7,7 @@ here, and an admin session cookie opens nothing in the JSON API (tokens carry a 
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
@@ -36,11 +37,13 @@ HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
 SESSION_COOKIE = "tx_admin"
+FLASH_COOKIE = "tx_flash"  # the next page's banner, written by the server (signed, 1 use)
 COOKIE_PATH = "/admin"
 UPLOAD_LIMIT = 4 * 1024 * 1024
 
 # ?msg= and ?err= carry a code from these fixed sets, never text: a link cannot put
-# words of its own into the page's banner
+# words of its own into the page's banner. Text made by the server (a validation detail,
+# "已办结") goes through `flash()`: a signed cookie the next page reads once.
 FLASH_MESSAGES = {
     "logged_out": "已退出登录",
     "adjusted": "积分调整已生效",
@@ -148,6 +151,41 @@ class AdminHandler(tornado.web.RequestHandler):
         if self.over_https or bool(self.ctx.config.http.secure_cookies):
             kwargs["secure"] = True
         super().set_cookie(name, value, *args, **kwargs)
+
+    def flash(self, text: str, *, error: bool = False) -> None:
+        """The banner of the page this request redirects to (server text, never from a link)."""
+        value = dumps({"kind": "err" if error else "ok", "text": text[:300]})
+        self.set_signed_cookie(FLASH_COOKIE, value, path=COOKIE_PATH, httponly=True)
+
+    def _flash(self) -> dict[str, str]:
+        """This page's one-use banner from the signed cookie (read once, then cleared)."""
+        if not hasattr(self, "_flash_read"):
+            self._flash_read: dict[str, str] = {}
+            raw = self.get_signed_cookie(FLASH_COOKIE, max_age_days=1)
+            if raw:
+                self.clear_cookie(FLASH_COOKIE, path=COOKIE_PATH)
+                try:
+                    self._flash_read = dict(json.loads(raw))
+                except ValueError:  # a cookie of an older format: no banner
+                    self._flash_read = {}
+        return self._flash_read
+
+    @property
+    def flash_error(self) -> str:
+        """The error banner: a fixed ?err= code's message, or the server's flashed text."""
+        code = self.get_query_argument("err", "")
+        if code in ERROR_MESSAGES:
+            return ERROR_MESSAGES[code]
+        pending = self._flash()
+        return pending.get("text", "") if pending.get("kind") == "err" else ""
+
+    @property
+    def flash_ok(self) -> str:
+        code = self.get_query_argument("msg", "")
+        if code in FLASH_MESSAGES:
+            return FLASH_MESSAGES[code]
+        pending = self._flash()
+        return pending.get("text", "") if pending.get("kind") == "ok" else ""
 
     @property
     def wants_json(self) -> bool:
@@ -280,7 +318,7 @@ class AdminHandler(tornado.web.RequestHandler):
             local=local,
             mask_phone=mask_phone,
             role_names=ROLE_NAMES,
-            flash=FLASH_MESSAGES.get(self.get_query_argument("msg", ""), ""),
+            flash=self.flash_ok,
             xsrf=self.xsrf_token.decode() if isinstance(self.xsrf_token, bytes) else "",
             dumps=dumps,
             script_json=script_json,

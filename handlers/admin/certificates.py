@@ -27,8 +27,7 @@ class CertificatesHandler(AdminHandler):
             org=org,
             nodes=await directory.subtree(self.ctx, self.me),
             rows=[certificates.certificate_json(c, self.me) for c in rows],
-            error=self.query("err"),
-            msg=self.query("msg"),
+            error=self.flash_error,
         )
 
 

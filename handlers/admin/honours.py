@@ -24,8 +24,7 @@ class HonoursHandler(AdminHandler):
             org=org,
             nodes=await directory.subtree(self.ctx, self.me),
             rows=rows,
-            error=self.query("err"),
-            msg=self.query("msg"),
+            error=self.flash_error,
         )
 
 

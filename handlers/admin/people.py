@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any
-from urllib.parse import quote
 
 from handlers.admin.base import COOKIE_PATH, SESSION_COOKIE, AdminHandler, admin_route, oid
 from models.core.clock import BEIJING
@@ -285,7 +284,6 @@ async def _org_phone_page(
         nodes=await directory.subtree(handler.ctx, handler.me),
         phone=(org.get("phone") or "") if value is None else value,
         error=error,
-        msg=handler.query("msg"),
     )
 
 
@@ -316,7 +314,8 @@ class OrgPhoneSaveHandler(AdminHandler):
         if self.wants_json:
             self.write({"ok": True})
             return
-        self.redirect(f"/admin/orgs?org={org['_id']}&msg=" + quote("服务电话已保存"))
+        self.flash("服务电话已保存")
+        self.redirect(f"/admin/orgs?org={org['_id']}")
 
 
 default_handlers = [

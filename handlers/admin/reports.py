@@ -67,8 +67,7 @@ class ReportsHandler(QuarterMixin):
             feedback=await reports.feedback(self.ctx, org["_id"], year, quarter),
             year=year,
             quarter=quarter,
-            error=self.query("err"),
-            msg=self.query("msg"),
+            error=self.flash_error,
         )
 
 
@@ -159,8 +158,7 @@ class OrgSettingsHandler(AdminHandler):
             defaults=dict(self.ctx.config.records.thresholds or {}),
             field=_threshold_field,
             posts=posts,
-            error=self.query("err"),
-            msg=self.query("msg"),
+            error=self.flash_error,
         )
 
     async def post(self, id: str) -> None:

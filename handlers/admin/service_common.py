@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import quote
 
 from handlers.admin.base import AdminHandler
 from server.errors import AppError
@@ -14,13 +13,13 @@ async def act(
     handler: AdminHandler, back: str, work: Callable[[], Awaitable[Any]], done: str
 ) -> None:
     """Run an action: back to the page with a message, or with the error (403/404 raised)."""
-    sep = "&" if "?" in back else "?"
     try:
         await work()
     except AppError as exc:
         if exc.status in (403, 404):
             raise
         detail = "；".join(str(v) for v in exc.fields.values()) if exc.fields else exc.message
-        handler.redirect(f"{back}{sep}err=" + quote(detail[:300]))
-        return
-    handler.redirect(f"{back}{sep}msg=" + quote(done))
+        handler.flash(detail, error=True)
+    else:
+        handler.flash(done)
+    handler.redirect(back)

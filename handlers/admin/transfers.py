@@ -24,8 +24,7 @@ class TransfersHandler(AdminHandler):
             org=org,
             nodes=await directory.subtree(self.ctx, self.me),
             rows=[transfers.transfer_json(t, actor) for t in rows],
-            error=self.query("err"),
-            msg=self.query("msg"),
+            error=self.flash_error,
         )
 
 

@@ -71,36 +71,38 @@ class VoicePage(AdminHandler):
         self.render("voice.html", v=shown, recs=recs)
 
 
-def _back(voice: dict, text: str) -> str:
-    return f"/admin/voices/{voice['_id']}?msg=" + quote(text)
+def _back(handler: AdminHandler, voice: dict, text: str) -> str:
+    """Back to the voice's page with `text` as its banner."""
+    handler.flash(text)
+    return f"/admin/voices/{voice['_id']}"
 
 
 class AcceptVoice(AdminHandler):
     async def post(self, id: str) -> None:
         self.form(EmptyForm)
         voice = await voices.accept_voice(self.ctx, self.me, oid(id, "民意"))
-        self.redirect(_back(voice, "已受理，由您本人办理"))
+        self.redirect(_back(self, voice, "已受理，由您本人办理"))
 
 
 class AssignVoice(AdminHandler):
     async def post(self, id: str) -> None:
         data = self.form(AssignForm)
         voice = await voices.assign_voice(self.ctx, self.me, oid(id, "民意"), data)
-        self.redirect(_back(voice, f"已指派给 {voice['handler_name']}"))
+        self.redirect(_back(self, voice, f"已指派给 {voice['handler_name']}"))
 
 
 class ReplyVoice(AdminHandler):
     async def post(self, id: str) -> None:
         data = self.form(ReplyForm)
         voice = await voices.reply_voice(self.ctx, self.me, oid(id, "民意"), data)
-        self.redirect(_back(voice, "已答复，等待群众评价"))
+        self.redirect(_back(self, voice, "已答复，等待群众评价"))
 
 
 class TransferVoice(AdminHandler):
     async def post(self, id: str) -> None:
         data = self.form(ReasonForm)
         voice = await voices.transfer_voice(self.ctx, self.me, oid(id, "民意"), data["reason"])
-        self.redirect(_back(voice, "已上报上级组织办理"))
+        self.redirect(_back(self, voice, "已上报上级组织办理"))
 
 
 class CloseVoice(AdminHandler):
@@ -109,7 +111,7 @@ class CloseVoice(AdminHandler):
         voice = await voices.close_voice(
             self.ctx, self.me, oid(id, "民意"), data["reason"], upheld=CloseForm.upheld_value(data)
         )
-        self.redirect(_back(voice, "已办结"))
+        self.redirect(_back(self, voice, "已办结"))
 
 
 class PosterPage(AdminHandler):

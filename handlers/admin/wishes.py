@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from handlers.admin.base import AdminHandler, admin_route, oid
 from models import wishes
 from models.core.forms import EmptyForm, ReasonForm
@@ -45,14 +43,16 @@ class ApproveWish(AdminHandler):
     async def post(self, id: str) -> None:
         self.form(EmptyForm)
         wish = await wishes.approve_wish(self.ctx, self.me, oid(id, "心愿"))
-        self.redirect(f"/admin/wishes?org={wish['org_id']}&msg=" + quote("已审核通过，心愿已上墙"))
+        self.flash("已审核通过，心愿已上墙")
+        self.redirect(f"/admin/wishes?org={wish['org_id']}")
 
 
 class RejectWish(AdminHandler):
     async def post(self, id: str) -> None:
         data = self.form(ReasonForm)
         wish = await wishes.reject_wish(self.ctx, self.me, oid(id, "心愿"), data["reason"])
-        self.redirect(f"/admin/wishes?org={wish['org_id']}&msg=" + quote("已退回该心愿"))
+        self.flash("已退回该心愿")
+        self.redirect(f"/admin/wishes?org={wish['org_id']}")
 
 
 default_handlers = [

@@ -70,8 +70,16 @@ def test_admin_small_doors(live, staff):
         answers[path] = resp.status_code
         assert resp.status_code == 400 and "日期" in resp.text, (path, resp.status_code)
     # the banner shows only fixed messages, never text from the link
-    resp = a.get("/admin/?msg=" + "您的账号已被盗，请拨打 400-000-0000")
-    assert "400-000-0000" not in resp.text
+    attack = "您的账号已被盗，请拨打 400-000-0000"
+    pages = ["/admin/", "/admin/honours", "/admin/transfers", "/admin/certificates"]
+    pages += ["/admin/community-reports", "/admin/orgs", "/admin/wishes", "/admin/voices"]
+    for path in pages:
+        resp = a.get(f"{path}?msg={attack}&err={attack}")
+        assert resp.status_code == 200 and "400-000-0000" not in resp.text, path
+    # nor from a banner cookie the server did not sign
+    forged = '{"kind": "ok", "text": "call 400-000-0000"}'
+    a.http.cookies.set("tx_flash", forged, path="/admin")
+    assert "400-000-0000" not in a.get("/admin/honours").text
     assert "已退出登录" in AdminClient(live.base).get("/admin/login?msg=logged_out").text
     # a category name cannot break the dashboard's embedded data
     live.run(
