@@ -198,7 +198,8 @@ async def seed(service: Service, profile: Profile) -> World:
     w.category_id, w.org_id = str(cat["_id"]), str(branch["_id"])
     for i in range(profile.residents):
         openid = f"bench-resident-{i}"
-        await create_user(ctx, role="resident", name=f"居民{i}", openid=openid, phone="13900000000")
+        phone = f"139{i:08d}"  # one bound phone per resident (unique)
+        await create_user(ctx, role="resident", name=f"居民{i}", openid=openid, phone=phone)
         w.residents.append(openid)
     for i in range(profile.members):
         openid = f"bench-member-{i}"

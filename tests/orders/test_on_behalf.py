@@ -80,7 +80,8 @@ async def test_on_behalf_to_points_once_then_the_resident_takes_it_over(api, wor
     assert closed["status"] == "closed" and "代群众确认" in closed["timeline"][-1]["note"]
     assert closed["on_behalf_note"] == "已电话回访王奶奶，空调已修好，很满意"
     entries = await ctx.db.ledger_entries.find({"source.id": closed_id(oid)}).to_list(None)
-    assert sorted((e["kind"], e["delta"]) for e in entries) == [("hours", 2.0), ("points", 10)]
+    # whole points, hours in tenths (2.0 hours)
+    assert sorted((e["kind"], e["delta"]) for e in entries) == [("hours", 20), ("points", 10)]
     m1 = await ctx.db.users.find_one({"_id": world.id("m1")})
     assert m1["points_balance"] == 10
     # audited: who confirmed for whom, with the call noted

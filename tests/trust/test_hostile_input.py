@@ -51,7 +51,7 @@ from tests.trust.payloads import PAYLOADS, encode_json, query_pairs, urlencode
 from tests.world import HERE
 
 # generated requests per operation per role; TONGXIN_HOSTILE_EXAMPLES to go deeper or faster
-EXAMPLES = int(os.environ.get("TONGXIN_HOSTILE_EXAMPLES", "30"))
+EXAMPLES = int(os.environ.get("TONGXIN_HOSTILE_EXAMPLES", "12"))
 ROLES = {
     "anonymous": None,
     "resident": "owner",
