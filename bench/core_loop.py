@@ -46,6 +46,7 @@ import tornado.httpserver  # noqa: E402
 from pymongo import AsyncMongoClient, monitoring  # noqa: E402
 from pymongo.errors import PyMongoError  # noqa: E402
 
+from bench import db_profile  # noqa: E402
 from bench.httpload import Connection, PhaseResult, Request, run_phase  # noqa: E402
 from models.orders import catalogue  # noqa: E402
 from models.people import orgs  # noqa: E402
@@ -723,7 +724,9 @@ async def drop_database(uri: str, db_name: str) -> None:
         await client.close()
 
 
-async def run(profile: Profile, tmp: Path, external_uri: str | None) -> None:
+async def run(
+    profile: Profile, tmp: Path, external_uri: str | None, profile_db: bool = False
+) -> None:
     phase_timeout = profile.phase_timeout_s
     fake = FakeWeChat()
     mongo = EmbeddedMongo(tmp / "db", free_port())
@@ -787,10 +790,16 @@ async def run(profile: Profile, tmp: Path, external_uri: str | None) -> None:
             )
         )
         loop = Loop(world, profile.requests, "bench")
+        samples: dict[str, Any] = {}
         for step in list(ENDPOINTS)[1:]:
+            recording = None
+            if profile_db and mongo.process is not None and step in TRANSITIONS:
+                recording = db_profile.Recording(mongo.process.pid, tmp / f"db-{step}.raw")
             phases[step], cpu[step] = await meter.measure(
                 run_phase(step, HOST, api_port, loop.requests(step), c, phase_timeout)
             )
+            if recording is not None:
+                samples[step] = db_profile.classify(recording.stop())
             print(f"  {step:<9} {phases[step].rps:7.0f} req/s", flush=True)
         if api.proc.poll() is not None:
             print(f"API server died during the run:\n{api.tail()}")
@@ -799,6 +808,12 @@ async def run(profile: Profile, tmp: Path, external_uri: str | None) -> None:
         if mongo.process is not None:
             floor = await physical_floor(uri, db_name, mongo.process.pid, profile.floor_samples)
         report(profile, bare, phases, rts, cpu, db_label, floor)
+        db_profile.report(
+            {
+                step: (got, 10 * cpu[step].get("DB", 0.0) / (phases[step].rps or 1.0))
+                for step, got in samples.items()
+            }
+        )
         print(f"\ntotal {time.monotonic() - t_start:.1f}s")
     finally:
         for child in children:
@@ -819,6 +834,12 @@ def main(argv: list[str] | None = None) -> int:
         help="measure against this MongoDB (a replica set: confirm uses transactions) instead "
         "of an embedded SecantusDB; a throw-away database bench_<random> is used and dropped",
     )
+    parser.add_argument(
+        "--profile-db",
+        action="store_true",
+        help="record the embedded database with py-spy during each transition and print "
+        "where its CPU goes (bench/db_profile.py)",
+    )
     args = parser.parse_args(argv)
     profile = QUICK if args.quick else FULL
     if args.requests or args.concurrency:
@@ -834,7 +855,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     with tempfile.TemporaryDirectory(prefix="tongxin-bench-", ignore_cleanup_errors=True) as tmp:
         try:
-            bench = run(profile, Path(tmp), args.mongo_uri)
+            bench = run(profile, Path(tmp), args.mongo_uri, args.profile_db)
             asyncio.run(asyncio.wait_for(bench, profile.deadline_s))
         except TimeoutError:
             print(f"bench cut off after {profile.deadline_s:.0f}s (deadline)")

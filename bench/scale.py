@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 import tornado.httpclient  # noqa: E402
 import tornado.httpserver  # noqa: E402
 import tornado.web  # noqa: E402
+from bson import ObjectId  # noqa: E402
 
 from bench.admin_pages import PASSWORD, seed_bulk, seed_tree  # noqa: E402
 from jobs.tasks import JOBS  # noqa: E402
@@ -232,6 +233,28 @@ def drive(meter: Meter, client: Client, world: dict[str, Any], rounds: int, ctx:
         one_round(meter, client, world, ctx, body, member_id)
 
 
+def floor_rows(meter: Meter, ctx: Any, probe: Any) -> None:
+    """What the database itself costs at each size, with no app code: a read and an update
+    of one order by `_id`, and an order-shaped insert + delete with the orders' indexes.
+    A row near these ratios grows only as much as the database's own operations do."""
+    if probe is None:
+        return
+
+    async def by_id() -> None:
+        await ctx.db.orders.find_one({"_id": probe})
+        await ctx.db.orders.update_one({"_id": probe}, {"$set": {"floor_probe": 1}})
+
+    async def insert_delete() -> None:
+        doc = await ctx.db.orders.find_one({"_id": probe})
+        doc["_id"] = ObjectId()
+        doc.pop("idempotency_key", None)
+        await ctx.db.orders.insert_one(doc)
+        await ctx.db.orders.delete_one({"_id": doc["_id"]})
+
+    meter.measure("DB floor: read + update {_id}", lambda: meter.server.run(by_id()))
+    meter.measure("DB floor: order insert + delete", lambda: meter.server.run(insert_delete()))
+
+
 def one_round(
     meter: Meter, client: Client, world: dict[str, Any], ctx: Any, body: Any, member_id: str
 ) -> None:
@@ -239,6 +262,7 @@ def one_round(
     tok = world["tokens"]
     street = world["tree"]["street"]["_id"]
     m = meter.measure
+    floor_rows(meter, ctx, world["order"])
     m(
         "POST login",
         lambda: client.call("POST", f"{API}/auth/wechat-login", body={"code": "ok:bench-member"}),
