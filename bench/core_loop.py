@@ -385,6 +385,7 @@ def server_env(uri: str, db_name: str, port: int, wechat_base: str) -> dict[str,
         TONGXIN_WECHAT_SECRET="test-secret",
         TONGXIN_LOG_LEVEL="WARNING",
         TONGXIN_ORDERS_MAX_OPEN_PER_MEMBER=str(MAX_OPEN),
+        TONGXIN_ORDERS_PLACE_LIMIT="0",  # the per-resident placing limit would refuse the load
         PYTHONUNBUFFERED="1",
     )
     if "enabled" in load_config(environ={}).as_dict().get("jobs", {}):

@@ -84,11 +84,11 @@ class Recording:
             raise RuntimeError("py-spy is not installed (make install puts it in .venv)")
         self.path = path
         args = ["record", "--nonblocking", "-r", str(rate), "-f", "raw", "-p", str(pid)]
-        self.proc = subprocess.Popen(
-            [exe, *args, "-o", str(path)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        self.log = path.with_suffix(".log")
+        with self.log.open("wb") as log:
+            self.proc = subprocess.Popen(
+                [exe, *args, "-o", str(path)], stdout=log, stderr=subprocess.STDOUT
+            )
 
     def stop(self) -> Path:
         if self.proc.poll() is None:
@@ -97,6 +97,9 @@ class Recording:
             self.proc.wait(30)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+        if not self.path.exists():
+            said = self.log.read_text(errors="replace").strip().splitlines()[-3:]
+            print(f"py-spy recorded nothing for {self.path.name}: {' / '.join(said)}")
         return self.path
 
 
