@@ -16,6 +16,7 @@ from models.activities import signup as activity_signup
 from models.core.context import Context
 from models.media import consistency as media_consistency
 from models.notifications import sms
+from models.orders import timeline as order_timeline
 from models.orders import visibility as order_queue
 from models.orders import workload
 from models.points import boards, buckets, ledger
@@ -82,6 +83,11 @@ CHECKS: list[Check] = [
         "leaderboard buckets (all time, this month, this year) == earned points of the ledger",
         boards.drift,
         boards.rebuild,
+    ),
+    Check(
+        "order_timelines",
+        "each order's timeline_archived == its archived events, seq 0 … n−1 (no gap, no copy)",
+        order_timeline.archive_drift,
     ),
     Check(
         "queue_floors",
