@@ -19,6 +19,7 @@ from models.notifications import sms
 from models.orders import timeline as order_timeline
 from models.orders import visibility as order_queue
 from models.orders import workload
+from models.people import membership
 from models.points import boards, buckets, ledger
 from models.rewards import listing
 from models.voices import rollup as voice_rollup
@@ -88,6 +89,12 @@ CHECKS: list[Check] = [
         "order_timelines",
         "each order's timeline_archived == its archived events, seq 0 … n−1 (no gap, no copy)",
         order_timeline.archive_drift,
+    ),
+    Check(
+        "member_counts",
+        "each node's member counter (共 N 名) == its members (role member, not erased)",
+        membership.count_drift,
+        membership.repair_counts,
     ),
     Check(
         "queue_floors",
