@@ -40,7 +40,7 @@ from bson import ObjectId  # noqa: E402
 from models.core import clock  # noqa: E402
 from models.core.context import Context  # noqa: E402
 from models.ops import stats  # noqa: E402
-from models.orders import catalogue  # noqa: E402
+from models.orders import catalogue, tallies  # noqa: E402
 from models.people import admin_auth, membership, orgs  # noqa: E402
 from models.people.users import PARTY_STATUSES, create_user, new_user_doc  # noqa: E402
 from models.points import boards  # noqa: E402
@@ -283,6 +283,7 @@ async def seed_bulk(ctx: Context, tree: dict[str, Any], n_orders: int, n_members
         for i in range(min(40, len(residents)))
     ]
     await db.member_registrations.insert_many(regs)
+    await tallies.rebuild(ctx)  # open orders per node, kept by the transitions
     audit = [
         {
             "_id": ObjectId(),

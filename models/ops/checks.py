@@ -18,9 +18,9 @@ from models.media import consistency as media_consistency
 from models.notifications import sms
 from models.orders import candidates as order_candidates
 from models.orders import notices as order_notices
+from models.orders import tallies, workload
 from models.orders import timeline as order_timeline
 from models.orders import visibility as order_queue
-from models.orders import workload
 from models.people import membership
 from models.points import boards, buckets, ledger
 from models.rewards import listing
@@ -115,6 +115,12 @@ CHECKS: list[Check] = [
         "every member carries the sample key `pick` its id makes",
         order_candidates.pick_drift,
         order_candidates.repair_picks,
+    ),
+    Check(
+        "order_tallies",
+        "open orders per node and state, and their due hours == a recount of the open orders",
+        tallies.drift,
+        tallies.repair,
     ),
 ]
 

@@ -83,6 +83,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("status", ASC), ("updated_at", ASC)]),  # SLA stages, digests, workload
         # the SLA's overdue stage: `{status, due_at: (since, now]}` (without it the range ran
         # on `status` alone and read every accepted / in-service order each minute)
+        # (and the dashboard: overdue orders of the current hour, the most overdue)
         IndexModel([("status", ASC), ("due_at", ASC)]),
         # housekeeping forgets old idempotency keys: only orders still holding one are in
         # this sparse index (a partial one on `idempotency_key` is not used by SecantusDB)
@@ -140,6 +141,8 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
     "job_leases": [],
     "job_state": [],
+    "order_tallies": [IndexModel([("org_path", ASC)])],  # open orders per node (dashboard)
+    "stats_live": [IndexModel([("org_path", ASC), ("day", ASC)])],  # today's dashboard rows
     "queue_floors": [],  # the dispatch queue's floor per node (models/orders/visibility.py)
     "member_counts": [],  # members per org node (models/people/membership.py), by _id
     "ledger_entries": [

@@ -14,7 +14,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from models.core import uow
 from models.core.context import Context
-from models.orders import timeline
+from models.orders import tallies, timeline
 from models.orders.states import STATUS_NAMES
 from models.people.users import Actor
 from server.errors import Conflict
@@ -81,6 +81,7 @@ async def write(
 
     `event_extra` is stored on the timeline event (never shown): the notifier reads it.
     """
+    moves = tallies.changes(order, to, set_fields or {})  # the node's open-order tally
     frm = order["status"]
     version = order.get("version", 0)
     event = {**timeline_event(ctx, actor, action, frm, to, note), **(event_extra or {})}
@@ -110,8 +111,9 @@ async def write(
             raise Conflict("工单状态已变化，请刷新后重试", code="order_state_changed")
         if moved and session is not None:
             await timeline.archive(ctx, order, moved, session)
+        await tallies.move(ctx, session, order, moves)
 
-    if moved and session is None:
+    if (moved or moves) and session is None:  # archive and tally: one transaction
         await uow.in_transaction(ctx, land)
     else:
         await land(session)
