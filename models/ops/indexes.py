@@ -143,6 +143,7 @@ INDEXES: dict[str, list[IndexModel]] = {
     "job_state": [],
     "order_tallies": [IndexModel([("org_path", ASC)])],  # open orders per node (dashboard)
     "stats_live": [IndexModel([("org_path", ASC), ("day", ASC)])],  # today's dashboard rows
+    "rank_standings": [],  # branch standings for the rank on /me/points (by _id)
     "queue_floors": [],  # the dispatch queue's floor per node (models/orders/visibility.py)
     "member_counts": [],  # members per org node (models/people/membership.py), by _id
     "ledger_entries": [

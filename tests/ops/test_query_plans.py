@@ -23,6 +23,9 @@ from tests.plans import Recorder, collection_scans
 WHOLE = {
     "orgs": "the organisation tree, read whole and cached (models/people/orgs.py)",
     "service_categories": "the service catalogue, read whole and cached",
+    # sized by the organisation tree, never by the orders: a few documents per node
+    "order_tallies": "open orders per node and shard, pruned whole by housekeeping",
+    "stats_live": "today's dashboard rows, one per node, cleared whole when a day begins",
 }
 
 
