@@ -205,7 +205,8 @@ async def stored(ctx: Context) -> dict[ObjectId, dict[str, int]]:
     """org id → its tally fields summed over the shards."""
     out: dict[ObjectId, dict[str, int]] = {}
     async for doc in ctx.db.order_tallies.find({}):
-        fields = out.setdefault(doc["org_id"], {})
+        org_id = doc.get("org_id") or ObjectId(str(doc["_id"]).split(":")[0])
+        fields = out.setdefault(org_id, {})
         for key, n in _flatten(doc).items():
             fields[key] = fields.get(key, 0) + n
     return out
