@@ -15,6 +15,9 @@ none.
 changed in the last day with events not told yet are marked once.
 
 `user_picks`: every user gets `pick` (bounded member samples, models/orders/candidates.py).
+
+`order_tallies`: the open orders per node and state the dashboard reads, counted once from
+the orders placed before the transitions kept them.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from models.core import uow
 from models.core.context import Context
+from models.orders import tallies
 from models.people import membership
 from models.points import ledger
 
@@ -190,6 +194,11 @@ async def user_picks(ctx: Context) -> dict[str, int]:
     return {"users": marked}
 
 
+async def order_tallies(ctx: Context) -> dict[str, int]:
+    """Open-order tallies (models/orders/tallies.py) for the orders placed before them."""
+    return {"nodes": await tallies.repair(ctx, await tallies.drift(ctx))}
+
+
 # `member_directory`: the member list reads by join time and search keys and shows a
 # per-node counter (models/people/membership.py): keys, join times and counters filled once
 MIGRATIONS = [
@@ -197,6 +206,7 @@ MIGRATIONS = [
     ("member_directory", membership.fill_directory),
     ("order_outbox", order_outbox),
     ("user_picks", user_picks),
+    ("order_tallies", order_tallies),
 ]
 
 

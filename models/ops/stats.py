@@ -260,7 +260,7 @@ async def _store_step(
 
 def _merge(stored: dict[str, Any], step: dict[str, Any] | None) -> dict[str, Any]:
     """A stored live row plus the events since (minutes replaced per order), as a day row."""
-    row = {k: stored.get(k) or 0 for k in COUNTED}
+    row: dict[str, Any] = {k: stored.get(k) or 0 for k in COUNTED}
     row.update({k: dict(stored.get(k) or {}) for k in (*BY_KEY, *KEYED)})
     row.update(day=stored["day"], org_id=stored["org_id"], org_path=stored["org_path"])
     if step is not None:

@@ -78,7 +78,9 @@ def changes(order: dict[str, Any] | None, to: str | None, fields: dict[str, Any]
     return {k: v for k, v in inc.items() if v}
 
 
-def _write(org_id: ObjectId, org_path: list[ObjectId], inc: dict[str, int], shard: int) -> Any:
+def _write(
+    org_id: ObjectId, org_path: list[ObjectId], inc: dict[str, int], shard: int
+) -> tuple[dict[str, Any], dict[str, Any]]:
     return (
         {"_id": f"{org_id}:{shard}"},
         {"$inc": inc, "$setOnInsert": {"org_id": org_id, "org_path": list(org_path)}},
