@@ -3,6 +3,8 @@
 `apply` moves an order from the state and version it was read in, pushing the timeline
 event in the same write (filter on `_id`, the check inside a pipeline update): of two
 racing actors exactly one wins, the other gets 409. Staff actions carry their audit mark.
+A change of state or due time moves the node's open-order tally (tallies.py) in the same
+transaction (one is opened when the caller has none).
 """
 
 from __future__ import annotations
