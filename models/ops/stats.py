@@ -378,6 +378,7 @@ async def dashboard(ctx: Context, org: dict[str, Any], first: date, last: date) 
         for channel in CHANNEL_NAMES
     ]
 
+    closes = merged("close_min")  # every closing's minutes: the median needs them all
     open_counts, due = await tallies.subtree(ctx, node)
     overdue, overdue_ids = await tallies.overdue(ctx, node, due, now)
     return {
@@ -393,8 +394,8 @@ async def dashboard(ctx: Context, org: dict[str, Any], first: date, last: date) 
         "by_channel": by_channel,
         "median_dispatch_min": _median(merged("dispatch_min")),
         "median_accept_min": _median(merged("accept_min")),
-        "median_close_min": _median(merged("close_min")),
-        "closed_total": len(merged("close_min")),
+        "median_close_min": _median(closes),
+        "closed_total": len(closes),
         "rating_avg": round(rating_sum / rating_count, 2) if rating_count else None,
         "rating_count": rating_count,
         "month_points": round(sum(r["points"] for r in this_month), 1),
