@@ -123,11 +123,14 @@ async def run_jobs(config: Config, uri: str) -> None:
 
 
 async def _with_ctx(config: Config, uri: str, fn: Callable[[Any], Awaitable[int]]) -> int:
-    from server.app import build_service
+    import pymongo
+
+    from server.app import MAINTENANCE_TIMEOUT_S, build_service
 
     service = await build_service(config, uri)
     try:
-        return await fn(service.ctx)
+        with pymongo.timeout(MAINTENANCE_TIMEOUT_S):  # checks and repairs read collections whole
+            return await fn(service.ctx)
     finally:
         await service.close()
 
