@@ -123,14 +123,11 @@ async def run_jobs(config: Config, uri: str) -> None:
 
 
 async def _with_ctx(config: Config, uri: str, fn: Callable[[Any], Awaitable[int]]) -> int:
-    import pymongo
-
-    from server.app import MAINTENANCE_TIMEOUT_S, build_service
+    from server.app import build_service
 
     service = await build_service(config, uri)
     try:
-        with pymongo.timeout(MAINTENANCE_TIMEOUT_S):  # checks and repairs read collections whole
-            return await fn(service.ctx)
+        return await fn(service.ctx)
     finally:
         await service.close()
 

@@ -6,7 +6,6 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
-import pymongo
 import tornado.web
 from pymongo import AsyncMongoClient
 
@@ -111,9 +110,6 @@ def make_app(
     )
 
 
-MAINTENANCE_TIMEOUT_S = 600  # index builds, migrations, `check`: not requests
-
-
 async def build_service(
     config: Config, uri: str, *, create_indexes: bool = True, **client_options: Any
 ) -> Service:
@@ -121,12 +117,11 @@ async def build_service(
     listeners = [*client_options.pop("event_listeners", []), Invalidator(tokens)]
     client = make_client(uri, config, event_listeners=listeners, **client_options)
     db = database(client, config)
+    if create_indexes:
+        await ensure_indexes(db)
     ctx = Context(db=db, config=config, tokens=tokens)
     if create_indexes:  # the process that prepares the database also migrates its data
-        # whole-collection work, bounded by its own limit rather than a request's
-        with pymongo.timeout(MAINTENANCE_TIMEOUT_S):
-            await ensure_indexes(db)
-            await run_migrations(ctx)
+        await run_migrations(ctx)
     wechat = WeChatGateway(config, db)
     ctx.wechat = wechat  # content safety (models/media/safety.py) reaches WeChat through it
     ctx.sms = SmsGateway(config)  # the notifier job sends texts through it

@@ -128,32 +128,18 @@ class MembersHandler(AdminHandler):
 
     async def get(self) -> None:
         org, f = await member_filters(self)
-        page = await directory.member_page(
-            self.ctx,
-            org["_id"],
-            cursor=self.query("cursor") or None,
-            before=self.query("before") or None,
-            limit=PAGE,
-            **f,
+        offset = self.int_query("offset")
+        rows, total = await directory.search_members(
+            self.ctx, org["_id"], offset=offset, limit=PAGE, **f
         )
-        # the whole subtree: its counter; a filtered list: exact when it fits on one page,
-        # else "more than a page" (counting every match would read them all)
-        filtered = any(f.values())
-        total: int | None = None
-        if not filtered:
-            total = await directory.member_total(self.ctx, org["_id"])
-        elif page.before is None and page.next_cursor is None:
-            total = len(page.rows)
         self.render(
             "members.html",
             org=org,
             nodes=await directory.subtree(self.ctx, self.me),
             f=f,
-            items=page.rows,
+            items=rows,
             total=total,
-            filtered=filtered,
-            before=page.before,
-            next_cursor=page.next_cursor,
+            offset=offset,
             page_size=PAGE,
             tree=await orgs.all_orgs(self.ctx),
             party_statuses=PARTY_STATUSES,

@@ -16,12 +16,8 @@ from models.activities import signup as activity_signup
 from models.core.context import Context
 from models.media import consistency as media_consistency
 from models.notifications import sms
-from models.orders import candidates as order_candidates
-from models.orders import notices as order_notices
-from models.orders import tallies, workload
-from models.orders import timeline as order_timeline
 from models.orders import visibility as order_queue
-from models.people import membership
+from models.orders import workload
 from models.points import boards, buckets, ledger
 from models.rewards import listing
 from models.voices import rollup as voice_rollup
@@ -88,39 +84,10 @@ CHECKS: list[Check] = [
         boards.rebuild,
     ),
     Check(
-        "order_timelines",
-        "each order's timeline_archived == its archived events, seq 0 … n−1 (no gap, no copy)",
-        order_timeline.archive_drift,
-    ),
-    Check(
-        "member_counts",
-        "each node's member counter (共 N 名) == its members (role member, not erased)",
-        membership.count_drift,
-        membership.repair_counts,
-    ),
-    Check(
         "queue_floors",
         "no submitted order is older than its node's dispatch-queue floor",
         order_queue.floor_drift,
         order_queue.repair_floors,
-    ),
-    Check(
-        "order_outbox",
-        "every order with events not told carries the notifier's `notify_due` mark",
-        order_notices.untold_orders,
-        order_notices.mark_untold,
-    ),
-    Check(
-        "member_picks",
-        "every member carries the sample key `pick` its id makes",
-        order_candidates.pick_drift,
-        order_candidates.repair_picks,
-    ),
-    Check(
-        "order_tallies",
-        "open orders per node and state, and their due hours == a recount of the open orders",
-        tallies.drift,
-        tallies.repair,
     ),
 ]
 

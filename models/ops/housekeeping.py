@@ -13,7 +13,6 @@ from datetime import timedelta
 from models.core.context import Context
 from models.notifications.sms import abandon_stale_sms
 from models.notifications.subscribe import abandon_stale_sends
-from models.orders import tallies
 
 STALE_SEND = timedelta(minutes=10)
 
@@ -32,5 +31,4 @@ async def run_housekeeping(ctx: Context) -> dict[str, int]:
     counts["order_keys_forgotten"] = forgot.modified_count
     counts["stale_sends"] = await abandon_stale_sends(ctx, STALE_SEND)
     counts["stale_sms"] = await abandon_stale_sms(ctx, STALE_SEND)
-    counts["tally_hours_dropped"] = await tallies.prune(ctx)  # due hours back to 0
     return counts

@@ -12,8 +12,7 @@ INDEXES: dict[str, list[IndexModel]] = {
     "orgs": [IndexModel([("path", ASC)]), IndexModel([("parent_id", ASC)])],
     "service_categories": [IndexModel([("code", ASC)], unique=True)],
     "users": [
-        # 双报到: a community's volunteer pool; `pick`: bounded member samples for an order
-        IndexModel([("pool_orgs", ASC), ("role", ASC), ("pick", ASC)]),
+        IndexModel([("pool_orgs", ASC), ("role", ASC)]),  # 双报到: a community's volunteer pool
         IndexModel(
             [("openid", ASC)], unique=True, partialFilterExpression={"openid": {"$type": "string"}}
         ),
@@ -26,13 +25,7 @@ INDEXES: dict[str, list[IndexModel]] = {
             partialFilterExpression={"username": {"$type": "string"}},
         ),
         IndexModel([("username", ASC), ("deleted_at", ASC)]),  # admin sign-in, same reason
-        # members under a node; `pick` walked in windows for recommendations and the hall
-        # notice (models/orders/candidates.py)
-        IndexModel([("org_path", ASC), ("role", ASC), ("pick", ASC)]),
-        # the admin member list: newest-joined first in time windows, and its search by a
-        # key of the name or phone (models/people/membership.py), each an indexed range
-        IndexModel([("org_path", ASC), ("role", ASC), ("deleted_at", ASC), ("joined_at", DESC)]),
-        IndexModel([("search_keys", ASC), ("role", ASC), ("deleted_at", ASC), ("joined_at", DESC)]),
+        IndexModel([("org_path", ASC), ("role", ASC)]),
         IndexModel([("org_id", ASC), ("points_balance", DESC)]),
         IndexModel([("phone", ASC)]),  # admin: roster import duplicate check, search
         IndexModel([("role", ASC), ("org_id", ASC)]),  # staff in charge; monthly statements
@@ -81,19 +74,10 @@ INDEXES: dict[str, list[IndexModel]] = {
         # the notifier and the dashboard rollups read what changed since a moment
         IndexModel([("updated_at", ASC)]),
         IndexModel([("status", ASC), ("updated_at", ASC)]),  # SLA stages, digests, workload
-        # the SLA's overdue stage: `{status, due_at: (since, now]}` (without it the range ran
-        # on `status` alone and read every accepted / in-service order each minute)
-        # (and the dashboard: overdue orders of the current hour, the most overdue)
-        IndexModel([("status", ASC), ("due_at", ASC)]),
         # housekeeping forgets old idempotency keys: only orders still holding one are in
         # this sparse index (a partial one on `idempotency_key` is not used by SecantusDB)
         IndexModel([("keyed_at", ASC)], sparse=True),
-        # the notifier's outbox: only orders with events not told yet carry `notify_due`
-        IndexModel([("notify_due", ASC)], sparse=True),
     ],
-    # an order's timeline events older than the newest `orders.timeline_embedded`, moved
-    # out of the order in the transition's own transaction; seq = place in the history
-    "order_events": [IndexModel([("order_id", ASC), ("seq", ASC)], unique=True)],
     # activities (志愿服务活动, 组织生活): lists by node, the job's due scans, sign-ups
     "activities": [
         IndexModel([("org_path", ASC), ("start_at", DESC)]),
@@ -141,11 +125,7 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
     "job_leases": [],
     "job_state": [],
-    "order_tallies": [IndexModel([("org_path", ASC)])],  # open orders per node (dashboard)
-    "stats_live": [IndexModel([("org_path", ASC), ("day", ASC)])],  # today's dashboard rows
-    "rank_standings": [],  # branch standings for the rank on /me/points (by _id)
     "queue_floors": [],  # the dispatch queue's floor per node (models/orders/visibility.py)
-    "member_counts": [],  # members per org node (models/people/membership.py), by _id
     "ledger_entries": [
         IndexModel([("idempotency_key", ASC)], unique=True),
         IndexModel([("member_id", ASC), ("created_at", DESC)]),

@@ -10,14 +10,6 @@ drift below the check's tolerance). Now points are whole and hours whole tenths
 the sum of the converted entries plus whatever difference the old cache already had from
 its entries (rounded), so a drift that existed stays visible to `check` and rounding adds
 none.
-
-`order_outbox`: the orders' notifier reads the orders marked `notify_due`; the orders
-changed in the last day with events not told yet are marked once.
-
-`user_picks`: every user gets `pick` (bounded member samples, models/orders/candidates.py).
-
-`order_tallies`: the open orders per node and state the dashboard reads, counted once from
-the orders placed before the transitions kept them.
 """
 
 from __future__ import annotations
@@ -30,8 +22,6 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from models.core import uow
 from models.core.context import Context
-from models.orders import tallies
-from models.people import membership
 from models.points import ledger
 
 log = logging.getLogger("tongxin.migrations")
@@ -160,54 +150,7 @@ async def integer_ledger(ctx: Context) -> dict[str, int]:
     return counts
 
 
-async def order_outbox(ctx: Context) -> dict[str, int]:
-    """The notifier reads the orders marked `notify_due` (models/orders/notices.py), no
-    longer an `updated_at` range since a watermark: an order changed in the last day with
-    events not told yet is marked, so nothing in flight at the upgrade goes untold."""
-    from models.orders.notices import FIRST_RUN_LOOKBACK
-
-    since = ctx.now() - FIRST_RUN_LOOKBACK
-    light = {"version": 1, "notified_version": 1, "updated_at": 1}
-    marked = 0
-    async for row in ctx.db.orders.find({"updated_at": {"$gte": since}}, light):
-        done = row.get("notified_version")
-        if (-1 if done is None else int(done)) < int(row.get("version", 0)):
-            result = await ctx.db.orders.update_one(
-                {"_id": row["_id"], "notify_due": {"$exists": False}},
-                {"$set": {"notify_due": row["updated_at"]}},
-            )
-            marked += result.modified_count
-    return {"orders": marked}
-
-
-async def user_picks(ctx: Context) -> dict[str, int]:
-    """Every user gets `pick`, the key bounded member samples walk (models/orders/candidates)."""
-    from models.people.users import pick_of
-
-    marked = 0
-    async for user in ctx.db.users.find({"pick": {"$exists": False}}, {"_id": 1}):
-        result = await ctx.db.users.update_one(
-            {"_id": user["_id"], "pick": {"$exists": False}},
-            {"$set": {"pick": pick_of(user["_id"])}},
-        )
-        marked += result.modified_count
-    return {"users": marked}
-
-
-async def order_tallies(ctx: Context) -> dict[str, int]:
-    """Open-order tallies (models/orders/tallies.py) for the orders placed before them."""
-    return {"nodes": await tallies.repair(ctx, await tallies.drift(ctx))}
-
-
-# `member_directory`: the member list reads by join time and search keys and shows a
-# per-node counter (models/people/membership.py): keys, join times and counters filled once
-MIGRATIONS = [
-    (INTEGER_LEDGER, integer_ledger),
-    ("member_directory", membership.fill_directory),
-    ("order_outbox", order_outbox),
-    ("user_picks", user_picks),
-    ("order_tallies", order_tallies),
-]
+MIGRATIONS = [(INTEGER_LEDGER, integer_ledger)]
 
 
 async def run_migrations(ctx: Context) -> dict[str, dict[str, int]]:

@@ -10,24 +10,28 @@ need, from the orders and the ledger and then stored; today is always computed l
 from __future__ import annotations
 
 import statistics
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
-from pymongo.asynchronous.client_session import AsyncClientSession
-from pymongo.errors import DuplicateKeyError
 
-from models.core import uow
 from models.core.clock import day_bounds, local_day
 from models.core.context import Context
-from models.orders import catalogue, tallies
+from models.orders import catalogue
 from models.orders.proxy import CHANNEL_NAMES
-from models.orders.states import STATUS_NAMES
+from models.orders.states import (
+    ACCEPTED,
+    COMPLETED,
+    DISPATCHED,
+    IN_SERVICE,
+    STATUS_NAMES,
+    SUBMITTED,
+)
 from models.people import orgs
 from models.points import ledger
 
-OPEN_STATUSES = tallies.OPEN_STATUSES
-CLOCK_RUNNING = tallies.CLOCK_RUNNING
+OPEN_STATUSES = (SUBMITTED, DISPATCHED, ACCEPTED, IN_SERVICE, COMPLETED)
+CLOCK_RUNNING = (DISPATCHED, ACCEPTED, IN_SERVICE)
 MAX_RANGE_DAYS = 366
 
 
@@ -57,30 +61,19 @@ def _empty(day: date, org: dict[str, Any] | None, org_id: ObjectId) -> dict[str,
 
 
 async def compute_days(
-    ctx: Context,
-    first: date,
-    last: date,
-    until: datetime | None = None,
-    *,
-    since: datetime | None = None,
-    keyed: bool = False,
+    ctx: Context, first: date, last: date, until: datetime | None = None
 ) -> dict[date, dict[ObjectId, dict[str, Any]]]:
     """Every organisation's figures for each day in [first, last], keyed by day and org id.
 
     One indexed read of the orders serves every day and the four event times: an order
     with an event since `first` began was last updated at or after that moment (no index
-    per event time: each one costs every transition). `until` cuts today's live figures,
-    `since` keeps only the events from that moment on (today's figures, step by step);
-    `keyed` gives the minutes as {order id: minutes}, so a later step's value for the same
-    order (a re-dispatch) replaces the earlier one, as a recount of the day would.
+    per event time: each one costs every transition). `until` cuts today's live figures.
     """
     tree = await orgs.all_orgs(ctx)
     start, _ = day_bounds(first)
     _, end = day_bounds(last)
     if until is not None:
         end = min(end, until)
-    if since is not None:
-        start = max(start, since)
     out: dict[date, dict[ObjectId, dict[str, Any]]] = {}
 
     def doc(when: datetime, org_id: ObjectId) -> dict[str, Any]:
@@ -88,15 +81,7 @@ async def compute_days(
         per_org = out.setdefault(day, {})
         if org_id not in per_org:
             per_org[org_id] = _empty(day, tree.get(org_id), org_id)
-            if keyed:
-                per_org[org_id].update(dispatch_min={}, accept_min={}, close_min={})
         return per_org[org_id]
-
-    def minutes(d: dict[str, Any], key: str, order_id: ObjectId, m: float) -> None:
-        if keyed:
-            d[key][str(order_id)] = round(m, 1)
-        else:
-            d[key].append(round(m, 1))
 
     def within(when: Any) -> bool:
         return isinstance(when, datetime) and start <= when < end
@@ -123,16 +108,16 @@ async def compute_days(
         if within(dispatched := o.get("dispatched_at")):
             m = _minutes(dispatched, o.get("created_at"))
             if m is not None:
-                minutes(doc(dispatched, org_id), "dispatch_min", o["_id"], m)
+                doc(dispatched, org_id)["dispatch_min"].append(round(m, 1))
         if within(accepted := o.get("accepted_at")):
             m = _minutes(accepted, o.get("dispatched_at"))
             if m is not None:
-                minutes(doc(accepted, org_id), "accept_min", o["_id"], m)
+                doc(accepted, org_id)["accept_min"].append(round(m, 1))
         if within(closed := o.get("closed_at")):
             d = doc(closed, org_id)
             m = _minutes(closed, o.get("created_at"))
             if m is not None:
-                minutes(d, "close_min", o["_id"], m)
+                d["close_min"].append(round(m, 1))
             if o.get("rating"):
                 d["rating_sum"] += o["rating"]
                 d["rating_count"] += 1
@@ -198,115 +183,6 @@ async def rebuild(ctx: Context, since: date | None = None) -> int:
     return await _store_days(ctx, since, yesterday, None)
 
 
-# ---- today, step by step ---------------------------------------------------------------
-# Today's figures are kept in `stats_live` (one row per organisation, minutes keyed by order)
-# up to a watermark (`job_state` "stats_live"): a dashboard request reads the rows and
-# computes only the events since the watermark, and moves the watermark on (at most once
-# per LIVE_STEP, never closer than LIVE_LAG to now, so a transition still committing is not
-# skipped). The day is recounted from the orders once it is over (`_ensure_days`).
-LIVE_ID = "stats_live"
-LIVE_LAG = timedelta(minutes=2)
-LIVE_STEP = timedelta(minutes=1)
-COUNTED = ("created_total", "rating_sum", "rating_count", "points", "hours")
-BY_KEY = ("created", "by_channel")
-KEYED = ("dispatch_min", "accept_min", "close_min")
-
-
-class _LostRace(Exception):
-    """Another request moved today's watermark first: its step stands, this one is dropped."""
-
-
-async def _store_step(
-    ctx: Context, mark: dict[str, Any] | None, today: date, since: datetime, upto: datetime
-) -> None:
-    rows = (await compute_days(ctx, today, today, upto, since=since, keyed=True)).get(today, {})
-    day = today.isoformat()
-
-    async def work(session: AsyncClientSession) -> None:
-        expected = {"_id": LIVE_ID}
-        if mark is not None:
-            expected.update(day=mark["day"], until=mark["until"])
-        try:
-            moved = await ctx.db.job_state.update_one(
-                expected, {"$set": {"day": day, "until": upto}}, upsert=True, session=session
-            )
-        except DuplicateKeyError:
-            raise _LostRace from None
-        if not (moved.modified_count or moved.upserted_id):
-            raise _LostRace
-        if since <= day_bounds(today)[0]:  # a new day (or a recount): start from nothing
-            await ctx.db.stats_live.delete_many({}, session=session)
-        for row in rows.values():
-            inc: dict[str, Any] = {k: row[k] for k in COUNTED if row[k]}
-            for part in BY_KEY:
-                inc.update({f"{part}.{k}": n for k, n in row[part].items()})
-            fields = {f"{part}.{k}": m for part in KEYED for k, m in row[part].items()}
-            update: dict[str, Any] = {
-                "$setOnInsert": {"day": day, "org_id": row["org_id"], "org_path": row["org_path"]}
-            }
-            if inc:
-                update["$inc"] = inc
-            if fields:
-                update["$set"] = fields
-            await ctx.db.stats_live.update_one(
-                {"_id": row["_id"]}, update, upsert=True, session=session
-            )
-
-    try:
-        await uow.in_transaction(ctx, work)
-    except _LostRace:
-        pass
-
-
-def _merge(stored: dict[str, Any], step: dict[str, Any] | None) -> dict[str, Any]:
-    """A stored live row plus the events since (minutes replaced per order), as a day row."""
-    row: dict[str, Any] = {k: stored.get(k) or 0 for k in COUNTED}
-    row.update({k: dict(stored.get(k) or {}) for k in (*BY_KEY, *KEYED)})
-    row.update(day=stored["day"], org_id=stored["org_id"], org_path=stored["org_path"])
-    if step is not None:
-        for k in COUNTED:
-            row[k] += step[k]
-        for part in BY_KEY:
-            for k, n in step[part].items():
-                row[part][k] = row[part].get(k, 0) + n
-        for part in KEYED:
-            row[part].update(step[part])
-    for part in KEYED:
-        row[part] = list(row[part].values())
-    row["points"], row["hours"] = round(row["points"], 2), round(row["hours"], 2)
-    return row
-
-
-async def live_today(ctx: Context, node: ObjectId, now: datetime) -> list[dict[str, Any]]:
-    """Today's rows for the organisations under `node`: the stored step plus what happened
-    since its watermark (an indexed read of the orders and entries changed since then)."""
-    today = local_day(now)
-    day = today.isoformat()
-    day_start, _ = day_bounds(today)
-    mark = await ctx.db.job_state.find_one({"_id": LIVE_ID})
-    since = day_start
-    if mark is not None and mark.get("day") == day:
-        until = mark["until"].replace(tzinfo=mark["until"].tzinfo or UTC)
-        since = until if until <= now else day_start  # a clock set back: recount the day
-    upto = now - LIVE_LAG
-    if upto - since >= LIVE_STEP:
-        await _store_step(ctx, mark, today, since, upto)
-        mark = await ctx.db.job_state.find_one({"_id": LIVE_ID})
-    stored: list[dict[str, Any]] = []
-    since = day_start
-    if mark is not None and mark.get("day") == day:
-        until = mark["until"].replace(tzinfo=mark["until"].tzinfo or UTC)
-        if until <= now:
-            since = until
-            stored = await ctx.db.stats_live.find({"org_path": node, "day": day}).to_list(None)
-    step = (
-        await compute_days(ctx, today, today, now + timedelta(seconds=1), since=since, keyed=True)
-    ).get(today, {})
-    rows = [_merge(r, step.pop(r["org_id"], None)) for r in stored]
-    rows += [_merge(r, None) for r in step.values() if node in r["org_path"]]
-    return rows
-
-
 def _median(values: list[float]) -> float | None:
     return round(statistics.median(values), 1) if values else None
 
@@ -324,7 +200,8 @@ async def dashboard(ctx: Context, org: dict[str, Any], first: date, last: date) 
         {"_id": 0},
     ).to_list(None)
     if last >= today:
-        rows += await live_today(ctx, node, now)
+        live = (await compute_days(ctx, today, today, now + timedelta(seconds=1))).get(today, {})
+        rows += [d for d in live.values() if node in d["org_path"]]
 
     in_range = [r for r in rows if first.isoformat() <= r["day"] <= last.isoformat()]
     this_month = [r for r in rows if r["day"] >= month_first.isoformat()]
@@ -378,9 +255,8 @@ async def dashboard(ctx: Context, org: dict[str, Any], first: date, last: date) 
         for channel in CHANNEL_NAMES
     ]
 
-    closes = merged("close_min")  # every closing's minutes: the median needs them all
-    open_counts, due = await tallies.subtree(ctx, node)
-    overdue, overdue_ids = await tallies.overdue(ctx, node, due, now)
+    snapshot = await open_snapshot(ctx, node)
+    open_counts = snapshot["counts"]
     return {
         "range": {"first": first.isoformat(), "last": last.isoformat()},
         "open": [
@@ -388,14 +264,14 @@ async def dashboard(ctx: Context, org: dict[str, Any], first: date, last: date) 
             for s in OPEN_STATUSES
         ],
         "open_total": sum(open_counts.values()),
-        "overdue": overdue,
-        "overdue_ids": overdue_ids,  # the 10 most overdue
+        "overdue": snapshot["overdue"],
+        "overdue_ids": snapshot["overdue_ids"],
         "created_total": created_total,
         "by_channel": by_channel,
         "median_dispatch_min": _median(merged("dispatch_min")),
         "median_accept_min": _median(merged("accept_min")),
-        "median_close_min": _median(closes),
-        "closed_total": len(closes),
+        "median_close_min": _median(merged("close_min")),
+        "closed_total": len(merged("close_min")),
         "rating_avg": round(rating_sum / rating_count, 2) if rating_count else None,
         "rating_count": rating_count,
         "month_points": round(sum(r["points"] for r in this_month), 1),
@@ -404,6 +280,28 @@ async def dashboard(ctx: Context, org: dict[str, Any], first: date, last: date) 
         "chart_series": series,
         "leaderboard": board,
     }
+
+
+async def open_snapshot(ctx: Context, node: ObjectId) -> dict[str, Any]:
+    """Open orders by state, and the overdue ones, from one indexed read per open state.
+
+    Only `{org_path, status}` is queried (the index prefix); due times are compared here,
+    because an extra range predicate makes the embedded database scan the collection.
+    """
+    now = ctx.now()
+    counts: dict[str, int] = {}
+    overdue: list[tuple[datetime, ObjectId]] = []
+    for status in OPEN_STATUSES:
+        rows = await ctx.db.orders.find(
+            {"org_path": node, "status": status}, {"due_at": 1, "_id": 1}
+        ).to_list(None)
+        counts[status] = len(rows)
+        if status in CLOCK_RUNNING:
+            overdue += [
+                (r["due_at"], r["_id"]) for r in rows if r.get("due_at") and r["due_at"] < now
+            ]
+    overdue.sort()
+    return {"counts": counts, "overdue": len(overdue), "overdue_ids": [i for _, i in overdue]}
 
 
 async def overdue_orders(ctx: Context, ids: list[ObjectId], limit: int = 10) -> list[dict]:

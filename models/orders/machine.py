@@ -25,7 +25,7 @@ from models.core import uow
 from models.core.context import Context
 from models.media import safety
 from models.media import service as media
-from models.orders import catalogue, proxy, tallies
+from models.orders import catalogue, proxy
 from models.orders.states import (
     ACCEPTED,
     CANCELLED,
@@ -135,7 +135,6 @@ async def place_order(
         "timeline": [event],
         "created_at": now,
         "updated_at": now,
-        "notify_due": now,  # the notifier tells the staff in charge (models/orders/notices.py)
     }
     if behalf:
         doc.update(proxy.placer_fields(actor, behalf["channel"]))
@@ -148,7 +147,7 @@ async def place_order(
         doc["request_hash"] = _request_hash(data)
         doc["keyed_at"] = now  # housekeeping forgets the key after the retention
     try:
-        await tallies.insert_order(ctx, doc)  # counted on its node in the same transaction
+        await ctx.db.orders.insert_one(doc)
     except DuplicateKeyError:
         if not stored_key:
             raise
@@ -165,7 +164,7 @@ async def place_order(
     try:
         await media.attach(ctx, actor, doc["photos"], owner_type="order", owner_id=order_id)
     except ValidationFailed:
-        await tallies.delete_unseen_order(ctx, doc)  # version 0: nothing else saw it
+        await ctx.db.orders.delete_one({"_id": order_id, "version": 0})  # nothing else saw it
         raise
     await safety.record(ctx, verdict, owner_type="order", owner_id=order_id, org_path=org["path"])
     return doc, True

@@ -1,11 +1,10 @@
 """Order notifications derived from the order timeline (the outbox pattern).
 
-Every transition pushes a timeline event, bumps `version` and sets `notify_due` (the
-outbox mark, in the same write). The notifier job reads the marked orders (a sparse
-index: only orders waiting are in it), writes the notices for the events after
-`notified_version` (key = order + event index + recipient, so a retry or a second
-scheduler never duplicates), then moves `notified_version` forward and clears the mark
-with a conditional update.
+The order endpoints write nothing extra: every transition already pushes a timeline event
+and bumps `version`. The notifier job finds orders whose `notified_version` is behind
+their `version`, writes the notices for the new events (key = order + event index +
+recipient, so a retry or a second scheduler never duplicates) and then moves
+`notified_version` forward with a conditional update.
 
 Event index i of the timeline is the event that made the order's version i (place_order
 writes version 0 with the submit event; every transition pushes one event and adds 1).
@@ -30,7 +29,7 @@ placed for them by staff — or no subscribe quota left); models/notifications/s
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
@@ -41,12 +40,14 @@ from models.core.context import Context
 from models.notifications import sms
 from models.notifications.inbox import Notice, notify_many
 from models.ops import audit
-from models.orders import candidates, timeline
+from models.orders.visibility import not_placed_by
 from models.people.orgs import all_orgs
 from models.people.users import STAFF_ROLES
 from server.logging import mask_phone
 
-FIRST_RUN_LOOKBACK = timedelta(days=1)  # the outbox migration marks what changed since
+STATE_ID = "notifier"
+FIRST_RUN_LOOKBACK = timedelta(days=1)
+CLOCK_SKEW_MARGIN = timedelta(minutes=5)
 
 
 async def staff_in_charge(ctx: Context, path: list[ObjectId]) -> list[ObjectId]:
@@ -81,30 +82,26 @@ def in_charge(order: dict[str, Any]) -> ObjectId:
 async def hall_members(
     ctx: Context, order: dict[str, Any], hall_org_id: ObjectId | None
 ) -> list[ObjectId]:
-    """Members under the hall node whose skills match the order, at most the cap.
-
-    Read as a bounded sample (models/orders/candidates.py) walked from a point fixed per
-    order, so different orders tell different members (the rotation), least recently
-    served first; a node with fewer matching members than the cap is read whole."""
+    """Members under the hall node whose skills match the order (capped, rotation first)."""
     cap = int(ctx.config.sla.hall_max_recipients)
     if hall_org_id is None or cap <= 0:
         return []
-    out = candidates.excluded(order)  # the placer's own member account is not told
-    wanted = set(order.get("skills") or [])
-
-    def keep(member: dict[str, Any]) -> bool:
-        return not out(member) and (not wanted or bool(wanted & set(member.get("skills", []))))
-
-    rows = await candidates.sample_members(
-        ctx,
-        {"org_path": hall_org_id, "role": "member"},
-        want=cap,
-        start=candidates.start_point(order),
-        keep=keep,
-        projection={"last_served_at": 1, "skills": 1},
+    others = not_placed_by(order)  # the placer's own member account is not told
+    query: dict[str, Any] = {
+        "role": "member",
+        "org_path": hall_org_id,
+        "deleted_at": None,
+        **others,
+        "_id": {"$nin": [*order.get("declined_by", []), *others["_id"]["$nin"]]},
+    }
+    if order.get("skills"):
+        query["skills"] = {"$in": order["skills"]}
+    rows = (
+        await ctx.db.users.find(query, {"last_served_at": 1})
+        .sort([("last_served_at", 1), ("_id", 1)])
+        .limit(cap)
+        .to_list(cap)
     )
-    never = datetime.min.replace(tzinfo=UTC)
-    rows.sort(key=lambda r: (_utc(r.get("last_served_at") or never), r["_id"]))
     return [r["_id"] for r in rows]
 
 
@@ -343,85 +340,63 @@ async def notices_for_event(
 
 
 async def notify_order(ctx: Context, order: dict[str, Any]) -> int:
-    """Notices for the events after `notified_version`; then move it (conditionally) and
-    clear the outbox mark `notify_due` unless a newer transition landed meanwhile."""
+    """Notices for the events after `notified_version`; then move it (conditionally)."""
     done = order.get("notified_version")
     start = -1 if done is None else int(done)
     version = int(order.get("version", 0))
+    timeline = order.get("timeline", [])
     notices: list[Notice] = []
-    # event i of the history (archived ones first: models/orders/timeline.py) made version i
-    last = min(version, timeline.total(order) - 1)
-    for index, event in await timeline.events_between(ctx, order, start + 1, last + 1):
-        notices += await notices_for_event(ctx, order, index, event)
-        if event.get("audit"):
-            await audit.from_order_event(ctx, order, index, event)
+    for index in range(start + 1, min(version, len(timeline) - 1) + 1):
+        notices += await notices_for_event(ctx, order, index, timeline[index])
+        if timeline[index].get("audit"):
+            await audit.from_order_event(ctx, order, index)
     written = await notify_many(ctx, notices)
-    told = await ctx.db.orders.update_one(
-        {"_id": order["_id"], "notified_version": done, "version": order.get("version")},
-        {"$set": {"notified_version": version}, "$unset": {"notify_due": ""}},
+    await ctx.db.orders.update_one(
+        {"_id": order["_id"], "notified_version": done},
+        {"$set": {"notified_version": version}},
     )
-    if told.modified_count == 0:  # moved on meanwhile: its mark stays for the next run
-        await ctx.db.orders.update_one(
-            {"_id": order["_id"], "notified_version": done},
-            {"$set": {"notified_version": version}},
-        )
     return written
 
 
-async def run_notifier(ctx: Context, batch: int = 200, max_batches: int = 50) -> dict[str, int]:
-    """One pass over the orders with events not told yet: those carrying `notify_due`.
+async def run_notifier(ctx: Context, batch: int = 200, max_pages: int = 50) -> dict[str, int]:
+    """One pass over the orders changed since the watermark whose events are not told yet.
 
-    Every transition sets `notify_due` in its own write (models/orders/transition.py, and
-    place_order), and telling clears it: the sparse index on it holds exactly the orders
-    waiting, so a run reads the orders changed since the last one, not the collection, and
-    not the last minutes of changes a watermark with a clock-skew margin re-read every run
-    (a transaction committing late is found all the same). `python -m server check` finds
-    an order behind with no mark (`untold_orders`) and `--repair` marks it.
+    An indexed range on `updated_at` only, read light (versions, no timeline) and compared
+    here: a `$expr` comparing the two versions made the database scan every order per run.
+    The cost follows the orders changed since the last run, not the collection.
     """
-    pending = await ctx.db.orders.find(
-        {"notify_due": {"$exists": True}}, {"notify_due": 1}
-    ).to_list(None)
-    pending.sort(key=lambda row: (_utc(row["notify_due"]), row["_id"]))
-    ids = [row["_id"] for row in pending[: batch * max_batches]]
-    written = 0
-    for start in range(0, len(ids), batch):
-        async for order in ctx.db.orders.find({"_id": {"$in": ids[start : start + batch]}}):
-            written += await notify_order(ctx, order)
-    return {"orders": len(ids), "notifications": written}
-
-
-def _utc(at: datetime) -> datetime:
-    return at.replace(tzinfo=at.tzinfo or UTC)
-
-
-async def untold_orders(ctx: Context) -> list[dict[str, Any]]:
-    """Orders with events not told and no `notify_due` mark: the notifier would never see
-    them (a write that bypassed the transitions, a restore). Reads every order, light."""
-    problems: list[dict[str, Any]] = []
-    light = {"version": 1, "notified_version": 1, "notify_due": 1}
-    async for row in ctx.db.orders.find({}, light):
-        done = row.get("notified_version")
-        if "notify_due" not in row and (-1 if done is None else int(done)) < int(
-            row.get("version", 0)
-        ):
-            problems.append(
-                {
-                    "order_id": row["_id"],
-                    "problem": "events not told and no notify_due mark",
-                    "version": row.get("version", 0),
-                    "notified_version": done,
-                }
-            )
-    return problems
-
-
-async def mark_untold(ctx: Context, problems: list[dict[str, Any]]) -> int:
-    """Mark each untold order for the next notifier run (conditional on what was read)."""
-    fixed = 0
-    for p in problems:
-        result = await ctx.db.orders.update_one(
-            {"_id": p["order_id"], "notify_due": {"$exists": False}},
-            {"$set": {"notify_due": ctx.now()}},
+    now = ctx.now()
+    state = await ctx.db.job_state.find_one({"_id": STATE_ID})
+    since: datetime = state["since"] if state else now - FIRST_RUN_LOOKBACK
+    low = since - CLOCK_SKEW_MARGIN
+    light = {"version": 1, "notified_version": 1, "updated_at": 1}
+    seen: set[ObjectId] = set()
+    behind: list[ObjectId] = []
+    watermark = now
+    for _ in range(max_pages):
+        rows = await (
+            ctx.db.orders.find({"updated_at": {"$gte": low}}, light)
+            .sort([("updated_at", 1)])
+            .limit(batch)
+            .to_list(batch)
         )
-        fixed += result.modified_count
-    return fixed
+        fresh = [r for r in rows if r["_id"] not in seen]
+        for row in fresh:
+            seen.add(row["_id"])
+            done = row.get("notified_version")
+            if (-1 if done is None else int(done)) < int(row.get("version", 0)):
+                behind.append(row["_id"])
+        if len(rows) < batch or not fresh:
+            break
+        low = rows[-1]["updated_at"]
+    else:
+        watermark = low  # more than max_pages pages changed: the next run goes on from here
+    written = 0
+    for start in range(0, len(behind), batch):
+        chunk = behind[start : start + batch]
+        async for order in ctx.db.orders.find({"_id": {"$in": chunk}}):
+            written += await notify_order(ctx, order)
+    await ctx.db.job_state.update_one(
+        {"_id": STATE_ID}, {"$set": {"since": watermark, "updated_at": now}}, upsert=True
+    )
+    return {"orders": len(behind), "notifications": written}

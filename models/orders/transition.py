@@ -3,8 +3,6 @@
 `apply` moves an order from the state and version it was read in, pushing the timeline
 event in the same write (filter on `_id`, the check inside a pipeline update): of two
 racing actors exactly one wins, the other gets 409. Staff actions carry their audit mark.
-A change of state or due time moves the node's open-order tally (tallies.py) in the same
-transaction (one is opened when the caller has none).
 """
 
 from __future__ import annotations
@@ -16,7 +14,6 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from models.core import uow
 from models.core.context import Context
-from models.orders import tallies, timeline
 from models.orders.states import STATUS_NAMES
 from models.people.users import Actor
 from server.errors import Conflict
@@ -83,48 +80,23 @@ async def write(
 
     `event_extra` is stored on the timeline event (never shown): the notifier reads it.
     """
-    moves = tallies.changes(order, to, set_fields or {})  # the node's open-order tally
     frm = order["status"]
     version = order.get("version", 0)
     event = {**timeline_event(ctx, actor, action, frm, to, note), **(event_extra or {})}
-    # `notify_due`: the notifier's outbox mark (models/orders/notices.py), cleared once told
-    fields: dict[str, Any] = {"status": to, "updated_at": event["at"], "notify_due": event["at"]}
-    fields.update(set_fields or {})
+    fields = {"status": to, "updated_at": event["at"], **(set_fields or {})}
     add_to_set = (extra_update or {}).get("$addToSet", {})
-    # the order keeps at most its newest `keep` events; those moved out are archived in
-    # the same transaction, the update applying only while they are still what was read
-    keep = timeline.cap(ctx)
-    if "timeline" not in order:  # read without it: its events, at the version read
-        events = await ctx.db.orders.find_one(
-            {"_id": order["_id"]}, {"timeline": 1, "timeline_archived": 1, "version": 1}
-        )
-        if events is None or events.get("version", 0) != version:
-            raise Conflict("工单状态已变化，请刷新后重试", code="order_state_changed")
-        order = {**order, **events}
-    moved = timeline.falling_off(order, keep)
-
-    async def land(session: AsyncClientSession | None) -> None:
-        result = await ctx.db.orders.update_one(
-            {"_id": order["_id"]},
-            guarded_update(frm, version, fields, event, add_to_set, moved=moved),
-            session=session,
-        )
-        if result.modified_count != 1:
-            raise Conflict("工单状态已变化，请刷新后重试", code="order_state_changed")
-        if moved and session is not None:
-            await timeline.archive(ctx, order, moved, session)
-        await tallies.move(ctx, session, order, moves)
-
-    if (moved or moves) and session is None:  # archive and tally: one transaction
-        await uow.in_transaction(ctx, land)
-    else:
-        await land(session)
+    result = await ctx.db.orders.update_one(
+        {"_id": order["_id"]},
+        guarded_update(frm, version, fields, event, add_to_set),
+        session=session,
+    )
+    if result.modified_count != 1:
+        raise Conflict("工单状态已变化，请刷新后重试", code="order_state_changed")
     merged = {**order, **fields, "version": version + 1}
     for name, value in add_to_set.items():
         if value not in merged.get(name, []):
             merged[name] = [*merged.get(name, []), value]
-    merged["timeline"] = [*order.get("timeline", []), event][len(moved) :]
-    merged["timeline_archived"] = timeline.archived(order) + len(moved)
+    merged["timeline"] = [*order.get("timeline", []), event]
     return merged
 
 
@@ -134,36 +106,25 @@ def guarded_update(
     fields: dict[str, Any],
     event: dict[str, Any],
     add_to_set: dict[str, Any],
-    *,
-    moved: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """A pipeline update that applies only while the order is still in (`frm`, `version`).
 
-    `moved`: the timeline's oldest events, as read, archived by the caller in the same
-    transaction: they must still be there unchanged, and leave the order (`$slice`).
     Every value is `$literal`: user text starting with `$` stays text.
     """
-    timeline = {"$ifNull": ["$timeline", []]}
-    checks: list[dict[str, Any]] = [
-        {"$eq": ["$status", frm]},
-        {"$eq": [{"$ifNull": ["$version", 0]}, version]},
-    ]
-    if moved:
-        checks.append({"$eq": [{"$slice": [timeline, len(moved)]}, {"$literal": moved}]})
-    ok = {"$and": checks}
+    ok = {
+        "$and": [
+            {"$eq": ["$status", frm]},
+            {"$eq": [{"$ifNull": ["$version", 0]}, version]},
+        ]
+    }
 
     def when_ok(value: Any, field: str) -> dict[str, Any]:
         return {"$cond": ["$_ok", value, "$" + field]}
 
     sets = {name: when_ok({"$literal": value}, name) for name, value in fields.items()}
     sets["version"] = when_ok({"$add": [{"$ifNull": ["$version", 0]}, 1]}, "version")
-    grown: dict[str, Any] = {"$concatArrays": [timeline, [{"$literal": event}]]}
-    if moved:  # what stays: every event after the moved ones
-        grown = {"$slice": [grown, len(moved), 2**31 - 1]}
-    sets["timeline"] = when_ok(grown, "timeline")
-    if moved:
-        archived = {"$add": [{"$ifNull": ["$timeline_archived", 0]}, len(moved)]}
-        sets["timeline_archived"] = when_ok(archived, "timeline_archived")
+    timeline = {"$ifNull": ["$timeline", []]}
+    sets["timeline"] = when_ok({"$concatArrays": [timeline, [{"$literal": event}]]}, "timeline")
     for name, value in add_to_set.items():
         have = {"$ifNull": ["$" + name, []]}
         grown = {

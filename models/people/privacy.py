@@ -10,30 +10,22 @@ from __future__ import annotations
 from typing import Any
 
 from bson import ObjectId
-from pymongo.asynchronous.client_session import AsyncClientSession
 
 from models import orders
-from models.core import uow
 from models.core.context import Context
-from models.orders import timeline as order_timeline
-from models.people import membership
 from models.people.users import Actor
 from server.errors import Conflict
 from server.logging import mask_phone
 
 ERASED_NAME = "已注销用户"
 ERASED_TEXT = "（用户已注销，内容已删除）"
-# not exported: the password hash, and the search keys (derived from name and phone, shown)
-PRIVATE_USER_FIELDS = {"password_hash", "search_keys"}
+PRIVATE_USER_FIELDS = {"password_hash"}
 
 
 async def export_my_data(ctx: Context, actor: Actor) -> dict[str, Any]:
     db = ctx.db
     user = {k: v for k, v in actor.doc.items() if k not in PRIVATE_USER_FIELDS}
     placed = await db.orders.find({"resident_id": actor.id}).to_list(None)
-    for order in placed:  # the whole history, the older events archived out of the order too
-        if order_timeline.archived(order):
-            order["timeline"] = await order_timeline.full_history(ctx, order)
     served = await db.orders.find({"assignee_id": actor.id}, orders.EXCLUDE_TIMELINE).to_list(None)
     for order in served:  # the resident's phone is the volunteer's only between accept and close
         if order["status"] not in orders.OPEN_FOR_ASSIGNEE:
@@ -107,12 +99,6 @@ async def _scrub_orders(
     ctx: Context, actor: Actor, ids: list[ObjectId], needles: list[str]
 ) -> None:
     """On every involved order: this person's timeline notes go, others' notes lose them."""
-
-    def scrubbed(event: dict[str, Any]) -> dict[str, Any]:
-        if event.get("actor_id") == actor.id:
-            return {"actor_name": ERASED_NAME, "note": ERASED_TEXT if event.get("note") else ""}
-        return {"note": _scrub(event.get("note"), needles, ERASED_NAME)}
-
     for order_id in ids:
         for _ in range(5):  # conditional on the version read, like every order write
             order = await ctx.db.orders.find_one(
@@ -120,7 +106,15 @@ async def _scrub_orders(
             )
             if order is None:
                 break
-            timeline = [{**e, **scrubbed(e)} for e in order.get("timeline", [])]
+            timeline = []
+            for event in order.get("timeline", []):
+                event = dict(event)
+                if event.get("actor_id") == actor.id:
+                    event["actor_name"] = ERASED_NAME
+                    event["note"] = ERASED_TEXT if event.get("note") else ""
+                else:
+                    event["note"] = _scrub(event.get("note"), needles, ERASED_NAME)
+                timeline.append(event)
             fields: dict[str, Any] = {"timeline": timeline}
             if order.get("assignee_id") == actor.id:
                 fields["completion_note"] = ERASED_TEXT
@@ -129,10 +123,6 @@ async def _scrub_orders(
                 {"$set": fields, "$inc": {"version": 1}},
             )
             if result.modified_count == 1:
-                # then the older events, archived out of the order (same treatment): any
-                # moved there before this update are scrubbed here, any moved after were
-                # scrubbed above
-                await order_timeline.rewrite_archived(ctx, [order_id], scrubbed)
                 break
 
 
@@ -236,44 +226,20 @@ async def erase_me(ctx: Context, actor: Actor) -> dict[str, Any]:
         {"user_id": actor.id},
         {"$set": {"name": ERASED_NAME, "phone": None, "home_location": None}},
     )
-
-    async def close(session: AsyncClientSession) -> None:
-        """The account blanked and, for a member, its nodes' member counters counted down,
-        together (conditional on the role and node read, so the counters stay exact)."""
-        before = await db.users.find_one(
-            {"_id": actor.id, "deleted_at": None},
-            {"role": 1, "org_id": 1, "org_path": 1},
-            session=session,
-        )
-        if before is None:
-            return
-        closed = await db.users.update_one(
-            {
-                "_id": actor.id,
-                "role": before.get("role"),
-                "org_id": before.get("org_id"),
-                "deleted_at": None,
+    await db.users.update_one(
+        {"_id": actor.id},
+        {
+            "$set": {
+                "name": ERASED_NAME,
+                "phone": None,
+                "home_location": None,
+                "skills": [],
+                "deleted_at": now,
+                "updated_at": now,
             },
-            {
-                "$set": {
-                    "name": ERASED_NAME,
-                    "phone": None,
-                    "home_location": None,
-                    "skills": [],
-                    "search_keys": [],
-                    "deleted_at": now,
-                    "updated_at": now,
-                },
-                "$unset": {"openid": "", "unionid": "", "username": "", "password_hash": ""},
-            },
-            session=session,
-        )
-        if closed.modified_count != 1:
-            raise Conflict("账号信息刚刚发生变化，请重试", code="account_changed")
-        if before.get("role") == "member":
-            await membership.move(ctx, session, left=[before.get("org_path") or []])
-
-    await uow.in_transaction(ctx, close)
+            "$unset": {"openid": "", "unionid": "", "username": "", "password_hash": ""},
+        },
+    )
     await _scrub_orders(ctx, actor, involved, needles)
     await _scrub_others(ctx, actor, involved, needles)
     await db.auth_tokens.delete_many({"user_id": actor.id})

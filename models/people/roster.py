@@ -28,7 +28,7 @@ from models.core.context import Context
 from models.core.validation import OneOf, Str, StrictSchema, Text, load
 from models.ops import audit
 from models.orders import catalogue
-from models.people import membership, orgs
+from models.people import orgs
 from models.people.users import PARTY_STATUSES, Actor, new_user_doc
 from server.errors import AppError, Unprocessable, ValidationFailed
 
@@ -275,7 +275,6 @@ async def import_roster(
     async def work(session: AsyncClientSession) -> None:
         for start in range(0, len(docs), 500):
             await ctx.db.users.insert_many(docs[start : start + 500], session=session)
-        await membership.move(ctx, session, joined=[d["org_path"] for d in docs])
 
     try:
         await uow.in_transaction(ctx, work)
@@ -369,11 +368,7 @@ async def export_members(
 
     rows = await directory.all_members(ctx, directory.member_query(org["_id"], **filters))
     tree = await orgs.all_orgs(ctx)
-    # an export is of everything (it grows with the subtree): the workbook is written off
-    # the event loop, so other requests are not held while thousands of rows are zipped
-    content = await asyncio.get_running_loop().run_in_executor(
-        None, excel.workbook_bytes, "队员名单", MEMBER_HEADERS, members_rows(rows, tree)
-    )
+    content = excel.workbook_bytes("队员名单", MEMBER_HEADERS, members_rows(rows, tree))
     await audit.record(
         ctx,
         actor,

@@ -6,19 +6,16 @@ A user's `role` and `org_*` are only ever set by the server (registration approv
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from bson import ObjectId
-from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
-from models.core import uow
 from models.core.context import Context
-from models.people import membership, orgs
+from models.people import orgs
 from server.errors import Conflict, NotFound, ValidationFailed
 from server.logging import mask_phone
 
@@ -78,21 +75,10 @@ class Actor:
 SYSTEM = Actor(id=ObjectId("000000000000000000000001"), role="system", name="系统")
 
 
-def pick_of(user_id: ObjectId) -> float:
-    """A fixed point in [0, 1) per user, from its id: the indexed key member samples walk
-    (models/orders/candidates.py), so a sample reads a window of it, not every member."""
-    digest = hashlib.blake2b(user_id.binary, digest_size=8).digest()
-    return int.from_bytes(digest, "big") / 2**64
-
-
 def new_user_doc(ctx: Context, role: str = "resident", **fields: Any) -> dict[str, Any]:
-    """A new user; a member has a join time (the member list's order) from the start, and
-    everyone the search keys of their name and phone (models/people/membership.py)."""
     now = ctx.now()
-    user_id = fields.pop("_id", None) or ObjectId()
-    doc = {
-        "_id": user_id,
-        "pick": pick_of(user_id),
+    return {
+        "_id": ObjectId(),
         "role": role,
         "name": "",
         "phone": None,
@@ -111,10 +97,6 @@ def new_user_doc(ctx: Context, role: str = "resident", **fields: Any) -> dict[st
         "updated_at": now,
         **fields,
     }
-    if role == "member":
-        doc.setdefault("joined_at", now)
-    doc["search_keys"] = membership.search_keys(doc.get("name"), doc.get("phone"))
-    return doc
 
 
 async def create_user(
@@ -147,14 +129,8 @@ async def create_user(
     if username:
         doc["username"] = username
         doc["password_hash"] = _hasher.hash(password or "")
-
-    async def work(session: AsyncClientSession) -> None:
-        await ctx.db.users.insert_one(doc, session=session)
-        if role == "member":  # counted with its node and every node above (共 N 名)
-            await membership.move(ctx, session, joined=[org_path])
-
     try:
-        await uow.in_transaction(ctx, work)
+        await ctx.db.users.insert_one(doc)
     except DuplicateKeyError:
         raise Conflict("该 openid 或用户名已被使用", code="user_exists") from None
     return doc

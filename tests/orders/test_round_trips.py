@@ -11,10 +11,8 @@ from pymongo import monitoring
 from server.app import build_service
 
 # confirm: + the points bucket of the year (models/points/buckets.py); the farming rules
-# (models/rewards/farming.py, off in tests) read more when on; every state change also moves
-# its node's open-order tally in the same transaction (models/orders/tallies.py): + the
-# tally's update, + the commit where the transition had no transaction of its own
-BUDGET = {"place": 4, "dispatch": 5, "accept": 5, "confirm": 8}
+# (models/rewards/farming.py, off in tests) read more when on
+BUDGET = {"place": 3, "dispatch": 4, "accept": 4, "confirm": 7}
 
 
 class Counter(monitoring.CommandListener):
