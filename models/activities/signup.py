@@ -5,7 +5,8 @@ confirmed places; `waiting`, the list's length) moved only by conditional `$inc`
 is taken by `{signed_up < capacity, waiting: 0}` (nobody jumps the list), and a place freed
 goes to the first on the list through `fill_from_waitlist`, which every path that frees a
 place or joins the list calls after its own write. A unique index on (activity, member)
-makes a second sign-up of the same person impossible. `python -m server check` compares
+makes a second sign-up of the same person impossible; overlapping sign-ups of one member
+are decided one at a time (see `_claim_row`). `python -m server check` compares
 both counters with the sign-ups (and can repair them).
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from bson import ObjectId
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
 from models.activities import notices
@@ -27,6 +29,7 @@ from models.activities.states import (
     WITHDRAWN,
 )
 from models.activities.visibility import get_visible, may_join
+from models.core import uow
 from models.core.clock import local_time
 from models.core.context import Context
 from models.people.users import Actor
@@ -53,51 +56,69 @@ def _new_signup(ctx: Context, activity: dict[str, Any], actor: Actor) -> dict[st
 
 
 async def _claim_row(ctx: Context, activity: dict[str, Any], actor: Actor) -> dict[str, Any]:
-    """Insert this member's sign-up as pending, or reopen a withdrawn one; 409 if held."""
+    """Hold this member's row (new, or a withdrawn one reopened) unless another of their
+    sign-ups overlaps it in time; 409 if already held or overlapping.
+
+    One transaction per member at a time: each bumps the member's `signup_locks` document,
+    so two sign-ups racing for overlapping activities conflict, one is retried, and the
+    retry sees the other's row. (Comparing rows without it let both through when the newer
+    row was checked before the older one was inserted.)
+    """
     doc = _new_signup(ctx, activity, actor)
     try:
-        await ctx.db.activity_signups.insert_one(doc)
-        return doc
+        await ctx.db.signup_locks.update_one(
+            {"_id": actor.id}, {"$setOnInsert": {"seq": 0}}, upsert=True
+        )
     except DuplicateKeyError:
-        pass
-    existing = await ctx.db.activity_signups.find_one(
-        {"activity_id": activity["_id"], "member_id": actor.id}
-    )
-    if existing is None or existing["status"] != WITHDRAWN:
-        raise Conflict("您已报名该活动", code="already_signed_up")
-    fields = {k: doc[k] for k in ("member_name", "member_org_path", "status", "updated_at")}
-    fields.update(start_at=activity["start_at"], end_at=activity["end_at"], queued_at=None)
-    result = await ctx.db.activity_signups.update_one(
-        {"_id": existing["_id"], "status": WITHDRAWN, "version": existing.get("version", 0)},
-        {"$set": fields, "$inc": {"version": 1}},
-    )
-    if result.modified_count != 1:
-        raise Conflict("您已报名该活动", code="already_signed_up")
-    return {**existing, **fields, "version": existing.get("version", 0) + 1}
+        pass  # a racing first sign-up made it
+
+    async def work(session: AsyncClientSession) -> dict[str, Any]:
+        await ctx.db.signup_locks.update_one(
+            {"_id": actor.id}, {"$inc": {"seq": 1}}, session=session
+        )
+        existing = await ctx.db.activity_signups.find_one(
+            {"activity_id": activity["_id"], "member_id": actor.id}, session=session
+        )
+        if existing is not None and existing["status"] != WITHDRAWN:
+            raise Conflict("您已报名该活动", code="already_signed_up")
+        await _refuse_overlap(ctx, doc, session)
+        if existing is None:
+            await ctx.db.activity_signups.insert_one(doc, session=session)
+            return doc
+        fields = {k: doc[k] for k in ("member_name", "member_org_path", "status", "updated_at")}
+        fields.update(start_at=activity["start_at"], end_at=activity["end_at"], queued_at=None)
+        await ctx.db.activity_signups.update_one(
+            {"_id": existing["_id"]},
+            {"$set": fields, "$inc": {"version": 1}},
+            session=session,
+        )
+        return {**existing, **fields, "version": existing.get("version", 0) + 1}
+
+    return await uow.in_transaction(ctx, work)
 
 
-async def _overlapping(ctx: Context, row: dict[str, Any]) -> dict[str, Any] | None:
-    """Another sign-up of the member that overlaps in time and wins over `row`.
-
-    A held place or list spot always wins; of two pending rows (two sign-ups racing) the
-    older one wins, so exactly one of them survives.
-    """
+async def _refuse_overlap(ctx: Context, row: dict[str, Any], session: AsyncClientSession) -> None:
+    """409 naming the member's held sign-up that overlaps `row` in time, if there is one."""
     cursor = ctx.db.activity_signups.find(
         {
             "member_id": row["member_id"],
             "status": {"$in": list(HOLDING)},
             "start_at": {"$lt": row["end_at"]},
             "end_at": {"$gt": row["start_at"]},
+            "activity_id": {"$ne": row["activity_id"]},
         },
         # the member's sign-ups ending after this one starts: their future, not their past
         hint=[("member_id", 1), ("end_at", 1)],
-    )
-    async for other in cursor:
-        if other["_id"] == row["_id"]:
-            continue
-        if other["status"] != PENDING or other["_id"] < row["_id"]:
-            return other
-    return None
+        session=session,
+    ).limit(1)
+    for other in await cursor.to_list(1):
+        title = await ctx.db.activities.find_one(
+            {"_id": other["activity_id"]}, {"title": 1}, session=session
+        )
+        raise Conflict(
+            f"您已报名同一时段的活动「{(title or {}).get('title', '')}」，时间冲突",
+            code="activity_overlap",
+        )
 
 
 async def _back_out(ctx: Context, row: dict[str, Any]) -> None:
@@ -122,14 +143,6 @@ async def sign_up(ctx: Context, actor: Actor, activity_id: ObjectId) -> dict[str
     if now >= closes:
         raise Conflict("报名已截止", code="signup_closed")
     row = await _claim_row(ctx, activity, actor)
-    other = await _overlapping(ctx, row)
-    if other is not None:
-        await _back_out(ctx, row)
-        title = await ctx.db.activities.find_one({"_id": other["activity_id"]}, {"title": 1})
-        raise Conflict(
-            f"您已报名同一时段的活动「{(title or {}).get('title', '')}」，时间冲突",
-            code="activity_overlap",
-        )
     capacity = activity.get("capacity")
     took_filter: dict[str, Any] = {"_id": activity["_id"], "status": PUBLISHED}
     if capacity is not None:

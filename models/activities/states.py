@@ -39,7 +39,7 @@ THREE_MEETINGS = ("branch_assembly", "committee_meeting", "group_meeting", "part
 POINTS_MODES = {"none": "不计积分", "per_hour": "按服务时长", "fixed": "固定积分"}
 
 # sign-up states
-PENDING = "pending"  # inserted, overlap not yet checked (a moment)
+PENDING = "pending"  # held, place or waiting-list spot not yet decided (a moment)
 CONFIRMED = "confirmed"
 WAITING = "waiting"
 WITHDRAWN = "withdrawn"

@@ -108,19 +108,35 @@ async def test_overlap_is_refused_with_409(api, world, ctx):
     assert (await api.post(f"/api/v1/activities/{clash['_id']}/signup", {}, token=m1))[0] == 200
 
 
-@pytest.mark.gen_test(timeout=60)
+@pytest.mark.gen_test(timeout=120)
 async def test_racing_overlapping_sign_ups_keep_one(api, world, ctx):
-    acts = [await make_activity(world, title=f"同时段活动{i}") for i in range(5)]
+    """Eight rounds, each five overlapping activities signed up for at once: one wins."""
     m1 = await api.login("openid-m1")
-    results = await asyncio.gather(
-        *(api.post(f"/api/v1/activities/{a['_id']}/signup", {}, token=m1) for a in acts)
-    )
-    statuses = sorted(s for s, _ in results)
-    assert statuses == [200] + [409] * 4, statuses
-    held = await ctx.db.activity_signups.count_documents(
-        {"member_id": world.id("m1"), "status": {"$in": ["confirmed", "waiting", "pending"]}}
-    )
-    assert held == 1
+    for round_ in range(8):
+        start = ctx.now() + timedelta(days=2 + round_)
+        acts = [
+            await make_activity(
+                world,
+                title=f"同时段活动{round_}-{i}",
+                start_at=start,
+                end_at=start + timedelta(hours=3),
+            )
+            for i in range(5)
+        ]
+        results = await asyncio.gather(
+            *(api.post(f"/api/v1/activities/{a['_id']}/signup", {}, token=m1) for a in acts)
+        )
+        statuses = sorted(s for s, _ in results)
+        assert statuses == [200] + [409] * 4, (round_, statuses)
+        assert {b["error"]["code"] for s, b in results if s == 409} == {"activity_overlap"}
+        held = await ctx.db.activity_signups.count_documents(
+            {
+                "member_id": world.id("m1"),
+                "activity_id": {"$in": [a["_id"] for a in acts]},
+                "status": {"$in": ["confirmed", "waiting", "pending"]},
+            }
+        )
+        assert held == 1, round_
     outcomes = {o.check.name: o.problems for o in await run_checks(ctx)}
     assert outcomes["activity_places"] == []
 
