@@ -43,7 +43,7 @@ chromium:
 		{ apt-get update && apt-get install -y --no-install-recommends chromium fonts-noto-cjk; }
 
 pytest: $(STAMP) $(ST_STAMP) chromium
-	$(PY) -m pytest -q --durations=15
+	$(PY) -m pytest -q --durations=15 -n auto
 	$(PY) -m tests.trust.report
 
 ## The trust harness alone, with its table of figures.

@@ -64,13 +64,20 @@ def mongo_uri() -> Iterator[str]:
 SLOW_DIRS = ("trust", "browser", "bench")
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The harness, the browser and the benchmarks are the slow suite; the rest runs in
-    about a minute (`pytest -m "not slow"`). Single slow tests elsewhere say so themselves."""
+    about a minute (`pytest -m "not slow"`). Single slow tests elsewhere say so themselves.
+
+    The slow ones go first (in pytest-randomly's order among themselves): the suite's
+    workers (pytest-xdist) then share out the long tests early and the short ones fill in,
+    instead of one worker finishing a long test alone at the end.
+    """
     for item in items:
         parts = item.path.relative_to(ROOT / "tests").parts
         if parts and parts[0] in SLOW_DIRS:
             item.add_marker(pytest.mark.slow)
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 FAKES: list[FakeWeChat | FakeSms] = []  # the session's fakes, whose secrets the log scan looks for
@@ -96,13 +103,41 @@ def fake_sms() -> Iterator[FakeSms]:
     fake.stop()
 
 
+LEAKS = ROOT / "test-artifacts" / "log-leaks"  # one file per worker that found any
+
+
+def _is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not _is_worker(session.config):
+        from tests.trust import figures
+
+        figures.reset()
+        for old in LEAKS.glob("*.json") if LEAKS.exists() else []:
+            old.unlink()
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Whatever ran, in whatever order: no captured log line may hold a secret, a full
-    phone number or an ID number (tests/trust/test_logs.py makes the traffic for it)."""
+    phone number or an ID number (tests/trust/test_logs.py makes the traffic for it).
+
+    Each worker scans its own logs and leaves what it found in LEAKS; the process that
+    started the session (which ends after its workers) fails the run on any of it.
+    """
     from tests.trust.test_logs import scan
 
     found = scan([s for fake in FAKES for s in fake.state.secrets()])
     leaks = [*found["secrets"], *found["phones"], *found["ids"]]  # type: ignore[misc]
+    if _is_worker(session.config):
+        if leaks:
+            LEAKS.mkdir(parents=True, exist_ok=True)
+            worker = session.config.workerinput["workerid"]  # type: ignore[attr-defined]
+            (LEAKS / f"{worker}.json").write_text(json.dumps(leaks), encoding="utf-8")
+        return
+    for path in LEAKS.glob("*.json") if LEAKS.exists() else []:
+        leaks += json.loads(path.read_text(encoding="utf-8"))
     if leaks:
         print(f"\nLOG LEAK: {len(leaks)} secret/phone/ID value(s) in the logs, e.g. {leaks[:3]}")
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

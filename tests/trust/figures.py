@@ -5,8 +5,11 @@ Tests assert their own figures (e.g. 5xx == 0); the table is the same numbers fo
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,19 +45,30 @@ REQUIRED = {
 }
 
 
+@contextlib.contextmanager
+def _locked() -> Iterator[None]:
+    """One writer at a time: the suite's workers (pytest-xdist) record into the same file."""
+    PATH.parent.mkdir(parents=True, exist_ok=True)
+    with open(PATH.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 def record(section: str, **values: Any) -> None:
     """Merge `values` into the figures of `section` (e.g. record("access matrix", cells=420))."""
-    PATH.parent.mkdir(parents=True, exist_ok=True)
-    data: dict[str, dict[str, Any]] = {}
-    if PATH.exists():
-        try:
-            data = json.loads(PATH.read_text(encoding="utf-8"))
-        except ValueError:
-            data = {}
-    data.setdefault(section, {}).update({k.replace("_", " "): v for k, v in values.items()})
-    PATH.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    with _locked():
+        data: dict[str, dict[str, Any]] = {}
+        if PATH.exists():
+            try:
+                data = json.loads(PATH.read_text(encoding="utf-8"))
+            except ValueError:
+                data = {}
+        data.setdefault(section, {}).update({k.replace("_", " "): v for k, v in values.items()})
+        PATH.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
 def reset() -> None:
-    if PATH.exists():
-        PATH.unlink()
+    """A clean file for the run: called once, by the process that starts the session."""
+    with _locked():
+        if PATH.exists():
+            PATH.unlink()
