@@ -41,7 +41,7 @@ from models.core import clock  # noqa: E402
 from models.core.context import Context  # noqa: E402
 from models.ops import stats  # noqa: E402
 from models.orders import catalogue  # noqa: E402
-from models.people import admin_auth, orgs  # noqa: E402
+from models.people import admin_auth, membership, orgs  # noqa: E402
 from models.people.users import PARTY_STATUSES, create_user, new_user_doc  # noqa: E402
 from models.points import boards  # noqa: E402
 from server.app import build_service  # noqa: E402
@@ -303,6 +303,8 @@ async def seed_bulk(ctx: Context, tree: dict[str, Any], n_orders: int, n_members
     ]
     for k in range(0, len(audit), 500):  # one insert of 3,000 outlived the driver on a busy box
         await db.audit_log.insert_many(audit[k : k + 500])
+    # members were inserted straight into `users`: their nodes' counters (共 N 名) recounted
+    await membership.repair_counts(ctx, await membership.count_drift(ctx))
 
 
 async def measure(

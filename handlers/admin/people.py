@@ -128,10 +128,18 @@ class MembersHandler(AdminHandler):
 
     async def get(self) -> None:
         org, f = await member_filters(self)
-        offset = self.int_query("offset")
-        rows, total = await directory.search_members(
-            self.ctx, org["_id"], offset=offset, limit=PAGE, **f
+        cursor = self.query("cursor") or None
+        rows, next_cursor = await directory.member_page(
+            self.ctx, org["_id"], cursor=cursor, limit=PAGE, **f
         )
+        # the whole subtree: its counter; a filtered list: exact when it fits on one page,
+        # else "more than a page" (counting every match would read them all)
+        filtered = any(f.values())
+        total: int | None = None
+        if not filtered:
+            total = await directory.member_total(self.ctx, org["_id"])
+        elif cursor is None and next_cursor is None:
+            total = len(rows)
         self.render(
             "members.html",
             org=org,
@@ -139,7 +147,9 @@ class MembersHandler(AdminHandler):
             f=f,
             items=rows,
             total=total,
-            offset=offset,
+            filtered=filtered,
+            cursor=cursor,
+            next_cursor=next_cursor,
             page_size=PAGE,
             tree=await orgs.all_orgs(self.ctx),
             party_statuses=PARTY_STATUSES,

@@ -18,6 +18,7 @@ from models.media import consistency as media_consistency
 from models.notifications import sms
 from models.orders import visibility as order_queue
 from models.orders import workload
+from models.people import membership
 from models.points import boards, buckets, ledger
 from models.rewards import listing
 from models.voices import rollup as voice_rollup
@@ -82,6 +83,12 @@ CHECKS: list[Check] = [
         "leaderboard buckets (all time, this month, this year) == earned points of the ledger",
         boards.drift,
         boards.rebuild,
+    ),
+    Check(
+        "member_counts",
+        "each node's member counter (共 N 名) == its members (role member, not erased)",
+        membership.count_drift,
+        membership.repair_counts,
     ),
     Check(
         "queue_floors",

@@ -26,6 +26,10 @@ INDEXES: dict[str, list[IndexModel]] = {
         ),
         IndexModel([("username", ASC), ("deleted_at", ASC)]),  # admin sign-in, same reason
         IndexModel([("org_path", ASC), ("role", ASC)]),
+        # the admin member list: newest-joined first in time windows, and its search by a
+        # key of the name or phone (models/people/membership.py), each an indexed range
+        IndexModel([("org_path", ASC), ("role", ASC), ("deleted_at", ASC), ("joined_at", DESC)]),
+        IndexModel([("search_keys", ASC), ("role", ASC), ("deleted_at", ASC), ("joined_at", DESC)]),
         IndexModel([("org_id", ASC), ("points_balance", DESC)]),
         IndexModel([("phone", ASC)]),  # admin: roster import duplicate check, search
         IndexModel([("role", ASC), ("org_id", ASC)]),  # staff in charge; monthly statements
@@ -126,6 +130,7 @@ INDEXES: dict[str, list[IndexModel]] = {
     "job_leases": [],
     "job_state": [],
     "queue_floors": [],  # the dispatch queue's floor per node (models/orders/visibility.py)
+    "member_counts": [],  # members per org node (models/people/membership.py), by _id
     "ledger_entries": [
         IndexModel([("idempotency_key", ASC)], unique=True),
         IndexModel([("member_id", ASC), ("created_at", DESC)]),

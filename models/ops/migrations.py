@@ -22,6 +22,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from models.core import uow
 from models.core.context import Context
+from models.people import membership
 from models.points import ledger
 
 log = logging.getLogger("tongxin.migrations")
@@ -150,7 +151,9 @@ async def integer_ledger(ctx: Context) -> dict[str, int]:
     return counts
 
 
-MIGRATIONS = [(INTEGER_LEDGER, integer_ledger)]
+# `member_directory`: the member list reads by join time and search keys and shows a
+# per-node counter (models/people/membership.py): keys, join times and counters filled once
+MIGRATIONS = [(INTEGER_LEDGER, integer_ledger), ("member_directory", membership.fill_directory)]
 
 
 async def run_migrations(ctx: Context) -> dict[str, dict[str, int]]:

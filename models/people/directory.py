@@ -7,12 +7,14 @@ an indexed field), so a secretary never reads outside their subtree.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 from bson import ObjectId
 
+from models.core import paging
 from models.core.context import Context
-from models.people import orgs
+from models.people import membership, orgs
 from models.people.users import Actor
 from server.errors import NotFound
 
@@ -52,21 +54,60 @@ def member_query(
     return query
 
 
-async def search_members(
+async def member_page(
     ctx: Context,
     node: ObjectId,
     *,
     q: str = "",
     party_status: str = "",
     skill: str = "",
-    offset: int = 0,
+    cursor: str | None = None,
     limit: int = 50,
-) -> tuple[list[dict[str, Any]], int]:
-    """A page of members (by name) and the total that match."""
-    query = member_query(node, q, party_status, skill)
-    rows = await ctx.db.users.find(query, MEMBER_FIELDS).to_list(None)
-    rows.sort(key=lambda u: (u.get("name") or "", str(u["_id"])))
-    return rows[offset : offset + limit], len(rows)
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of the node's members, newest-joined first, and the cursor of the next page.
+
+    Read in indexed `joined_at` windows (models/core/paging.py), so a page costs about a
+    page of rows at any size of the subtree. Without a search text the range is the node's
+    members `{org_path, role, deleted_at, joined_at}`; with one it is the members holding
+    one search key of it `{search_keys, role, deleted_at, joined_at}` (a character pair of
+    the name, or the last 4 digits of a phone), the node and the whole text checked here.
+    Filters the index does not hold (政治面貌, 技能) are checked here too: the windows grow
+    until the page is full, so a rare filter reads more windows, never the whole subtree.
+    """
+    at = paging.decode(cursor)
+    wanted = membership.query_key(q)
+
+    def keep(row: dict[str, Any]) -> bool:
+        if party_status and row.get("party_status") != party_status:
+            return False
+        if skill and skill not in (row.get("skills") or []):
+            return False
+        if wanted is None:
+            return True
+        _, field, text = wanted
+        return node in (row.get("org_path") or []) and membership.matches_text(row, field, text)
+
+    base: dict[str, Any]
+    if wanted is None:
+        base = {"org_path": node, "role": "member", "deleted_at": None}
+    else:
+        base = {"search_keys": wanted[0], "role": "member", "deleted_at": None}
+    return await paging.newest_in_windows(
+        ctx.db.users,
+        base,
+        now=ctx.now(),
+        field="joined_at",
+        cursor=at,
+        limit=limit,
+        projection=MEMBER_FIELDS,
+        keep=keep,
+        first=timedelta(days=7),
+    )
+
+
+async def member_total(ctx: Context, node: ObjectId) -> int:
+    """Every member of the node's subtree: its counter (models/people/membership.py)."""
+    return await membership.total(ctx, node)
 
 
 async def all_members(ctx: Context, query: dict[str, Any]) -> list[dict[str, Any]]:

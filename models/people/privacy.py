@@ -10,9 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from bson import ObjectId
+from pymongo.asynchronous.client_session import AsyncClientSession
 
 from models import orders
+from models.core import uow
 from models.core.context import Context
+from models.people import membership
 from models.people.users import Actor
 from server.errors import Conflict
 from server.logging import mask_phone
@@ -226,20 +229,44 @@ async def erase_me(ctx: Context, actor: Actor) -> dict[str, Any]:
         {"user_id": actor.id},
         {"$set": {"name": ERASED_NAME, "phone": None, "home_location": None}},
     )
-    await db.users.update_one(
-        {"_id": actor.id},
-        {
-            "$set": {
-                "name": ERASED_NAME,
-                "phone": None,
-                "home_location": None,
-                "skills": [],
-                "deleted_at": now,
-                "updated_at": now,
+
+    async def close(session: AsyncClientSession) -> None:
+        """The account blanked and, for a member, its nodes' member counters counted down,
+        together (conditional on the role and node read, so the counters stay exact)."""
+        before = await db.users.find_one(
+            {"_id": actor.id, "deleted_at": None},
+            {"role": 1, "org_id": 1, "org_path": 1},
+            session=session,
+        )
+        if before is None:
+            return
+        closed = await db.users.update_one(
+            {
+                "_id": actor.id,
+                "role": before.get("role"),
+                "org_id": before.get("org_id"),
+                "deleted_at": None,
             },
-            "$unset": {"openid": "", "unionid": "", "username": "", "password_hash": ""},
-        },
-    )
+            {
+                "$set": {
+                    "name": ERASED_NAME,
+                    "phone": None,
+                    "home_location": None,
+                    "skills": [],
+                    "search_keys": [],
+                    "deleted_at": now,
+                    "updated_at": now,
+                },
+                "$unset": {"openid": "", "unionid": "", "username": "", "password_hash": ""},
+            },
+            session=session,
+        )
+        if closed.modified_count != 1:
+            raise Conflict("账号信息刚刚发生变化，请重试", code="account_changed")
+        if before.get("role") == "member":
+            await membership.move(ctx, session, left=[before.get("org_path") or []])
+
+    await uow.in_transaction(ctx, close)
     await _scrub_orders(ctx, actor, involved, needles)
     await _scrub_others(ctx, actor, involved, needles)
     await db.auth_tokens.delete_many({"user_id": actor.id})

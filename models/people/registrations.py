@@ -13,7 +13,7 @@ from pymongo.errors import DuplicateKeyError
 from models.core import paging, uow
 from models.core.context import Context
 from models.ops import audit
-from models.people import orgs
+from models.people import membership, orgs
 from models.people.users import Actor
 from server.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
@@ -121,13 +121,37 @@ async def approve(ctx: Context, actor: Actor, reg_id: ObjectId) -> dict[str, Any
             member["phone"] = reg["phone"]
         if reg.get("home_location"):
             member["home_location"] = reg["home_location"]
+        # the applicant as they are now: a resident joins, a member moves between nodes;
+        # the update is conditional on what was read, so the member counters stay exact
+        before = await ctx.db.users.find_one(
+            {"_id": reg["user_id"], "deleted_at": None},
+            {"role": 1, "org_id": 1, "org_path": 1, "phone": 1},
+            session=session,
+        )
+        if before is None or before.get("role") not in ("resident", "member"):
+            raise Conflict("申请人账号已不可用", code="applicant_unavailable")
+        member["search_keys"] = membership.search_keys(
+            reg["name"], member.get("phone") or before.get("phone")
+        )
         moved = await ctx.db.users.update_one(
-            {"_id": reg["user_id"], "role": {"$in": ["resident", "member"]}, "deleted_at": None},
+            {
+                "_id": reg["user_id"],
+                "role": before["role"],
+                "org_id": before.get("org_id"),
+                "deleted_at": None,
+            },
             {"$set": member},
             session=session,
         )
         if moved.matched_count != 1:
             raise Conflict("申请人账号已不可用", code="applicant_unavailable")
+        was_member = before["role"] == "member"
+        await membership.move(
+            ctx,
+            session,
+            joined=[reg["org_path"]],
+            left=[before.get("org_path") or []] if was_member else [],
+        )
         await _audit(ctx, actor, reg, "registration.approve", session=session)
 
     try:

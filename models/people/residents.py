@@ -19,6 +19,7 @@ from pymongo.errors import DuplicateKeyError
 
 from models.core import uow
 from models.core.context import Context
+from models.people import membership
 from models.people.users import Actor, new_user_doc
 from server.errors import Conflict
 
@@ -110,9 +111,13 @@ async def bind_phone(ctx: Context, actor: Actor, phone: str) -> None:
 async def _set_phone(
     ctx: Context, user_id: ObjectId, phone: str, session: AsyncClientSession | None
 ) -> None:
+    user = await ctx.db.users.find_one({"_id": user_id}, {"name": 1}, session=session)
+    keys = membership.search_keys((user or {}).get("name"), phone)
     try:
         await ctx.db.users.update_one(
-            {"_id": user_id}, {"$set": {"phone": phone, "updated_at": ctx.now()}}, session=session
+            {"_id": user_id},
+            {"$set": {"phone": phone, "search_keys": keys, "updated_at": ctx.now()}},
+            session=session,
         )
     except DuplicateKeyError:  # users: one member, one resident per bound phone
         raise Conflict("该手机号已被其他账号绑定", code="phone_taken") from None

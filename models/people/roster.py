@@ -28,7 +28,7 @@ from models.core.context import Context
 from models.core.validation import OneOf, Str, StrictSchema, Text, load
 from models.ops import audit
 from models.orders import catalogue
-from models.people import orgs
+from models.people import membership, orgs
 from models.people.users import PARTY_STATUSES, Actor, new_user_doc
 from server.errors import AppError, Unprocessable, ValidationFailed
 
@@ -275,6 +275,7 @@ async def import_roster(
     async def work(session: AsyncClientSession) -> None:
         for start in range(0, len(docs), 500):
             await ctx.db.users.insert_many(docs[start : start + 500], session=session)
+        await membership.move(ctx, session, joined=[d["org_path"] for d in docs])
 
     try:
         await uow.in_transaction(ctx, work)

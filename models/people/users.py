@@ -12,10 +12,12 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from bson import ObjectId
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
+from models.core import uow
 from models.core.context import Context
-from models.people import orgs
+from models.people import membership, orgs
 from server.errors import Conflict, NotFound, ValidationFailed
 from server.logging import mask_phone
 
@@ -76,8 +78,10 @@ SYSTEM = Actor(id=ObjectId("000000000000000000000001"), role="system", name="系
 
 
 def new_user_doc(ctx: Context, role: str = "resident", **fields: Any) -> dict[str, Any]:
+    """A new user; a member has a join time (the member list's order) from the start, and
+    everyone the search keys of their name and phone (models/people/membership.py)."""
     now = ctx.now()
-    return {
+    doc = {
         "_id": ObjectId(),
         "role": role,
         "name": "",
@@ -97,6 +101,10 @@ def new_user_doc(ctx: Context, role: str = "resident", **fields: Any) -> dict[st
         "updated_at": now,
         **fields,
     }
+    if role == "member":
+        doc.setdefault("joined_at", now)
+    doc["search_keys"] = membership.search_keys(doc.get("name"), doc.get("phone"))
+    return doc
 
 
 async def create_user(
@@ -129,8 +137,14 @@ async def create_user(
     if username:
         doc["username"] = username
         doc["password_hash"] = _hasher.hash(password or "")
+
+    async def work(session: AsyncClientSession) -> None:
+        await ctx.db.users.insert_one(doc, session=session)
+        if role == "member":  # counted with its node and every node above (共 N 名)
+            await membership.move(ctx, session, joined=[org_path])
+
     try:
-        await ctx.db.users.insert_one(doc)
+        await uow.in_transaction(ctx, work)
     except DuplicateKeyError:
         raise Conflict("该 openid 或用户名已被使用", code="user_exists") from None
     return doc

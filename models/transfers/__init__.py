@@ -27,7 +27,7 @@ from models.core.context import Context
 from models.core.statemachine import timeline_event
 from models.notifications import Notice, notify_many
 from models.ops import audit
-from models.people import orgs
+from models.people import membership, orgs
 from models.people.users import SYSTEM, Actor
 from models.records import existing_collections
 from server.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -308,7 +308,12 @@ async def accept(ctx: Context, actor: Actor, transfer_id: ObjectId) -> dict[str,
         if still:
             raise Conflict("该队员刚接了新的工单，请先完成或退回", code="open_work")
         moved = await ctx.db.users.update_one(
-            {"_id": transfer["member_id"], "org_id": transfer["from_org_id"], "deleted_at": None},
+            {
+                "_id": transfer["member_id"],
+                "role": "member",
+                "org_id": transfer["from_org_id"],
+                "deleted_at": None,
+            },
             {
                 "$set": {
                     "org_id": to_org["_id"],
@@ -329,6 +334,10 @@ async def accept(ctx: Context, actor: Actor, transfer_id: ObjectId) -> dict[str,
         )
         if moved.matched_count != 1:
             raise Conflict("队员的组织关系已发生变化，请刷新后重试", code="member_moved")
+        # the member counters (共 N 名) of both branches and the nodes above them
+        await membership.move(
+            ctx, session, joined=[list(to_org["path"])], left=[transfer["from_path"]]
+        )
         return done
 
     return await uow.in_transaction(ctx, work)
