@@ -128,9 +128,13 @@ class MembersHandler(AdminHandler):
 
     async def get(self) -> None:
         org, f = await member_filters(self)
-        cursor = self.query("cursor") or None
-        rows, next_cursor = await directory.member_page(
-            self.ctx, org["_id"], cursor=cursor, limit=PAGE, **f
+        page = await directory.member_page(
+            self.ctx,
+            org["_id"],
+            cursor=self.query("cursor") or None,
+            before=self.query("before") or None,
+            limit=PAGE,
+            **f,
         )
         # the whole subtree: its counter; a filtered list: exact when it fits on one page,
         # else "more than a page" (counting every match would read them all)
@@ -138,18 +142,18 @@ class MembersHandler(AdminHandler):
         total: int | None = None
         if not filtered:
             total = await directory.member_total(self.ctx, org["_id"])
-        elif cursor is None and next_cursor is None:
-            total = len(rows)
+        elif page.before is None and page.next_cursor is None:
+            total = len(page.rows)
         self.render(
             "members.html",
             org=org,
             nodes=await directory.subtree(self.ctx, self.me),
             f=f,
-            items=rows,
+            items=page.rows,
             total=total,
             filtered=filtered,
-            cursor=cursor,
-            next_cursor=next_cursor,
+            before=page.before,
+            next_cursor=page.next_cursor,
             page_size=PAGE,
             tree=await orgs.all_orgs(self.ctx),
             party_statuses=PARTY_STATUSES,

@@ -7,6 +7,7 @@ an indexed field), so a secretary never reads outside their subtree.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -54,6 +55,16 @@ def member_query(
     return query
 
 
+@dataclass
+class MemberPage:
+    """A page of the member list; `next_cursor` opens the page after it (下一页) and
+    `before` the page before it (上一页), None at either end."""
+
+    rows: list[dict[str, Any]]
+    next_cursor: str | None
+    before: str | None
+
+
 async def member_page(
     ctx: Context,
     node: ObjectId,
@@ -62,9 +73,11 @@ async def member_page(
     party_status: str = "",
     skill: str = "",
     cursor: str | None = None,
+    before: str | None = None,
     limit: int = 50,
-) -> tuple[list[dict[str, Any]], str | None]:
-    """A page of the node's members, newest-joined first, and the cursor of the next page.
+) -> MemberPage:
+    """A page of the node's members, newest-joined first: the first page, the one after
+    `cursor` or the one just before `before` (the first row of the page the caller is on).
 
     Read in indexed `joined_at` windows (models/core/paging.py), so a page costs about a
     page of rows at any size of the subtree. Without a search text the range is the node's
@@ -74,7 +87,7 @@ async def member_page(
     Filters the index does not hold (政治面貌, 技能) are checked here too: the windows grow
     until the page is full, so a rare filter reads more windows, never the whole subtree.
     """
-    at = paging.decode(cursor)
+    after, upto = paging.decode(cursor), paging.decode(before)
     wanted = membership.query_key(q)
 
     def keep(row: dict[str, Any]) -> bool:
@@ -92,16 +105,31 @@ async def member_page(
         base = {"org_path": node, "role": "member", "deleted_at": None}
     else:
         base = {"search_keys": wanted[0], "role": "member", "deleted_at": None}
-    return await paging.newest_in_windows(
-        ctx.db.users,
-        base,
-        now=ctx.now(),
-        field="joined_at",
-        cursor=at,
-        limit=limit,
-        projection=MEMBER_FIELDS,
-        keep=keep,
-        first=timedelta(days=7),
+    read: dict[str, Any] = {
+        "field": "joined_at",
+        "limit": limit,
+        "projection": MEMBER_FIELDS,
+        "keep": keep,
+    }
+    if upto is not None and after is None:
+        # the page before: the `limit` rows just newer than `before`, read oldest first
+        older, newer = await paging.oldest_in_windows(
+            ctx.db.users, base, now=ctx.now(), cursor=upto, **read
+        )
+        if newer is not None and older:
+            top, bottom = older[-1], older[0]
+            return MemberPage(
+                older[::-1],
+                paging.encode(bottom["joined_at"], bottom["_id"]),
+                paging.encode(top["joined_at"], top["_id"]),
+            )
+        after = None  # reached the newest: that is the first page
+    rows, next_cursor = await paging.newest_in_windows(
+        ctx.db.users, base, now=ctx.now(), cursor=after, first=timedelta(days=7), **read
+    )
+    head = rows[0] if rows and after is not None else None
+    return MemberPage(
+        rows, next_cursor, paging.encode(head["joined_at"], head["_id"]) if head else None
     )
 
 

@@ -235,6 +235,34 @@ def test_registration_approval_and_roster_import(page, live, staff):
     assert imported["skills"] == ["电工", "家电维修"] and imported["role"] == "member"
 
 
+def test_member_list_pages_by_cursor(page, live, staff):
+    from models.people.users import create_user
+
+    a1 = staff.orgs["A1"]["_id"]
+    for i in range(51):
+        name = f"翻页{i:02d}"
+        live.run(create_user(live.ctx, role="member", name=name, org_id=a1, openid=name))
+    sign_in(page, live.base, "sec-a1")
+    page.goto(f"{live.base}/admin/members")
+    expect(page.locator("#member-total")).to_contain_text("共 54 名队员")
+    expect(page.locator("#member-table tbody tr")).to_have_count(50)
+    expect(page.locator("#member-table tbody tr").first).to_contain_text("翻页50")
+    page.click("nav.pager >> text=下一页")
+    expect(page.locator("#member-table tbody tr")).to_have_count(4)
+    expect(page.locator("#member-table")).to_contain_text("队员1")
+    expect(page.locator("#member-total")).to_contain_text("共 54 名队员")
+    page.click("nav.pager >> text=上一页")
+    expect(page.locator("#member-table tbody tr")).to_have_count(50)
+    expect(page.locator("nav.pager")).not_to_contain_text("上一页")
+    page.click("nav.pager >> text=下一页")
+    page.click("nav.pager >> text=回到第一页")
+    expect(page.locator("#member-table tbody tr").first).to_contain_text("翻页50")
+    page.fill("input[name=q]", "翻页0")
+    page.click("form.filters button[type=submit]")
+    expect(page.locator("#member-table tbody tr")).to_have_count(10)
+    expect(page.locator("#member-total")).to_contain_text("符合条件的共 10 名队员")
+
+
 def test_adjustment_needs_a_second_admin_and_the_audit_log_shows_it(page, live, staff):
     w = staff
     m1 = w.id("m1")

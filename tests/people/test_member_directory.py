@@ -30,8 +30,9 @@ async def add_member(ctx: Any, world: Any, name: str, org: str = "A1", **extra: 
 async def all_pages(ctx: Any, node: Any, limit: int, **filters: Any) -> list[list[dict]]:
     pages, cursor = [], None
     while True:
-        rows, cursor = await directory.member_page(ctx, node, cursor=cursor, limit=limit, **filters)
-        pages.append(rows)
+        page = await directory.member_page(ctx, node, cursor=cursor, limit=limit, **filters)
+        pages.append(page.rows)
+        cursor = page.next_cursor
         if cursor is None:
             return pages
         assert len(pages) < 50, "the pages never end"
@@ -62,6 +63,20 @@ async def test_pages_have_no_gaps_or_duplicates_with_equal_join_times(world, ctx
     assert [r["name"] for r in pages[0]] == ["后来3", "后来2", "后来1"]
     # another branch's members never appear
     assert world.id("m_a2") not in ids and world.id("m_b1") not in ids
+    # 上一页 from the last page walks back through the same pages
+    last = await directory.member_page(ctx, a1, cursor=None, limit=3)
+    forward = [last.rows]
+    while last.next_cursor is not None:
+        last = await directory.member_page(ctx, a1, cursor=last.next_cursor, limit=3)
+        forward.append(last.rows)
+    backward = [last.rows]
+    page = last
+    while page.before is not None:
+        page = await directory.member_page(ctx, a1, before=page.before, limit=3)
+        backward.append(page.rows)
+    assert [[r["_id"] for r in p] for p in backward[::-1]] == [
+        [r["_id"] for r in p] for p in forward
+    ]
 
 
 @pytest.mark.gen_test(timeout=60)
@@ -184,8 +199,8 @@ async def test_the_migration_fills_keys_join_times_and_counters(world, ctx):
     done = await membership.fill_directory(ctx)
     assert done["keys"] == len(world.users) and done["joined"] == 5 and done["nodes"] > 0
     assert await counts(ctx, world, "A1", "street") == [3, 5]
-    rows, _ = await directory.member_page(ctx, world.orgs["A1"]["_id"], q="队员2")
-    assert [r["_id"] for r in rows] == [world.id("m2")]
+    page = await directory.member_page(ctx, world.orgs["A1"]["_id"], q="队员2")
+    assert [r["_id"] for r in page.rows] == [world.id("m2")]
 
 
 def test_the_member_pages_in_the_admin(live, staff):
@@ -199,8 +214,12 @@ def test_the_member_pages_in_the_admin(live, staff):
     start = first.index('href="?cursor=') + len('href="?')
     link = first[start : first.index('"', start)].replace("&amp;", "&")
     second = a.get(f"/admin/members?{link}").text
-    assert "回到第一页" in second and "下一页" not in second
+    assert "回到第一页" in second and "上一页" in second and "下一页" not in second
     assert "队员1" in second and "批量51" not in second and "共 55 名队员" in second
+    start = second.index('href="?before=') + len('href="?')
+    link = second[start : second.index('"', start)].replace("&amp;", "&")
+    back = a.get(f"/admin/members?{link}").text
+    assert "批量51" in back and "队员1" not in back and "上一页" not in back
     # a search narrow enough for one page says how many; a wide one says "more than a page"
     assert "符合条件的共 1 名队员" in a.get("/admin/members?q=批量07").text
     wide = a.get("/admin/members?q=批量").text
