@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from bson import ObjectId
@@ -125,7 +124,7 @@ async def member_page(
             )
         after = None  # reached the newest: that is the first page
     rows, next_cursor = await paging.newest_in_windows(
-        ctx.db.users, base, now=ctx.now(), cursor=after, first=timedelta(days=7), **read
+        ctx.db.users, base, now=ctx.now(), cursor=after, **read
     )
     head = rows[0] if rows and after is not None else None
     return MemberPage(

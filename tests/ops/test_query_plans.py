@@ -150,6 +150,7 @@ def drive_everything(live: LiveServer, world: Any) -> None:
             "/admin/members?q=队&party_status=正式党员&skill=电工",
             "/admin/members?party_status=正式党员",
             f"/admin/members?cursor=0.{2**41}.{member}",
+            f"/admin/members?before=0.1000000000000.{member}&q=队员",
             f"/admin/members/{member}",
             "/admin/members/export",
             "/admin/points",

@@ -4,6 +4,7 @@ write that changes membership, with its consistency check and repair."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -13,6 +14,7 @@ from models.core import excel
 from models.ops import checks
 from models.people import directory, membership, privacy, registrations, roster
 from models.people.users import create_user
+from server.errors import Conflict
 from tests.live import signed_in
 
 
@@ -174,6 +176,34 @@ async def test_the_counter_follows_approve_import_transfer_and_erase(world, ctx,
     assert await membership.count_drift(ctx) == []
     names = {r["name"] for p in await all_pages(ctx, world.orgs["A1"]["_id"], 50) for r in p}
     assert names == {"郑大爷", "导入甲", "导入乙"}
+
+
+@pytest.mark.gen_test(timeout=90)
+async def test_racing_membership_writes_keep_the_counter_exact(world, ctx):
+    sec_a1 = world.actor("sec_a1")
+    reg = await registrations.register(
+        ctx,
+        world.actor("other"),
+        {"org_id": world.orgs["A1"]["_id"], "name": "郑大爷", "party_status": "正式党员"},
+    )
+    results = await asyncio.gather(
+        registrations.approve(ctx, sec_a1, reg["_id"]),
+        registrations.approve(ctx, world.actor("sec_a"), reg["_id"]),
+        roster.import_roster(
+            ctx, sec_a1, roster_file([("并发甲", "13500000011", "阳光社区第一党支部")]), "a.xlsx"
+        ),
+        roster.import_roster(
+            ctx, sec_a1, roster_file([("并发甲", "13500000011", "阳光社区第一党支部")]), "b.xlsx"
+        ),
+        return_exceptions=True,
+    )
+    approvals = [r for r in results[:2] if not isinstance(r, BaseException)]
+    assert len(approvals) == 1, results
+    assert all(isinstance(r, Conflict) for r in results[:2] if isinstance(r, BaseException))
+    imports = [r for r in results[2:] if isinstance(r, dict) and not r.get("errors")]
+    assert len(imports) == 1, results  # one phone, one member
+    assert await counts(ctx, world, "A1", "A", "street") == [5, 6, 7]
+    assert await membership.count_drift(ctx) == []
 
 
 @pytest.mark.gen_test(timeout=60)
