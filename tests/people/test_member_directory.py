@@ -257,3 +257,22 @@ def test_the_member_pages_in_the_admin(live, staff):
     assert "批量03" in a.get("/admin/members?q=0003").text
     bad = a.get("/admin/members?cursor=nonsense")
     assert bad.status_code == 400
+
+
+@pytest.mark.slow  # seeds the whole demo
+@pytest.mark.gen_test(timeout=120)
+async def test_the_demo_lists_its_members_with_exact_counters(ctx):
+    from server.demo import seed_demo
+
+    assert await seed_demo(ctx)
+    assert await membership.count_drift(ctx) == []
+    street = await ctx.db.orgs.find_one({"type": "street"})
+    members = await ctx.db.users.count_documents(
+        {"role": "member", "deleted_at": None, "org_path": street["_id"]}
+    )
+    assert members > 0 and await membership.total(ctx, street["_id"]) == members
+    page = await directory.member_page(ctx, street["_id"], limit=100)
+    assert len(page.rows) == members
+    somebody = page.rows[0]["name"]
+    found = await directory.member_page(ctx, street["_id"], q=somebody[-1])
+    assert somebody in {r["name"] for r in found.rows}
