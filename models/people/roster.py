@@ -369,7 +369,11 @@ async def export_members(
 
     rows = await directory.all_members(ctx, directory.member_query(org["_id"], **filters))
     tree = await orgs.all_orgs(ctx)
-    content = excel.workbook_bytes("队员名单", MEMBER_HEADERS, members_rows(rows, tree))
+    # an export is of everything (it grows with the subtree): the workbook is written off
+    # the event loop, so other requests are not held while thousands of rows are zipped
+    content = await asyncio.get_running_loop().run_in_executor(
+        None, excel.workbook_bytes, "队员名单", MEMBER_HEADERS, members_rows(rows, tree)
+    )
     await audit.record(
         ctx,
         actor,
