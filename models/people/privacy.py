@@ -22,7 +22,8 @@ from server.logging import mask_phone
 
 ERASED_NAME = "已注销用户"
 ERASED_TEXT = "（用户已注销，内容已删除）"
-PRIVATE_USER_FIELDS = {"password_hash"}
+# not exported: the password hash, and the search keys (derived from name and phone, shown)
+PRIVATE_USER_FIELDS = {"password_hash", "search_keys"}
 
 
 async def export_my_data(ctx: Context, actor: Actor) -> dict[str, Any]:
