@@ -38,7 +38,7 @@ from models.core import uow  # noqa: E402
 from models.core.context import Context  # noqa: E402
 from models.ops.checks import run_checks  # noqa: E402
 from models.ops.indexes import ensure_indexes  # noqa: E402
-from models.people import orgs  # noqa: E402
+from models.people import membership, orgs  # noqa: E402
 from models.people.users import Actor, create_user, new_user_doc  # noqa: E402
 from models.points import ledger  # noqa: E402
 from server.config import load_config  # noqa: E402
@@ -53,6 +53,7 @@ async def members(ctx: Context, org: dict[str, Any], n: int, tag: str) -> list[d
     for d in docs:
         d["openid"] = f"{tag}-{d['_id']}"
     await ctx.db.users.insert_many(docs)
+    await membership.fill_directory(ctx)  # keys, join times, counters: as for an import
     return docs
 
 

@@ -42,7 +42,7 @@ from models.core import uow  # noqa: E402
 from models.core.context import Context  # noqa: E402
 from models.ops.checks import run_checks  # noqa: E402
 from models.ops.indexes import ensure_indexes  # noqa: E402
-from models.people import orgs  # noqa: E402
+from models.people import membership, orgs  # noqa: E402
 from models.people.users import Actor, create_user, new_user_doc  # noqa: E402
 from models.points import boards, buckets, ledger  # noqa: E402
 from models.rewards import expiry, items, redemptions  # noqa: E402
@@ -212,6 +212,7 @@ async def bench(args: argparse.Namespace, uri: str) -> int:
                 }
             )
         await ctx.db.users.insert_many(users)
+        await membership.fill_directory(ctx)  # keys, join times, counters: as for an import
         await ctx.db.point_buckets.insert_many(bucket_docs)
         await ctx.db.ledger_entries.insert_many(entries)
         await boards.apply(ctx, None, entries)  # the leaderboard buckets append keeps
