@@ -10,7 +10,7 @@ from handlers.admin.base import AdminHandler, admin_route, oid
 from models import orders
 from models.core.forms import ReasonForm
 from models.media import service as media
-from models.orders import catalogue, proxy, slip
+from models.orders import catalogue, proxy, slip, timeline
 from models.orders.forms import (
     CategoryForm,
     ConfirmOnBehalfForm,
@@ -170,6 +170,21 @@ class OrderDetailHandler(AdminHandler):
         )
 
 
+class OrderTimelineHandler(AdminHandler):
+    """处理记录: the order's whole history, newest first, the archived older events too."""
+
+    nav = "board"
+
+    async def get(self, id: str) -> None:
+        order = await orders.get_visible(self.ctx, self.me, oid(id, "工单"), timeline=False)
+        if not self.me.manages(order["org_path"]):
+            raise NotFound("找不到该工单", code="order_not_found")
+        page = await timeline.history_page(
+            self.ctx, self.me, order["_id"], self.query("cursor") or None, PAGE
+        )
+        self.render("order_timeline.html", order=order, page=page)
+
+
 class ConfirmOnBehalfHandler(OrderDetailHandler):
     """代确认: staff confirm an order placed on a resident's behalf after calling them.
     The action URL opened with GET shows the order page (scope checked as for the page)."""
@@ -276,6 +291,7 @@ default_handlers = [
     admin_route("/orders/new", PhoneOrderHandler),  # before /orders/{id}
     admin_route("/orders/earlier-contact", EarlierContactHandler),
     admin_route("/orders/{id}", OrderDetailHandler),
+    admin_route("/orders/{id}/timeline", OrderTimelineHandler),
     admin_route("/orders/{id}/recommend", RecommendHandler),
     admin_route("/orders/{id}/slip", SlipHandler),
     admin_route("/orders/{id}/confirm", ConfirmOnBehalfHandler),

@@ -17,7 +17,7 @@ from models.core.context import Context
 from models.core.schemas import EmptyRequest, OptionalReasonRequest, ReasonRequest
 from models.core.validation import PageQuery, page, parse_id
 from models.media import service as media
-from models.orders import catalogue, slip
+from models.orders import catalogue, slip, timeline
 from models.orders.schemas import (
     CategoryList,
     CompleteRequest,
@@ -29,6 +29,7 @@ from models.orders.schemas import (
     PlaceOrderRequest,
     RecommendationList,
     SlipQuery,
+    TimelinePage,
 )
 from models.people.users import Actor
 from server.errors import AppError
@@ -114,6 +115,22 @@ class OrderHandler(OrderHandlerBase):
     @endpoint(summary="工单详情（含时间线）", response=OrderOut, tag="orders")
     async def get(self, id: str) -> None:
         await self.write_order(await orders.get_visible(self.ctx, self.me, self.order_id(id)))
+
+
+class OrderTimelineHandler(OrderHandlerBase):
+    @endpoint(
+        summary="工单全部处理记录（新→旧，含已归档的更早记录）",
+        query=PageQuery,
+        response=TimelinePage,
+        tag="orders",
+    )
+    async def get(self, id: str) -> None:
+        a = self.args
+        self.write_json(
+            await timeline.history_page(
+                self.ctx, self.me, self.order_id(id), a.get("cursor"), a["limit"]
+            )
+        )
 
 
 Transition = Callable[[Context, Actor, ObjectId, dict[str, Any]], Awaitable[dict[str, Any]]]
@@ -213,6 +230,7 @@ default_handlers = [
     route("/service-categories", CategoriesHandler),
     route("/orders", OrdersHandler),
     route("/orders/{id}", OrderHandler),
+    route("/orders/{id}/timeline", OrderTimelineHandler),
     *(route(f"/orders/{{id}}/{name}", handler) for name, handler in TRANSITIONS.items()),
     route("/orders/{id}/recommendations", RecommendationsHandler),
     route("/orders/{id}/slip", SlipHandler),

@@ -128,13 +128,17 @@ async def record(
     return doc
 
 
-async def from_order_event(ctx: Context, order: dict[str, Any], index: int) -> bool:
-    """The audit record of the staff transition at `order.timeline[index]`, written once.
+async def from_order_event(
+    ctx: Context, order: dict[str, Any], index: int, event: dict[str, Any] | None = None
+) -> bool:
+    """The audit record of the staff transition `event`, event `index` of the order's history
+    (by default `order.timeline[index]`), written once.
 
     The event carries what the record needs (actor, time, from/to, note, the request's
     address); its key `order:<id>:<index>` is unique, so the outbox may run it again.
     """
-    event = order["timeline"][index]
+    if event is None:
+        event = order["timeline"][index]
     doc = {
         "_id": ObjectId(),
         "key": f"order:{order['_id']}:{index}",

@@ -16,6 +16,7 @@ from models.activities import signup as activity_signup
 from models.core.context import Context
 from models.media import consistency as media_consistency
 from models.notifications import sms
+from models.orders import timeline as order_timeline
 from models.orders import visibility as order_queue
 from models.orders import workload
 from models.people import membership
@@ -89,6 +90,11 @@ CHECKS: list[Check] = [
         "each node's member counter (共 N 名) == its members (role member, not erased)",
         membership.count_drift,
         membership.repair_counts,
+    ),
+    Check(
+        "order_timelines",
+        "each order's timeline_archived == its archived events, seq 0 … n−1 (no gap, no copy)",
+        order_timeline.archive_drift,
     ),
     Check(
         "queue_floors",

@@ -82,6 +82,9 @@ INDEXES: dict[str, list[IndexModel]] = {
         # this sparse index (a partial one on `idempotency_key` is not used by SecantusDB)
         IndexModel([("keyed_at", ASC)], sparse=True),
     ],
+    # an order's timeline events older than the newest `orders.timeline_embedded`, moved
+    # out of the order in the transition's own transaction; seq = place in the history
+    "order_events": [IndexModel([("order_id", ASC), ("seq", ASC)], unique=True)],
     # activities (志愿服务活动, 组织生活): lists by node, the job's due scans, sign-ups
     "activities": [
         IndexModel([("org_path", ASC), ("start_at", DESC)]),

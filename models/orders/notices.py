@@ -40,6 +40,7 @@ from models.core.context import Context
 from models.notifications import sms
 from models.notifications.inbox import Notice, notify_many
 from models.ops import audit
+from models.orders import timeline
 from models.orders.visibility import not_placed_by
 from models.people.orgs import all_orgs
 from models.people.users import STAFF_ROLES
@@ -344,12 +345,13 @@ async def notify_order(ctx: Context, order: dict[str, Any]) -> int:
     done = order.get("notified_version")
     start = -1 if done is None else int(done)
     version = int(order.get("version", 0))
-    timeline = order.get("timeline", [])
     notices: list[Notice] = []
-    for index in range(start + 1, min(version, len(timeline) - 1) + 1):
-        notices += await notices_for_event(ctx, order, index, timeline[index])
-        if timeline[index].get("audit"):
-            await audit.from_order_event(ctx, order, index)
+    # event i of the history (archived ones first: models/orders/timeline.py) made version i
+    last = min(version, timeline.total(order) - 1)
+    for index, event in await timeline.events_between(ctx, order, start + 1, last + 1):
+        notices += await notices_for_event(ctx, order, index, event)
+        if event.get("audit"):
+            await audit.from_order_event(ctx, order, index, event)
     written = await notify_many(ctx, notices)
     await ctx.db.orders.update_one(
         {"_id": order["_id"], "notified_version": done},

@@ -166,7 +166,27 @@ class OrderOut(Schema):
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     actions = fields.List(fields.String())
-    timeline = fields.List(fields.Nested(TimelineEventOut))
+    timeline = fields.List(
+        fields.Nested(TimelineEventOut),
+        metadata={"description": "最近的处理记录（最多 orders.timeline_embedded 条，旧→新）"},
+    )
+    timeline_total = fields.Integer(metadata={"description": "处理记录总数"})
+    timeline_archived = fields.Integer(
+        metadata={"description": "已归档的更早记录数：GET /orders/{id}/timeline 分页读取"}
+    )
+
+
+class TimelineEntryOut(TimelineEventOut):
+    seq = fields.Integer(metadata={"description": "在全部记录中的序号（0 为下单）"})
+
+
+class TimelinePage(Schema):
+    items = fields.List(fields.Nested(TimelineEntryOut), metadata={"description": "新→旧"})
+    next_cursor = fields.String(
+        allow_none=True, metadata={"description": "更早一页的游标；null 表示没有更早的记录"}
+    )
+    timeline_total = fields.Integer()
+    timeline_archived = fields.Integer()
 
 
 class OrderList(Schema):

@@ -14,6 +14,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from models.core import uow
 from models.core.context import Context
+from models.orders import timeline
 from models.orders.states import STATUS_NAMES
 from models.people.users import Actor
 from server.errors import Conflict
@@ -85,18 +86,39 @@ async def write(
     event = {**timeline_event(ctx, actor, action, frm, to, note), **(event_extra or {})}
     fields = {"status": to, "updated_at": event["at"], **(set_fields or {})}
     add_to_set = (extra_update or {}).get("$addToSet", {})
-    result = await ctx.db.orders.update_one(
-        {"_id": order["_id"]},
-        guarded_update(frm, version, fields, event, add_to_set),
-        session=session,
-    )
-    if result.modified_count != 1:
-        raise Conflict("工单状态已变化，请刷新后重试", code="order_state_changed")
+    # the timeline keeps its newest `keep` events; those pushed out are archived in the
+    # same transaction, the update applying only while they are still what was read
+    keep = timeline.cap(ctx)
+    if "timeline" not in order:  # read without it: its events, at the version read
+        events = await ctx.db.orders.find_one(
+            {"_id": order["_id"]}, {"timeline": 1, "timeline_archived": 1, "version": 1}
+        )
+        if events is None or events.get("version", 0) != version:
+            raise Conflict("工单状态已变化，请刷新后重试", code="order_state_changed")
+        order = {**order, **events}
+    moved = timeline.falling_off(order, keep)
+
+    async def land(session: AsyncClientSession | None) -> None:
+        result = await ctx.db.orders.update_one(
+            {"_id": order["_id"]},
+            guarded_update(frm, version, fields, event, add_to_set, keep=keep, moved=moved),
+            session=session,
+        )
+        if result.modified_count != 1:
+            raise Conflict("工单状态已变化，请刷新后重试", code="order_state_changed")
+        if moved and session is not None:
+            await timeline.archive(ctx, order, moved, session)
+
+    if moved and session is None:
+        await uow.in_transaction(ctx, land)
+    else:
+        await land(session)
     merged = {**order, **fields, "version": version + 1}
     for name, value in add_to_set.items():
         if value not in merged.get(name, []):
             merged[name] = [*merged.get(name, []), value]
-    merged["timeline"] = [*order.get("timeline", []), event]
+    merged["timeline"] = [*order.get("timeline", []), event][-keep:]
+    merged["timeline_archived"] = timeline.archived(order) + len(moved)
     return merged
 
 
@@ -106,25 +128,35 @@ def guarded_update(
     fields: dict[str, Any],
     event: dict[str, Any],
     add_to_set: dict[str, Any],
+    *,
+    keep: int = 0,
+    moved: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """A pipeline update that applies only while the order is still in (`frm`, `version`).
 
+    With `keep`, the timeline keeps its newest `keep` events; `moved` (the oldest ones, as
+    read, archived by the caller in the same transaction) must still be there unchanged.
     Every value is `$literal`: user text starting with `$` stays text.
     """
-    ok = {
-        "$and": [
-            {"$eq": ["$status", frm]},
-            {"$eq": [{"$ifNull": ["$version", 0]}, version]},
-        ]
-    }
+    timeline = {"$ifNull": ["$timeline", []]}
+    checks: list[dict[str, Any]] = [
+        {"$eq": ["$status", frm]},
+        {"$eq": [{"$ifNull": ["$version", 0]}, version]},
+    ]
+    if moved:
+        checks.append({"$eq": [{"$slice": [timeline, len(moved)]}, {"$literal": moved}]})
+    ok = {"$and": checks}
 
     def when_ok(value: Any, field: str) -> dict[str, Any]:
         return {"$cond": ["$_ok", value, "$" + field]}
 
     sets = {name: when_ok({"$literal": value}, name) for name, value in fields.items()}
     sets["version"] = when_ok({"$add": [{"$ifNull": ["$version", 0]}, 1]}, "version")
-    timeline = {"$ifNull": ["$timeline", []]}
-    sets["timeline"] = when_ok({"$concatArrays": [timeline, [{"$literal": event}]]}, "timeline")
+    grown: dict[str, Any] = {"$concatArrays": [timeline, [{"$literal": event}]]}
+    sets["timeline"] = when_ok({"$slice": [grown, -keep]} if keep else grown, "timeline")
+    if moved:
+        archived = {"$add": [{"$ifNull": ["$timeline_archived", 0]}, len(moved)]}
+        sets["timeline_archived"] = when_ok(archived, "timeline_archived")
     for name, value in add_to_set.items():
         have = {"$ifNull": ["$" + name, []]}
         grown = {

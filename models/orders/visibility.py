@@ -292,9 +292,6 @@ def order_json(
     # staff in scope (and whoever placed it on the resident's behalf, who typed it in); the
     # hall and named candidates see the community and distance only
     sees_address = sees_completion or order.get("placer_id") == actor.id
-    # timeline notes that repeat a checked field: held or hidden with it
-    held = {"complete": "completion_note", "confirm": "comment", "decline": "reason"}
-    masked = {a for a, f in held.items() if f in (order.get("moderation") or {})}
     sees_phone = order["resident_id"] == actor.id or (
         assignee == actor.id and order["status"] in OPEN_FOR_ASSIGNEE
     )
@@ -344,23 +341,36 @@ def order_json(
     if "distance_km" in order:
         out["distance_km"] = order["distance_km"]
     if "timeline" in order:
-        out["timeline"] = [
-            {
-                "at": e["at"],
-                "action": e["action"],
-                "action_name": ACTION_NAMES.get(e["action"], e["action"]),
-                "from": e.get("from"),
-                "to": e["to"],
-                "actor_name": e.get("actor_name") or "",
-                "actor_role": e.get("actor_role"),
-                "note": (
-                    safety.HIDDEN_TEXT
-                    if order["moderation"][held[e["action"]]] == "hidden"
-                    else safety.HELD_TEXT
-                )
-                if e["action"] in masked and not actor.is_staff and e.get("actor_id") != actor.id
-                else e.get("note") or "",
-            }
-            for e in order["timeline"]
-        ]
+        out["timeline"] = timeline_json(order, order["timeline"], actor)
+        out["timeline_archived"] = int(order.get("timeline_archived") or 0)
+        out["timeline_total"] = out["timeline_archived"] + len(order["timeline"])
     return out
+
+
+def timeline_json(
+    order: dict[str, Any], events: list[dict[str, Any]], actor: Actor
+) -> list[dict[str, Any]]:
+    """Timeline events as shown: a note repeating a held or hidden field is held with it
+    (the order view and the history pages alike)."""
+    held = {"complete": "completion_note", "confirm": "comment", "decline": "reason"}
+    moderation = order.get("moderation") or {}
+    masked = {a for a, f in held.items() if f in moderation}
+    return [
+        {
+            "at": e["at"],
+            "action": e["action"],
+            "action_name": ACTION_NAMES.get(e["action"], e["action"]),
+            "from": e.get("from"),
+            "to": e["to"],
+            "actor_name": e.get("actor_name") or "",
+            "actor_role": e.get("actor_role"),
+            "note": (
+                safety.HIDDEN_TEXT
+                if moderation[held[e["action"]]] == "hidden"
+                else safety.HELD_TEXT
+            )
+            if e["action"] in masked and not actor.is_staff and e.get("actor_id") != actor.id
+            else e.get("note") or "",
+        }
+        for e in events
+    ]

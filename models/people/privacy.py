@@ -15,6 +15,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from models import orders
 from models.core import uow
 from models.core.context import Context
+from models.orders import timeline as order_timeline
 from models.people import membership
 from models.people.users import Actor
 from server.errors import Conflict
@@ -30,6 +31,9 @@ async def export_my_data(ctx: Context, actor: Actor) -> dict[str, Any]:
     db = ctx.db
     user = {k: v for k, v in actor.doc.items() if k not in PRIVATE_USER_FIELDS}
     placed = await db.orders.find({"resident_id": actor.id}).to_list(None)
+    for order in placed:  # the whole history, the older events archived out of the order too
+        if order_timeline.archived(order):
+            order["timeline"] = await order_timeline.full_history(ctx, order)
     served = await db.orders.find({"assignee_id": actor.id}, orders.EXCLUDE_TIMELINE).to_list(None)
     for order in served:  # the resident's phone is the volunteer's only between accept and close
         if order["status"] not in orders.OPEN_FOR_ASSIGNEE:
@@ -103,6 +107,12 @@ async def _scrub_orders(
     ctx: Context, actor: Actor, ids: list[ObjectId], needles: list[str]
 ) -> None:
     """On every involved order: this person's timeline notes go, others' notes lose them."""
+
+    def scrubbed(event: dict[str, Any]) -> dict[str, Any]:
+        if event.get("actor_id") == actor.id:
+            return {"actor_name": ERASED_NAME, "note": ERASED_TEXT if event.get("note") else ""}
+        return {"note": _scrub(event.get("note"), needles, ERASED_NAME)}
+
     for order_id in ids:
         for _ in range(5):  # conditional on the version read, like every order write
             order = await ctx.db.orders.find_one(
@@ -110,15 +120,7 @@ async def _scrub_orders(
             )
             if order is None:
                 break
-            timeline = []
-            for event in order.get("timeline", []):
-                event = dict(event)
-                if event.get("actor_id") == actor.id:
-                    event["actor_name"] = ERASED_NAME
-                    event["note"] = ERASED_TEXT if event.get("note") else ""
-                else:
-                    event["note"] = _scrub(event.get("note"), needles, ERASED_NAME)
-                timeline.append(event)
+            timeline = [{**e, **scrubbed(e)} for e in order.get("timeline", [])]
             fields: dict[str, Any] = {"timeline": timeline}
             if order.get("assignee_id") == actor.id:
                 fields["completion_note"] = ERASED_TEXT
@@ -127,6 +129,10 @@ async def _scrub_orders(
                 {"$set": fields, "$inc": {"version": 1}},
             )
             if result.modified_count == 1:
+                # then the older events, archived out of the order (same treatment): any
+                # moved there before this update are scrubbed here, any moved after were
+                # scrubbed above
+                await order_timeline.rewrite_archived(ctx, [order_id], scrubbed)
                 break
 
 
