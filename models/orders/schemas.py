@@ -181,6 +181,7 @@ class TimelineEntryOut(TimelineEventOut):
 
 
 class TimelinePage(Schema):
+    order_id = fields.String()
     items = fields.List(fields.Nested(TimelineEntryOut), metadata={"description": "新→旧"})
     next_cursor = fields.String(
         allow_none=True, metadata={"description": "更早一页的游标；null 表示没有更早的记录"}

@@ -118,6 +118,7 @@ async def history_page(
     for item, (seq, _) in zip(items, rows, strict=True):
         item["seq"] = seq
     return {
+        "order_id": str(order["_id"]),
         "items": items,
         "next_cursor": f"0.{low}.{order['_id']}" if low > 0 else None,
         "timeline_total": count,

@@ -27,6 +27,11 @@ WHOLE = {
 
 
 @pytest.fixture
+def config(config: Any) -> Any:  # a short embedded timeline: the workload reaches the archive
+    return config.replace(orders={"timeline_embedded": 3})
+
+
+@pytest.fixture
 def recorder() -> Recorder:
     return Recorder()
 
@@ -122,6 +127,7 @@ def drive_everything(live: LiveServer, world: Any) -> None:
             "/job-runs",
             "/me/export",
             f"/orders/{a}",
+            f"/orders/{a}/timeline?limit=2",
             f"/orders/{b}/recommendations",
         ):
             page = api.call("GET", path, token=t[who])
@@ -141,6 +147,7 @@ def drive_everything(live: LiveServer, world: Any) -> None:
             "/admin/dispatch",
             "/admin/dispatch?status=closed",
             f"/admin/orders/{a}",
+            f"/admin/orders/{a}/timeline",
             f"/admin/orders/{b}/recommend",
             "/admin/catalogue",
             "/admin/registrations",
