@@ -9,7 +9,10 @@ from typing import Any
 import pytest
 from bson import ObjectId
 
+from models import orders
 from models.ops.checks import run_checks
+from models.orders import notices
+from models.people import privacy
 from models.people.users import create_user
 
 CAP = 4
@@ -144,3 +147,112 @@ async def test_racing_actors_archive_once(api, world, ctx):
     assert order["timeline_archived"] == len(before) - CAP
     assert await ctx.db.order_events.count_documents({"order_id": oid}) == len(before) - CAP
     assert (await run_checks_named(ctx, "order_timelines")) == []
+
+
+async def bounce(
+    api: Any, oid: ObjectId, sec: str, crew: list[tuple[str, str]], first: str, ctx: Any = None
+) -> None:
+    """Dispatch to each volunteer in turn, who declines: two events a volunteer (with `ctx`,
+    the notifier runs in between, as it does every few seconds: the volunteer is told)."""
+    for i, (vid, token) in enumerate(crew):
+        status, body = await api.post(
+            f"/api/v1/orders/{oid}/dispatch", {"volunteer_ids": [vid]}, token=sec
+        )
+        assert status == 200, body
+        if ctx is not None:
+            await notices.run_notifier(ctx)
+        reason = first if i == 0 else f"第{i}次：时间冲突"
+        status, body = await api.post(
+            f"/api/v1/orders/{oid}/decline", {"reason": reason}, token=token
+        )
+        assert status == 200, body
+
+
+@pytest.mark.gen_test(timeout=120)
+async def test_history_masked_exported_and_erased_like_the_order(api, world, ctx):
+    oid = await world.order_in("submitted")
+    sec = await api.login("openid-sec_a1")
+    owner = await api.login("openid-owner")
+    crew = await volunteers(api, ctx, world, 4)
+    await bounce(api, oid, sec, crew, "REVIEW 第0次：临时有事", ctx)  # held for review
+    order = await ctx.db.orders.find_one({"_id": oid})
+    assert order["timeline_archived"] == 9 - CAP  # the held decline (seq 2) is archived
+
+    # masking as in the order view: the resident sees held decline notes held, staff the text
+    status, mine = await api.get(f"/api/v1/orders/{oid}/timeline?limit=100", token=owner)
+    assert status == 200 and mine["next_cursor"] is None
+    assert {e["note"] for e in mine["items"] if e["action"] == "decline"} == {"（内容审核中）"}
+    status, staff = await api.get(f"/api/v1/orders/{oid}/timeline?limit=100", token=sec)
+    assert [e["note"].split("；")[0] for e in staff["items"] if e["seq"] == 2] == [
+        "REVIEW 第0次：临时有事"
+    ]
+    # out of scope: 404, as for the order; a cursor of another order is refused
+    other = await api.login("openid-other")
+    status, body = await api.get(f"/api/v1/orders/{oid}/timeline", token=other)
+    assert status == 404 and body["error"]["code"] == "order_not_found"
+    status, body = await api.get(
+        f"/api/v1/orders/{oid}/timeline?cursor=0.3.{ObjectId()}", token=owner
+    )
+    assert status == 400 and "cursor" in body["error"]["fields"]
+
+    # my data: the whole history of the orders I placed, the archived events first
+    status, export = await api.get("/api/v1/me/export", token=owner)
+    assert status == 200
+    placed = next(o for o in export["orders_placed"] if o["_id"] == str(oid))
+    assert [e["action"] for e in placed["timeline"]] == ["submit"] + ["dispatch", "decline"] * 4
+
+    # erasure: the volunteer's archived decline loses their name and note, like embedded ones
+    status, _ = await api.call("DELETE", "/api/v1/me", token=crew[0][1])
+    assert status == 200
+    gone = await ctx.db.order_events.find_one({"order_id": oid, "seq": 2})
+    assert (gone["actor_name"], gone["note"]) == (privacy.ERASED_NAME, privacy.ERASED_TEXT)
+    kept = await ctx.db.order_events.find_one({"order_id": oid, "seq": 4})
+    assert kept["note"].startswith("第1次")
+    status, _ = await api.call("DELETE", "/api/v1/me", token=owner)
+    assert status == 200
+    first = await ctx.db.order_events.find_one({"order_id": oid, "seq": 0})
+    assert first["actor_name"] == privacy.ERASED_NAME
+    assert (await run_checks_named(ctx, "order_timelines")) == []
+
+
+@pytest.mark.gen_test(timeout=120)
+async def test_notifier_tells_events_archived_before_it_ran(api, world, ctx):
+    """The notifier fell behind by more than the cap: the archived events are told too
+    (notice key and audit key keep the event's place in the history)."""
+    oid = await world.order_in("submitted")
+    await ctx.db.orders.update_one({"_id": oid}, {"$set": {"notified_version": 0}})
+    sec = await api.login("openid-sec_a1")
+    crew = await volunteers(api, ctx, world, 3)
+    await bounce(api, oid, sec, crew, "第0次：时间冲突")
+    order = await ctx.db.orders.find_one({"_id": oid})
+    assert order["timeline_archived"] == 3 and order.get("notified_version") == 0
+    await notices.run_notifier(ctx)
+    staff = world.id("sec_a1")
+    for i in range(3):  # events 1, 2 (archived) … 6: dispatch (audited), decline (staff told)
+        assert await ctx.db.audit_log.find_one({"key": f"order:{oid}:{1 + 2 * i}"})
+        assert await ctx.db.notifications.find_one({"key": f"order:{oid}:e{2 + 2 * i}:{staff}"})
+    await notices.run_notifier(ctx)  # nothing twice
+    assert await ctx.db.notifications.count_documents({"order_id": oid}) == 3
+    assert (await ctx.db.orders.find_one({"_id": oid}))["notified_version"] == 6
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_sla_escalation_reads_the_timeline_it_caps(world, ctx):
+    """A transition given an order read without its timeline (the SLA job's light read)
+    still archives what falls off, at the version it read."""
+    oid = await world.order_in("submitted")
+    sec = world.actor("sec_a1")
+    for i, (vid, _) in enumerate([(world.id("m1"), ""), (world.id("m2"), "")]):
+        await orders.dispatch_order(ctx, sec, oid, {"volunteer_ids": [vid]})
+        member = world.actor("m1" if i == 0 else "m2")
+        await orders.decline_order(ctx, member, oid, "时间冲突")
+    light = await ctx.db.orders.find_one({"_id": oid}, {"timeline": 0})
+    assert light["status"] == "submitted" and "timeline" not in light
+    escalated = await orders.escalate_order(ctx, light, "超时未派单")
+    assert escalated is not None and escalated["timeline_archived"] == 2
+    events = await history(ctx, oid)
+    assert [e["action"] for e in events] == [
+        "submit",
+        *["dispatch", "decline"] * 2,
+        "escalate",
+    ]
