@@ -86,8 +86,8 @@ async def write(
     event = {**timeline_event(ctx, actor, action, frm, to, note), **(event_extra or {})}
     fields = {"status": to, "updated_at": event["at"], **(set_fields or {})}
     add_to_set = (extra_update or {}).get("$addToSet", {})
-    # the timeline keeps its newest `keep` events; those pushed out are archived in the
-    # same transaction, the update applying only while they are still what was read
+    # the order keeps at most its newest `keep` events; those moved out are archived in
+    # the same transaction, the update applying only while they are still what was read
     keep = timeline.cap(ctx)
     if "timeline" not in order:  # read without it: its events, at the version read
         events = await ctx.db.orders.find_one(
@@ -101,7 +101,7 @@ async def write(
     async def land(session: AsyncClientSession | None) -> None:
         result = await ctx.db.orders.update_one(
             {"_id": order["_id"]},
-            guarded_update(frm, version, fields, event, add_to_set, keep=keep, moved=moved),
+            guarded_update(frm, version, fields, event, add_to_set, moved=moved),
             session=session,
         )
         if result.modified_count != 1:
@@ -117,7 +117,7 @@ async def write(
     for name, value in add_to_set.items():
         if value not in merged.get(name, []):
             merged[name] = [*merged.get(name, []), value]
-    merged["timeline"] = [*order.get("timeline", []), event][-keep:]
+    merged["timeline"] = [*order.get("timeline", []), event][len(moved) :]
     merged["timeline_archived"] = timeline.archived(order) + len(moved)
     return merged
 
@@ -129,13 +129,12 @@ def guarded_update(
     event: dict[str, Any],
     add_to_set: dict[str, Any],
     *,
-    keep: int = 0,
     moved: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """A pipeline update that applies only while the order is still in (`frm`, `version`).
 
-    With `keep`, the timeline keeps its newest `keep` events; `moved` (the oldest ones, as
-    read, archived by the caller in the same transaction) must still be there unchanged.
+    `moved`: the timeline's oldest events, as read, archived by the caller in the same
+    transaction: they must still be there unchanged, and leave the order (`$slice`).
     Every value is `$literal`: user text starting with `$` stays text.
     """
     timeline = {"$ifNull": ["$timeline", []]}
@@ -153,7 +152,9 @@ def guarded_update(
     sets = {name: when_ok({"$literal": value}, name) for name, value in fields.items()}
     sets["version"] = when_ok({"$add": [{"$ifNull": ["$version", 0]}, 1]}, "version")
     grown: dict[str, Any] = {"$concatArrays": [timeline, [{"$literal": event}]]}
-    sets["timeline"] = when_ok({"$slice": [grown, -keep]} if keep else grown, "timeline")
+    if moved:  # what stays: every event after the moved ones
+        grown = {"$slice": [grown, len(moved), 2**31 - 1]}
+    sets["timeline"] = when_ok(grown, "timeline")
     if moved:
         archived = {"$add": [{"$ifNull": ["$timeline_archived", 0]}, len(moved)]}
         sets["timeline_archived"] = when_ok(archived, "timeline_archived")
