@@ -88,7 +88,7 @@ async def seed_demo(ctx: Context) -> bool:
             )
             branches.append((branch, centres[ci]))
     await seed_catalogue(ctx)
-    await create_user(
+    street_admin = await create_user(
         ctx,
         role="admin",
         name="街道党工委管理员",
@@ -143,7 +143,35 @@ async def seed_demo(ctx: Context) -> bool:
     await _demo_wishes_and_voices(ctx, [b for b, _ in branches], secretaries, members, residents)
     await _demo_on_behalf(ctx, [b for b, _ in branches], secretaries, members, residents)
     await _demo_sms(ctx)
+    await _demo_long_timeline(ctx, street_admin, members, residents[2])
     return True
+
+
+async def _demo_long_timeline(
+    ctx: Context,
+    admin_user: dict[str, Any],
+    members: list[dict[str, Any]],
+    resident: dict[str, Any],
+) -> None:
+    """处理记录归档: an order sent to one volunteer after another, each declining (25 events):
+    the order keeps its newest ones, the rest are on /admin/orders/{id}/timeline."""
+    admin = Actor.from_user(admin_user)
+    owner = Actor.from_user(resident)
+    cat = next(iter((await catalogue.active_categories(ctx)).values()))
+    order, _ = await orders.place_order(
+        ctx,
+        owner,
+        {
+            "category_id": cat["_id"],
+            "org_id": members[0]["org_id"],
+            "description": "楼道灯坏了好几盏，晚上看不清台阶，希望尽快来修。",
+            "address": "阳光社区8号楼2单元",
+        },
+    )
+    for member in members:
+        await orders.dispatch_order(ctx, admin, order["_id"], {"volunteer_ids": [member["_id"]]})
+        reason = f"{member['name']}：这几天不在社区，无法上门"
+        await orders.decline_order(ctx, Actor.from_user(member), order["_id"], reason)
 
 
 async def _demo_on_behalf(

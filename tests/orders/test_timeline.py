@@ -11,7 +11,7 @@ from bson import ObjectId
 
 from models import orders
 from models.ops.checks import run_checks
-from models.orders import notices
+from models.orders import notices, timeline
 from models.people import privacy
 from models.people.users import create_user
 
@@ -263,3 +263,20 @@ async def test_sla_escalation_reads_the_timeline_it_caps(world, ctx):
         *["dispatch", "decline"] * 3,
         "escalate",
     ]
+
+
+@pytest.mark.slow  # seeds the whole demo
+@pytest.mark.gen_test(timeout=180)
+async def test_demo_has_an_order_with_archived_events(ctx):
+    from server.demo import seed_demo
+
+    ctx.wechat = None
+    assert await seed_demo(ctx)
+    long = await ctx.db.orders.find_one({"address": "阳光社区8号楼2单元"})
+    assert long is not None and long["timeline_archived"] > 0
+    assert timeline.total(long) == 25
+    assert [e["action"] for e in await timeline.full_history(ctx, long)] == ["submit"] + [
+        "dispatch",
+        "decline",
+    ] * 12
+    assert (await run_checks_named(ctx, "order_timelines")) == []
