@@ -4,6 +4,8 @@ order, the older ones archived in the same transaction — the whole history, in
 from __future__ import annotations
 
 import asyncio
+import html
+import re
 from typing import Any
 
 import pytest
@@ -14,6 +16,7 @@ from models.ops.checks import run_checks
 from models.orders import notices, timeline
 from models.people import privacy
 from models.people.users import create_user
+from tests.live import signed_in
 
 CAP = 4
 
@@ -280,3 +283,32 @@ async def test_demo_has_an_order_with_archived_events(ctx):
         "decline",
     ] * 12
     assert (await run_checks_named(ctx, "order_timelines")) == []
+
+
+def test_admin_order_page_links_the_archived_events(live, staff):
+    """/admin/orders/{id}: the recent events, then 查看更早的记录 → the archive, paged."""
+    ctx = live.ctx
+
+    async def long_order() -> ObjectId:
+        oid = await staff.order_in("submitted")
+        sec = staff.actor("sec_a1")
+        for name in ("m1", "m2", "m3"):
+            await orders.dispatch_order(ctx, sec, oid, {"volunteer_ids": [staff.id(name)]})
+            await orders.decline_order(ctx, staff.actor(name), oid, f"{name} 不在家")
+        return oid
+
+    oid = live.run(long_order())
+    admin = signed_in(live, "sec-a1")
+    page = admin.get(f"/admin/orders/{oid}")
+    assert page.status_code == 200
+    assert "查看更早的记录（3 条）" in page.text and "共 7 条" in page.text
+    link = re.search(r'href="(/admin/orders/[0-9a-f]+/timeline\?cursor=[^"]+)"', page.text)
+    assert link is not None
+    earlier = admin.get(html.unescape(link.group(1)))
+    assert earlier.status_code == 200
+    seqs = [int(s) for s in re.findall(r'data-seq="(\d+)"', earlier.text)]
+    assert seqs == [2, 1, 0] and "m1 不在家" in earlier.text
+    whole = admin.get(f"/admin/orders/{oid}/timeline")
+    assert [int(s) for s in re.findall(r'data-seq="(\d+)"', whole.text)] == list(range(6, -1, -1))
+    outsider = signed_in(live, "sec-b1")
+    assert outsider.get(f"/admin/orders/{oid}/timeline").status_code == 404
