@@ -28,6 +28,14 @@ function getOrder(id) {
 }
 
 /**
+ * GET /orders/{id}/timeline?cursor=&limit= → {items (newest first, each with seq), next_cursor,
+ * timeline_total, timeline_archived}: the whole history, the archived older events included.
+ */
+function getOrderTimeline(id, query) {
+  return request({ method: 'GET', path: '/orders/{id}/timeline', params: { id }, query: pageQuery(query) });
+}
+
+/**
  * GET /orders/{id}/by-slip?token= → order: the paper slip's QR opened by its volunteer
  * (pages/order-detail/order-detail?id=&slip=); anyone else gets 404.
  */
@@ -84,6 +92,7 @@ module.exports = {
   createOrder,
   listOrders,
   getOrder,
+  getOrderTimeline,
   getOrderBySlip,
   dispatchOrder,
   acceptOrder,

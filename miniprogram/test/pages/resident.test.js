@@ -291,6 +291,29 @@ describe('order detail page', () => {
     expect(page.data.order.phoneCallable).toBe(false);
   });
 
+  test('查看全部记录 loads the archived history, then 加载更早的记录 the rest, oldest first', async () => {
+    const recent = [3, 4].map((seq) => ({ at: '2025-01-0' + (seq + 1) + 'T00:00:00Z', action: 'decline', to: 'submitted', note: '第' + seq + '条' }));
+    ordersService.getOrder.mockResolvedValue(order({ timeline: recent, timeline_total: 5, timeline_archived: 3 }));
+    const ev = (seq) => ({ seq, at: '2025-01-0' + (seq + 1) + 'T00:00:00Z', action: 'dispatch', to: 'dispatched', note: '第' + seq + '条' });
+    ordersService.getOrderTimeline
+      .mockResolvedValueOnce({ items: [ev(4), ev(3), ev(2)], next_cursor: '0.2.o1', timeline_total: 5, timeline_archived: 3 })
+      .mockResolvedValueOnce({ items: [ev(1), ev(0)], next_cursor: null, timeline_total: 5, timeline_archived: 3 });
+    const page = createPage('pages/order-detail/order-detail');
+    page.onLoad({ id: 'o1' });
+    await flush();
+    expect(page.data.history).toBe(null);
+    page.onMoreHistory();
+    await flush();
+    expect(ordersService.getOrderTimeline).toHaveBeenLastCalledWith('o1', { cursor: '', limit: 50 });
+    expect(page.data.history.map((e) => e.seq)).toEqual([2, 3, 4]);
+    expect(page.data.historyCursor).toBe('0.2.o1');
+    page.onMoreHistory();
+    await flush();
+    expect(ordersService.getOrderTimeline).toHaveBeenLastCalledWith('o1', { cursor: '0.2.o1', limit: 50 });
+    expect(page.data.history.map((e) => e.seq)).toEqual([0, 1, 2, 3, 4]);
+    expect(page.data.historyCursor).toBe('');
+  });
+
   async function detail(user, o) {
     fakeApp(user);
     ordersService.getOrder.mockResolvedValue(o);

@@ -39,7 +39,9 @@ Page({
     acting: false,
     can: {},
     rating: 0,
-    comment: ''
+    comment: '',
+    history: null, // 查看全部记录: the whole history loaded so far, oldest first
+    historyCursor: ''
   },
 
   onLoad(query) {
@@ -81,6 +83,8 @@ Page({
     const dispatch = can(order, 'dispatch') || can(order, 'reject');
     this.setData({
       order: view,
+      history: null,
+      historyCursor: '',
       loading: false,
       can: {
         cancel: can(order, 'cancel') && (view.owner || !dispatch),
@@ -92,6 +96,22 @@ Page({
         dispatch
       }
     });
+  },
+
+  /** 查看全部记录, then 加载更早的记录: the history endpoint's pages (newest first) shown oldest first. */
+  async onMoreHistory() {
+    if (this.loadingHistory) return;
+    this.loadingHistory = true;
+    try {
+      const more = this.data.history !== null;
+      const page = await ordersService.getOrderTimeline(this.data.id, { cursor: more ? this.data.historyCursor : '', limit: 50 });
+      const older = (page.items || []).slice().reverse();
+      this.setData({ history: older.concat(more ? this.data.history : []), historyCursor: page.next_cursor || '' });
+    } catch (e) {
+      // the request helper has shown the error; the recent events stay on the page
+    } finally {
+      this.loadingHistory = false;
+    }
   },
 
   /** Runs one transition; the answer is the updated order (its timeline may be absent). */
