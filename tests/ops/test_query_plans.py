@@ -179,6 +179,7 @@ def test_no_query_the_code_makes_is_a_collection_scan(live, recorder):
     drive_everything(live, world)
     queries, scans = live.run(collection_scans(live.ctx.db, recorder.commands, WHOLE))
     assert len(queries) > 40, [str(q) for q in queries]  # the workload reached the code
+    assert any(q.collection == "order_events" for q in queries)  # and the archived timeline
     assert not scans, "collection scans:\n" + "\n".join(str(q) for q in scans)
 
 
