@@ -74,6 +74,7 @@ JUNK_IDS: list[str] = [
 # the state an operation's path id must be in for the operation to succeed
 TARGET_STATE = {
     "/api/v1/orders/{id}": "submitted",
+    "/api/v1/orders/{id}/timeline": "submitted",
     "/api/v1/orders/{id}/dispatch": "submitted",
     "/api/v1/orders/{id}/reject": "submitted",
     "/api/v1/orders/{id}/recommendations": "submitted",
