@@ -29,6 +29,7 @@ from server.logging import JsonFormatter
 from tests.fakes.sms import FakeSms
 from tests.fakes.wechat import FakeWeChat
 from tests.live import LiveServer, staff_world
+from tests.world import drop_database
 
 LOG_STREAM = io.StringIO()
 
@@ -168,7 +169,7 @@ def service(io_loop: Any, config: Config, mongo_uri: str) -> Iterator[Service]:
     yield svc
 
     async def teardown() -> None:
-        await svc.client.drop_database(config.mongo.database)
+        await drop_database(svc.client, config.mongo.database)
         await svc.close()
 
     io_loop.run_sync(teardown)

@@ -17,7 +17,7 @@ from models.core.context import Context
 from server.app import Service, build_service
 from server.config import Config
 from server.embedded import free_port
-from tests.world import World, build_world
+from tests.world import World, build_world, drop_database
 
 T = TypeVar("T")
 PASSWORD = "correct-horse-同心"
@@ -55,7 +55,7 @@ class LiveServer:
     def stop(self) -> None:
         async def close() -> None:
             self.server.stop()
-            await self.service.client.drop_database(self.config.mongo.database)
+            await drop_database(self.service.client, self.config.mongo.database)
             await self.service.close()
 
         try:

@@ -9,6 +9,7 @@ import pytest
 from pymongo import monitoring
 
 from server.app import build_service
+from tests.world import drop_database
 
 # confirm: + the points bucket of the year (models/points/buckets.py); the farming rules
 # (models/rewards/farming.py, off in tests) read more when on
@@ -40,7 +41,7 @@ def service(io_loop, config, mongo_uri, counter):
     yield svc
 
     async def teardown():
-        await svc.client.drop_database(config.mongo.database)
+        await drop_database(svc.client, config.mongo.database)
         await svc.close()
 
     io_loop.run_sync(teardown)

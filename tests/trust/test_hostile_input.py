@@ -36,7 +36,6 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
-import pymongo
 import pytest
 import tornado.simple_httpclient
 
@@ -48,7 +47,7 @@ from tests.trust import hostile, service_targets, voice_targets
 from tests.trust.activity_targets import activity_target
 from tests.trust.figures import record
 from tests.trust.payloads import PAYLOADS, encode_json, query_pairs, urlencode
-from tests.world import HERE
+from tests.world import HERE, drop_database
 
 # generated requests per operation per role; TONGXIN_HOSTILE_EXAMPLES to go deeper or faster
 EXAMPLES = int(os.environ.get("TONGXIN_HOSTILE_EXAMPLES", "12"))
@@ -160,9 +159,7 @@ def service(io_loop, config, mongo_uri):
     yield svc
 
     async def teardown() -> None:
-        # dropping the run's database can take longer than a request's budget on a busy box
-        with pymongo.timeout(120):
-            await svc.client.drop_database(config.mongo.database)
+        await drop_database(svc.client, config.mongo.database)
         await svc.close()
 
     io_loop.run_sync(teardown)

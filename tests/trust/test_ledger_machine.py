@@ -55,7 +55,7 @@ from server.db import make_client
 from server.errors import Conflict, Forbidden
 from tests.trust.figures import record
 from tests.trust.seed import clone_order, order_template
-from tests.world import World, build_world
+from tests.world import World, build_world, drop_database
 
 MEMBERS = 3
 EPS = 1e-6
@@ -783,7 +783,7 @@ class LedgerMachine(RuleBasedStateMachine):
             if problems:
                 self.violation(f"server check: {problems}")
         finally:
-            self.run(self.client.drop_database(self.ctx.db.name))
+            self.run(drop_database(self.client, self.ctx.db.name))
 
 
 def test_ledger_state_machine(config: Config, mongo_uri: str) -> None:
