@@ -16,6 +16,7 @@ from models.activities import signup as activity_signup
 from models.core.context import Context
 from models.media import consistency as media_consistency
 from models.notifications import sms
+from models.orders import notices as order_notices
 from models.orders import timeline as order_timeline
 from models.orders import visibility as order_queue
 from models.orders import workload
@@ -101,6 +102,12 @@ CHECKS: list[Check] = [
         "no submitted order is older than its node's dispatch-queue floor",
         order_queue.floor_drift,
         order_queue.repair_floors,
+    ),
+    Check(
+        "order_outbox",
+        "every order with events not told carries the notifier's `notify_due` mark",
+        order_notices.untold_orders,
+        order_notices.mark_untold,
     ),
 ]
 

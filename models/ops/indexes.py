@@ -81,6 +81,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         # housekeeping forgets old idempotency keys: only orders still holding one are in
         # this sparse index (a partial one on `idempotency_key` is not used by SecantusDB)
         IndexModel([("keyed_at", ASC)], sparse=True),
+        # the notifier's outbox: only orders with events not told yet carry `notify_due`
+        IndexModel([("notify_due", ASC)], sparse=True),
     ],
     # an order's timeline events older than the newest `orders.timeline_embedded`, moved
     # out of the order in the transition's own transaction; seq = place in the history

@@ -10,6 +10,9 @@ drift below the check's tolerance). Now points are whole and hours whole tenths
 the sum of the converted entries plus whatever difference the old cache already had from
 its entries (rounded), so a drift that existed stays visible to `check` and rounding adds
 none.
+
+`order_outbox`: the orders' notifier reads the orders marked `notify_due`; the orders
+changed in the last day with events not told yet are marked once.
 """
 
 from __future__ import annotations
@@ -151,9 +154,33 @@ async def integer_ledger(ctx: Context) -> dict[str, int]:
     return counts
 
 
+async def order_outbox(ctx: Context) -> dict[str, int]:
+    """The notifier reads the orders marked `notify_due` (models/orders/notices.py), no
+    longer an `updated_at` range since a watermark: an order changed in the last day with
+    events not told yet is marked, so nothing in flight at the upgrade goes untold."""
+    from models.orders.notices import FIRST_RUN_LOOKBACK
+
+    since = ctx.now() - FIRST_RUN_LOOKBACK
+    light = {"version": 1, "notified_version": 1, "updated_at": 1}
+    marked = 0
+    async for row in ctx.db.orders.find({"updated_at": {"$gte": since}}, light):
+        done = row.get("notified_version")
+        if (-1 if done is None else int(done)) < int(row.get("version", 0)):
+            result = await ctx.db.orders.update_one(
+                {"_id": row["_id"], "notify_due": {"$exists": False}},
+                {"$set": {"notify_due": row["updated_at"]}},
+            )
+            marked += result.modified_count
+    return {"orders": marked}
+
+
 # `member_directory`: the member list reads by join time and search keys and shows a
 # per-node counter (models/people/membership.py): keys, join times and counters filled once
-MIGRATIONS = [(INTEGER_LEDGER, integer_ledger), ("member_directory", membership.fill_directory)]
+MIGRATIONS = [
+    (INTEGER_LEDGER, integer_ledger),
+    ("member_directory", membership.fill_directory),
+    ("order_outbox", order_outbox),
+]
 
 
 async def run_migrations(ctx: Context) -> dict[str, dict[str, int]]:

@@ -135,6 +135,7 @@ async def place_order(
         "timeline": [event],
         "created_at": now,
         "updated_at": now,
+        "notify_due": now,  # the notifier tells the staff in charge (models/orders/notices.py)
     }
     if behalf:
         doc.update(proxy.placer_fields(actor, behalf["channel"]))

@@ -1,10 +1,11 @@
 """Order notifications derived from the order timeline (the outbox pattern).
 
-The order endpoints write nothing extra: every transition already pushes a timeline event
-and bumps `version`. The notifier job finds orders whose `notified_version` is behind
-their `version`, writes the notices for the new events (key = order + event index +
-recipient, so a retry or a second scheduler never duplicates) and then moves
-`notified_version` forward with a conditional update.
+Every transition pushes a timeline event, bumps `version` and sets `notify_due` (the
+outbox mark, in the same write). The notifier job reads the marked orders (a sparse
+index: only orders waiting are in it), writes the notices for the events after
+`notified_version` (key = order + event index + recipient, so a retry or a second
+scheduler never duplicates), then moves `notified_version` forward and clears the mark
+with a conditional update.
 
 Event index i of the timeline is the event that made the order's version i (place_order
 writes version 0 with the submit event; every transition pushes one event and adds 1).
@@ -29,7 +30,7 @@ placed for them by staff — or no subscribe quota left); models/notifications/s
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
@@ -46,9 +47,7 @@ from models.people.orgs import all_orgs
 from models.people.users import STAFF_ROLES
 from server.logging import mask_phone
 
-STATE_ID = "notifier"
-FIRST_RUN_LOOKBACK = timedelta(days=1)
-CLOCK_SKEW_MARGIN = timedelta(minutes=5)
+FIRST_RUN_LOOKBACK = timedelta(days=1)  # the outbox migration marks what changed since
 
 
 async def staff_in_charge(ctx: Context, path: list[ObjectId]) -> list[ObjectId]:
@@ -341,7 +340,8 @@ async def notices_for_event(
 
 
 async def notify_order(ctx: Context, order: dict[str, Any]) -> int:
-    """Notices for the events after `notified_version`; then move it (conditionally)."""
+    """Notices for the events after `notified_version`; then move it (conditionally) and
+    clear the outbox mark `notify_due` unless a newer transition landed meanwhile."""
     done = order.get("notified_version")
     start = -1 if done is None else int(done)
     version = int(order.get("version", 0))
@@ -353,52 +353,72 @@ async def notify_order(ctx: Context, order: dict[str, Any]) -> int:
         if event.get("audit"):
             await audit.from_order_event(ctx, order, index, event)
     written = await notify_many(ctx, notices)
-    await ctx.db.orders.update_one(
-        {"_id": order["_id"], "notified_version": done},
-        {"$set": {"notified_version": version}},
+    told = await ctx.db.orders.update_one(
+        {"_id": order["_id"], "notified_version": done, "version": order.get("version")},
+        {"$set": {"notified_version": version}, "$unset": {"notify_due": ""}},
     )
+    if told.modified_count == 0:  # moved on meanwhile: its mark stays for the next run
+        await ctx.db.orders.update_one(
+            {"_id": order["_id"], "notified_version": done},
+            {"$set": {"notified_version": version}},
+        )
     return written
 
 
-async def run_notifier(ctx: Context, batch: int = 200, max_pages: int = 50) -> dict[str, int]:
-    """One pass over the orders changed since the watermark whose events are not told yet.
+async def run_notifier(ctx: Context, batch: int = 200, max_batches: int = 50) -> dict[str, int]:
+    """One pass over the orders with events not told yet: those carrying `notify_due`.
 
-    An indexed range on `updated_at` only, read light (versions, no timeline) and compared
-    here: a `$expr` comparing the two versions made the database scan every order per run.
-    The cost follows the orders changed since the last run, not the collection.
+    Every transition sets `notify_due` in its own write (models/orders/transition.py, and
+    place_order), and telling clears it: the sparse index on it holds exactly the orders
+    waiting, so a run reads the orders changed since the last one, not the collection, and
+    not the last minutes of changes a watermark with a clock-skew margin re-read every run
+    (a transaction committing late is found all the same). `python -m server check` finds
+    an order behind with no mark (`untold_orders`) and `--repair` marks it.
     """
-    now = ctx.now()
-    state = await ctx.db.job_state.find_one({"_id": STATE_ID})
-    since: datetime = state["since"] if state else now - FIRST_RUN_LOOKBACK
-    low = since - CLOCK_SKEW_MARGIN
-    light = {"version": 1, "notified_version": 1, "updated_at": 1}
-    seen: set[ObjectId] = set()
-    behind: list[ObjectId] = []
-    watermark = now
-    for _ in range(max_pages):
-        rows = await (
-            ctx.db.orders.find({"updated_at": {"$gte": low}}, light)
-            .sort([("updated_at", 1)])
-            .limit(batch)
-            .to_list(batch)
-        )
-        fresh = [r for r in rows if r["_id"] not in seen]
-        for row in fresh:
-            seen.add(row["_id"])
-            done = row.get("notified_version")
-            if (-1 if done is None else int(done)) < int(row.get("version", 0)):
-                behind.append(row["_id"])
-        if len(rows) < batch or not fresh:
-            break
-        low = rows[-1]["updated_at"]
-    else:
-        watermark = low  # more than max_pages pages changed: the next run goes on from here
+    pending = await ctx.db.orders.find(
+        {"notify_due": {"$exists": True}}, {"notify_due": 1}
+    ).to_list(None)
+    pending.sort(key=lambda row: (_utc(row["notify_due"]), row["_id"]))
+    ids = [row["_id"] for row in pending[: batch * max_batches]]
     written = 0
-    for start in range(0, len(behind), batch):
-        chunk = behind[start : start + batch]
-        async for order in ctx.db.orders.find({"_id": {"$in": chunk}}):
+    for start in range(0, len(ids), batch):
+        async for order in ctx.db.orders.find({"_id": {"$in": ids[start : start + batch]}}):
             written += await notify_order(ctx, order)
-    await ctx.db.job_state.update_one(
-        {"_id": STATE_ID}, {"$set": {"since": watermark, "updated_at": now}}, upsert=True
-    )
-    return {"orders": len(behind), "notifications": written}
+    return {"orders": len(ids), "notifications": written}
+
+
+def _utc(at: datetime) -> datetime:
+    return at.replace(tzinfo=at.tzinfo or UTC)
+
+
+async def untold_orders(ctx: Context) -> list[dict[str, Any]]:
+    """Orders with events not told and no `notify_due` mark: the notifier would never see
+    them (a write that bypassed the transitions, a restore). Reads every order, light."""
+    problems: list[dict[str, Any]] = []
+    light = {"version": 1, "notified_version": 1, "notify_due": 1}
+    async for row in ctx.db.orders.find({}, light):
+        done = row.get("notified_version")
+        if "notify_due" not in row and (-1 if done is None else int(done)) < int(
+            row.get("version", 0)
+        ):
+            problems.append(
+                {
+                    "order_id": row["_id"],
+                    "problem": "events not told and no notify_due mark",
+                    "version": row.get("version", 0),
+                    "notified_version": done,
+                }
+            )
+    return problems
+
+
+async def mark_untold(ctx: Context, problems: list[dict[str, Any]]) -> int:
+    """Mark each untold order for the next notifier run (conditional on what was read)."""
+    fixed = 0
+    for p in problems:
+        result = await ctx.db.orders.update_one(
+            {"_id": p["order_id"], "notify_due": {"$exists": False}},
+            {"$set": {"notify_due": ctx.now()}},
+        )
+        fixed += result.modified_count
+    return fixed

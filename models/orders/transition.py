@@ -84,7 +84,9 @@ async def write(
     frm = order["status"]
     version = order.get("version", 0)
     event = {**timeline_event(ctx, actor, action, frm, to, note), **(event_extra or {})}
-    fields = {"status": to, "updated_at": event["at"], **(set_fields or {})}
+    # `notify_due`: the notifier's outbox mark (models/orders/notices.py), cleared once told
+    fields: dict[str, Any] = {"status": to, "updated_at": event["at"], "notify_due": event["at"]}
+    fields.update(set_fields or {})
     add_to_set = (extra_update or {}).get("$addToSet", {})
     # the order keeps at most its newest `keep` events; those moved out are archived in
     # the same transaction, the update applying only while they are still what was read

@@ -107,7 +107,9 @@ async def test_texts_at_accept_start_complete_exactly_once(ctx, world, texting):
     assert {m["SessionContext"] for m in to_her} == {str(r["_id"]) for r in records}
 
     # the outbox is at-least-once: the same events told again send nothing more
-    await ctx.db.orders.update_one({"_id": oid}, {"$set": {"notified_version": None}})
+    await ctx.db.orders.update_one(
+        {"_id": oid}, {"$set": {"notified_version": None, "notify_due": ctx.now()}}
+    )
     ctx.clock.move(seconds=1)
     await tasks.notifier(ctx, ctx.wechat)
     assert len(texting.sent) == 3
