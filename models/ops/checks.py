@@ -16,6 +16,7 @@ from models.activities import signup as activity_signup
 from models.core.context import Context
 from models.media import consistency as media_consistency
 from models.notifications import sms
+from models.orders import candidates as order_candidates
 from models.orders import notices as order_notices
 from models.orders import timeline as order_timeline
 from models.orders import visibility as order_queue
@@ -108,6 +109,12 @@ CHECKS: list[Check] = [
         "every order with events not told carries the notifier's `notify_due` mark",
         order_notices.untold_orders,
         order_notices.mark_untold,
+    ),
+    Check(
+        "member_picks",
+        "every member carries the sample key `pick` its id makes",
+        order_candidates.pick_drift,
+        order_candidates.repair_picks,
     ),
 ]
 

@@ -12,7 +12,8 @@ INDEXES: dict[str, list[IndexModel]] = {
     "orgs": [IndexModel([("path", ASC)]), IndexModel([("parent_id", ASC)])],
     "service_categories": [IndexModel([("code", ASC)], unique=True)],
     "users": [
-        IndexModel([("pool_orgs", ASC), ("role", ASC)]),  # 双报到: a community's volunteer pool
+        # 双报到: a community's volunteer pool; `pick`: bounded member samples for an order
+        IndexModel([("pool_orgs", ASC), ("role", ASC), ("pick", ASC)]),
         IndexModel(
             [("openid", ASC)], unique=True, partialFilterExpression={"openid": {"$type": "string"}}
         ),
@@ -25,7 +26,9 @@ INDEXES: dict[str, list[IndexModel]] = {
             partialFilterExpression={"username": {"$type": "string"}},
         ),
         IndexModel([("username", ASC), ("deleted_at", ASC)]),  # admin sign-in, same reason
-        IndexModel([("org_path", ASC), ("role", ASC)]),
+        # members under a node; `pick` walked in windows for recommendations and the hall
+        # notice (models/orders/candidates.py)
+        IndexModel([("org_path", ASC), ("role", ASC), ("pick", ASC)]),
         # the admin member list: newest-joined first in time windows, and its search by a
         # key of the name or phone (models/people/membership.py), each an indexed range
         IndexModel([("org_path", ASC), ("role", ASC), ("deleted_at", ASC), ("joined_at", DESC)]),

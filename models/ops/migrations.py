@@ -13,6 +13,8 @@ none.
 
 `order_outbox`: the orders' notifier reads the orders marked `notify_due`; the orders
 changed in the last day with events not told yet are marked once.
+
+`user_picks`: every user gets `pick` (bounded member samples, models/orders/candidates.py).
 """
 
 from __future__ import annotations
@@ -174,12 +176,27 @@ async def order_outbox(ctx: Context) -> dict[str, int]:
     return {"orders": marked}
 
 
+async def user_picks(ctx: Context) -> dict[str, int]:
+    """Every user gets `pick`, the key bounded member samples walk (models/orders/candidates)."""
+    from models.people.users import pick_of
+
+    marked = 0
+    async for user in ctx.db.users.find({"pick": {"$exists": False}}, {"_id": 1}):
+        result = await ctx.db.users.update_one(
+            {"_id": user["_id"], "pick": {"$exists": False}},
+            {"$set": {"pick": pick_of(user["_id"])}},
+        )
+        marked += result.modified_count
+    return {"users": marked}
+
+
 # `member_directory`: the member list reads by join time and search keys and shows a
 # per-node counter (models/people/membership.py): keys, join times and counters filled once
 MIGRATIONS = [
     (INTEGER_LEDGER, integer_ledger),
     ("member_directory", membership.fill_directory),
     ("order_outbox", order_outbox),
+    ("user_picks", user_picks),
 ]
 
 

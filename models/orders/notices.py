@@ -41,8 +41,7 @@ from models.core.context import Context
 from models.notifications import sms
 from models.notifications.inbox import Notice, notify_many
 from models.ops import audit
-from models.orders import timeline
-from models.orders.visibility import not_placed_by
+from models.orders import candidates, timeline
 from models.people.orgs import all_orgs
 from models.people.users import STAFF_ROLES
 from server.logging import mask_phone
@@ -82,26 +81,30 @@ def in_charge(order: dict[str, Any]) -> ObjectId:
 async def hall_members(
     ctx: Context, order: dict[str, Any], hall_org_id: ObjectId | None
 ) -> list[ObjectId]:
-    """Members under the hall node whose skills match the order (capped, rotation first)."""
+    """Members under the hall node whose skills match the order, at most the cap.
+
+    Read as a bounded sample (models/orders/candidates.py) walked from a point fixed per
+    order, so different orders tell different members (the rotation), least recently
+    served first; a node with fewer matching members than the cap is read whole."""
     cap = int(ctx.config.sla.hall_max_recipients)
     if hall_org_id is None or cap <= 0:
         return []
-    others = not_placed_by(order)  # the placer's own member account is not told
-    query: dict[str, Any] = {
-        "role": "member",
-        "org_path": hall_org_id,
-        "deleted_at": None,
-        **others,
-        "_id": {"$nin": [*order.get("declined_by", []), *others["_id"]["$nin"]]},
-    }
-    if order.get("skills"):
-        query["skills"] = {"$in": order["skills"]}
-    rows = (
-        await ctx.db.users.find(query, {"last_served_at": 1})
-        .sort([("last_served_at", 1), ("_id", 1)])
-        .limit(cap)
-        .to_list(cap)
+    out = candidates.excluded(order)  # the placer's own member account is not told
+    wanted = set(order.get("skills") or [])
+
+    def keep(member: dict[str, Any]) -> bool:
+        return not out(member) and (not wanted or bool(wanted & set(member.get("skills", []))))
+
+    rows = await candidates.sample_members(
+        ctx,
+        {"org_path": hall_org_id, "role": "member"},
+        want=cap,
+        start=candidates.start_point(order),
+        keep=keep,
+        projection={"last_served_at": 1, "skills": 1},
     )
+    never = datetime.min.replace(tzinfo=UTC)
+    rows.sort(key=lambda r: (_utc(r.get("last_served_at") or never), r["_id"]))
     return [r["_id"] for r in rows]
 
 

@@ -9,10 +9,16 @@ from bson import ObjectId
 
 from models.core.context import Context
 from models.core.geo import distance_km
-from models.orders.visibility import get_visible, not_placed_by
+from models.orders import candidates
+from models.orders.visibility import get_visible
 from models.people import orgs
 from models.people.users import Actor
 from server.errors import Forbidden
+
+# members ranked per request: a node with more is ranked over a sample this size, walked
+# by the indexed `pick` from a point fixed per order (models/orders/candidates.py)
+SAMPLE = 60
+POOL_SAMPLE = 20
 
 
 def score_member(
@@ -56,7 +62,9 @@ def score_member(
 async def recommend_volunteers(
     ctx: Context, actor: Actor, order_id: ObjectId, limit: int = 10
 ) -> list[dict[str, Any]]:
-    """Rank the members near the order by skill, distance, workload, rotation and rating."""
+    """Rank the members near the order by skill, distance, workload, rotation and rating:
+    every member of the community (or the caller's branch) when they are at most `SAMPLE`,
+    else a sample of `SAMPLE` of them, so the cost does not follow the node's size."""
     order = await get_visible(ctx, actor, order_id, timeline=False)
     if not actor.manages(order["org_path"]):
         raise Forbidden("只有组织管理员可以查看推荐队员")
@@ -68,14 +76,7 @@ async def recommend_volunteers(
     # the order's path, so that is simply everyone under the deeper of the two (one index)
     path = order["org_path"]
     deeper = max(community, actor.org_id, key=lambda node: path.index(node) if node in path else -1)
-    others = not_placed_by(order)  # nobody is recommended for an order they placed
-    query: dict[str, Any] = {
-        "org_path": deeper,
-        "role": "member",
-        "deleted_at": None,
-        **others,
-        "_id": {"$nin": [*order.get("declined_by", []), *others["_id"]["$nin"]]},
-    }
+    out = candidates.excluded(order)  # nobody is recommended for an order they placed
     projection = {
         "name": 1,
         "skills": 1,
@@ -86,13 +87,25 @@ async def recommend_volunteers(
         "rating_sum": 1,
         "rating_count": 1,
     }
-    members = await ctx.db.users.find(query, projection).limit(500).to_list(500)
+    start = candidates.start_point(order)
+    members = await candidates.sample_members(
+        ctx,
+        {"org_path": deeper, "role": "member"},
+        want=SAMPLE,
+        start=start,
+        keep=lambda m: not out(m),
+        projection=projection,
+    )
     if deeper == community:  # 双报到: the community's volunteer pool is recommended too
-        pool_query = {**query, "pool_orgs": community}
-        del pool_query["org_path"]
         seen = {m["_id"] for m in members}
-        pool = await ctx.db.users.find(pool_query, projection).limit(200).to_list(200)
-        members += [m for m in pool if m["_id"] not in seen]
+        members += await candidates.sample_members(
+            ctx,
+            {"pool_orgs": community, "role": "member"},
+            want=POOL_SAMPLE,
+            start=start,
+            keep=lambda m: not out(m) and m["_id"] not in seen,
+            projection=projection,
+        )
     max_open = int(ctx.config.orders.max_open_per_member)
     now = ctx.now()
     ranked = []
@@ -109,7 +122,9 @@ async def recommend_volunteers(
                 "id": str(m["_id"]),
                 "name": m.get("name") or "",
                 "skills": m.get("skills", []),
-                "org_name": all_orgs.get(m.get("org_id"), {}).get("name"),
+                "org_name": (all_orgs.get(m["org_id"]) or {}).get("name")
+                if m.get("org_id")
+                else None,
             },
             "score": score,
             "reasons": reasons,

@@ -73,16 +73,6 @@ async def refuse_own_order(ctx: Context, order: dict[str, Any], actor: Actor) ->
         raise Forbidden("不能承接自己下的工单", code="own_order")
 
 
-def not_placed_by(order: dict[str, Any]) -> dict[str, Any]:
-    """Query terms leaving out who placed `order` and for whom (for member searches)."""
-    ids = [i for i in (order["resident_id"], order.get("placer_id")) if i]
-    terms: dict[str, Any] = {"_id": {"$nin": ids}}
-    phones = [p for p in (order.get("resident_phone"), order.get("placer_phone")) if p]
-    if phones:
-        terms["phone"] = {"$nin": phones}
-    return terms
-
-
 def allowed_actions(order: dict[str, Any], actor: Actor) -> list[str]:
     """The transitions this caller may perform now: the client shows exactly these buttons."""
     status = order["status"]

@@ -6,6 +6,7 @@ A user's `role` and `org_*` are only ever set by the server (registration approv
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,12 +78,21 @@ class Actor:
 SYSTEM = Actor(id=ObjectId("000000000000000000000001"), role="system", name="系统")
 
 
+def pick_of(user_id: ObjectId) -> float:
+    """A fixed point in [0, 1) per user, from its id: the indexed key member samples walk
+    (models/orders/candidates.py), so a sample reads a window of it, not every member."""
+    digest = hashlib.blake2b(user_id.binary, digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64
+
+
 def new_user_doc(ctx: Context, role: str = "resident", **fields: Any) -> dict[str, Any]:
     """A new user; a member has a join time (the member list's order) from the start, and
     everyone the search keys of their name and phone (models/people/membership.py)."""
     now = ctx.now()
+    user_id = fields.pop("_id", None) or ObjectId()
     doc = {
-        "_id": ObjectId(),
+        "_id": user_id,
+        "pick": pick_of(user_id),
         "role": role,
         "name": "",
         "phone": None,
