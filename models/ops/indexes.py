@@ -81,6 +81,9 @@ INDEXES: dict[str, list[IndexModel]] = {
         # the notifier and the dashboard rollups read what changed since a moment
         IndexModel([("updated_at", ASC)]),
         IndexModel([("status", ASC), ("updated_at", ASC)]),  # SLA stages, digests, workload
+        # the SLA's overdue stage: `{status, due_at: (since, now]}` (without it the range ran
+        # on `status` alone and read every accepted / in-service order each minute)
+        IndexModel([("status", ASC), ("due_at", ASC)]),
         # housekeeping forgets old idempotency keys: only orders still holding one are in
         # this sparse index (a partial one on `idempotency_key` is not used by SecantusDB)
         IndexModel([("keyed_at", ASC)], sparse=True),

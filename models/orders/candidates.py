@@ -5,7 +5,8 @@ match of a range before any limit), so at ten times the members it costs ten tim
 user carries `pick`, a fixed point in [0, 1) made from its id (models/people/users.py),
 and `(org_path, role, pick)` is indexed: a sample walks `pick` upward from a start point
 in windows, wrapping at 1, each an indexed range `{org_path, role, pick: [lo, hi)}`, the
-first tiny and each next one sized from the density seen (×4 while empty), until `want`
+first sized from the density the last walk under the same node saw (else a sliver) and
+each next one from the density seen (×4 while empty), until `want`
 members pass `keep` (the tests the index cannot serve: deleted, the placer and their
 phone, declined, skills) or the whole circle is read. Under `want` members a node is read
 whole (the answer is exact); over it the reads follow `want`, not the node's size.
@@ -40,7 +41,9 @@ async def sample_members(
     seen: set[ObjectId] = set()
     fields = {**projection, "pick": 1, "deleted_at": 1, "phone": 1} if projection else None
     offset = 0.0  # how far round the circle from `start` the walk has read
-    span = FIRST_SPAN
+    key = repr(sorted(base.items()))
+    density = _DENSITY.get(key)  # members per unit of `pick` last seen under this base
+    span = min(1.0, want * 1.25 / density) if density else FIRST_SPAN
     examined = 0
     start = start % 1.0
     while offset < 1.0 - 1e-12 and len(rows) < want:
@@ -59,7 +62,21 @@ async def sample_members(
                     rows.append(row)
         offset += width
         span = _next_span(span, len(rows), offset, want - len(rows))
+    if examined:
+        _remember(key, examined / offset)
     return rows[:want]
+
+
+# per process: members per unit of `pick` under a base, so the next walk's first window is
+# sized to hold what it wants (one read, most times) instead of growing from a sliver
+_DENSITY: dict[str, float] = {}
+_DENSITY_KEYS = 4096
+
+
+def _remember(key: str, density: float) -> None:
+    if key not in _DENSITY and len(_DENSITY) >= _DENSITY_KEYS:
+        _DENSITY.pop(next(iter(_DENSITY)))
+    _DENSITY[key] = density
 
 
 def _next_span(span: float, kept: int, covered: float, missing: int) -> float:
