@@ -43,7 +43,7 @@ async def sample_members(
     offset = 0.0  # how far round the circle from `start` the walk has read
     key = repr(sorted(base.items()))
     density = _DENSITY.get(key)  # members per unit of `pick` last seen under this base
-    span = min(1.0, want * 1.25 / density) if density else FIRST_SPAN
+    span = min(1.0, want * 1.1 / density) if density else FIRST_SPAN
     examined = 0
     start = start % 1.0
     while offset < 1.0 - 1e-12 and len(rows) < want:

@@ -15,10 +15,10 @@ from models.people import orgs
 from models.people.users import Actor
 from server.errors import Forbidden
 
-# members ranked per request: a node with more is ranked over a sample this size, walked
-# by the indexed `pick` from a point fixed per order (models/orders/candidates.py)
-SAMPLE = 60
-POOL_SAMPLE = 20
+# members ranked per request: SAMPLE_PER_ITEM times the list's length; a node with more is
+# ranked over a sample that size, walked by the indexed `pick` from a point fixed per order
+# (models/orders/candidates.py), so the cost follows the list, not the node
+SAMPLE_PER_ITEM = 3
 
 
 def score_member(
@@ -63,8 +63,9 @@ async def recommend_volunteers(
     ctx: Context, actor: Actor, order_id: ObjectId, limit: int = 10
 ) -> list[dict[str, Any]]:
     """Rank the members near the order by skill, distance, workload, rotation and rating:
-    every member of the community (or the caller's branch) when they are at most `SAMPLE`,
-    else a sample of `SAMPLE` of them, so the cost does not follow the node's size."""
+    every member of the community (or the caller's branch) when they are at most
+    `SAMPLE_PER_ITEM × limit`, else a sample that size, so the cost does not follow the
+    node's size (plus up to `limit` of the community's 双报到 volunteer pool)."""
     order = await get_visible(ctx, actor, order_id, timeline=False)
     if not actor.manages(order["org_path"]):
         raise Forbidden("只有组织管理员可以查看推荐队员")
@@ -91,7 +92,7 @@ async def recommend_volunteers(
     members = await candidates.sample_members(
         ctx,
         {"org_path": deeper, "role": "member"},
-        want=SAMPLE,
+        want=SAMPLE_PER_ITEM * limit,
         start=start,
         keep=lambda m: not out(m),
         projection=projection,
@@ -101,7 +102,7 @@ async def recommend_volunteers(
         members += await candidates.sample_members(
             ctx,
             {"pool_orgs": community, "role": "member"},
-            want=POOL_SAMPLE,
+            want=limit,
             start=start,
             keep=lambda m: not out(m) and m["_id"] not in seen,
             projection=projection,

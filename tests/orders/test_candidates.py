@@ -28,14 +28,15 @@ async def crowd(ctx: Any, org: dict[str, Any], n: int, **fields: Any) -> list[Ob
         )
         for i in range(n)
     ]
-    await ctx.db.users.insert_many(docs)
+    for start in range(0, len(docs), 50):  # small batches: a loaded machine's timeouts
+        await ctx.db.users.insert_many(docs[start : start + 50])
     return [d["_id"] for d in docs]
 
 
 @pytest.mark.gen_test(timeout=120)
 async def test_a_sample_reads_about_what_it_wants_not_the_node(ctx, world):
     a1 = world.orgs["A1"]
-    await crowd(ctx, a1, 600, skills=["家电维修"])
+    await crowd(ctx, a1, 300, skills=["家电维修"])
     base = {"org_path": a1["_id"], "role": "member"}
     order = {"_id": ObjectId()}
     start = candidates.start_point(order)
@@ -53,8 +54,8 @@ async def test_a_sample_reads_about_what_it_wants_not_the_node(ctx, world):
     assert len(rows) == 25 and len({r["_id"] for r in rows}) == 25
     # the walk read an arc from the start: the rows taken are the nearest picks after it
     arcs = sorted((r["pick"] - start) % 1.0 for r in rows)
-    assert arcs[-1] < 0.25, arcs[-1]  # 25 of ~600: far less than the whole circle
-    # every read is an indexed `pick` range, and together they hold a few pages, not 600
+    assert arcs[-1] < 0.5, arcs[-1]  # 25 of ~300: far less than the whole circle
+    # every read is an indexed `pick` range, and together they hold a few pages, not 300
     assert ranges and all(set(q) == {"org_path", "role", "pick"} for q in ranges)
     read = sum([await ctx.db.users.count_documents(q) for q in ranges])
     assert 25 <= read <= 100, read
@@ -70,7 +71,7 @@ async def test_a_sample_reads_about_what_it_wants_not_the_node(ctx, world):
 @pytest.mark.gen_test(timeout=120)
 async def test_recommendations_never_offer_the_placer_or_their_phone_in_a_large_branch(ctx, world):
     a1 = world.orgs["A1"]
-    await crowd(ctx, a1, 200, skills=["家电维修"])
+    await crowd(ctx, a1, 120, skills=["家电维修"])
     owner = world.users["owner"]
     # the resident's own member account (same phone) and a member who declined
     twin = new_user_doc(
