@@ -22,7 +22,7 @@ from models.core.clock import BEIJING
 from models.core.context import Context
 from models.people import orgs
 from models.people.users import Actor
-from models.points import boards, buckets
+from models.points import boards, buckets, standings
 from server.errors import Conflict, NotFound, ValidationFailed
 
 KINDS = ("points", "hours")
@@ -217,14 +217,13 @@ async def list_entries(
 
 
 async def points_summary(ctx: Context, actor: Actor) -> dict[str, Any]:
-    """Balances and rank among the members of the same branch (by spendable points)."""
+    """Balances and rank among the members of the same branch (by spendable points): the
+    others' balances from the branch's standings, at most `standings.REFRESH` old."""
     user = actor.doc
     points = user.get("points_balance", 0)
     rank = rank_total = None
     if actor.org_id is not None and actor.is_member:
-        base = {"org_id": actor.org_id, "role": "member", "deleted_at": None}
-        rank = 1 + await ctx.db.users.count_documents({**base, "points_balance": {"$gt": points}})
-        rank_total = await ctx.db.users.count_documents(base)
+        rank, rank_total = await standings.rank_of(ctx, actor.org_id, actor.id, points)
     return {
         "points_balance": points,
         "hours_balance": hours_of_tenths(user.get("hours_tenths")),
