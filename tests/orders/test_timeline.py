@@ -308,7 +308,9 @@ def test_admin_order_page_links_the_archived_events(live, staff):
     assert earlier.status_code == 200
     seqs = [int(s) for s in re.findall(r'data-seq="(\d+)"', earlier.text)]
     assert seqs == [2, 1, 0] and "m1 不在家" in earlier.text
+    assert "回到最新的记录" in earlier.text  # a later page leads back to the newest
     whole = admin.get(f"/admin/orders/{oid}/timeline")
     assert [int(s) for s in re.findall(r'data-seq="(\d+)"', whole.text)] == list(range(6, -1, -1))
+    assert "回到最新的记录" not in whole.text  # the newest page does not link to itself
     outsider = signed_in(live, "sec-b1")
     assert outsider.get(f"/admin/orders/{oid}/timeline").status_code == 404
