@@ -9,6 +9,8 @@ import random
 from datetime import datetime, timedelta
 from typing import Any
 
+import pymongo
+
 from models import orders
 from models.core.clock import BEIJING
 from models.core.context import Context
@@ -68,8 +70,20 @@ async def seed_catalogue(ctx: Context) -> None:
         )
 
 
+SEED_TIMEOUT_S = 300  # thousands of writes in one go: a one-off, not a request
+
+
 async def seed_demo(ctx: Context) -> bool:
-    """Creates the demo world in an empty database; returns False if data already exists."""
+    """Creates the demo world in an empty database; returns False if data already exists.
+
+    The whole seeding shares one deadline of its own: under each operation's request bound
+    (1.5 s) a loaded machine made single writes of it time out.
+    """
+    with pymongo.timeout(SEED_TIMEOUT_S):
+        return await _seed(ctx)
+
+
+async def _seed(ctx: Context) -> bool:
     if await ctx.db.orgs.count_documents({}, limit=1):
         return False
     rng = random.Random(2026)

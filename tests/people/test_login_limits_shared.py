@@ -37,8 +37,9 @@ async def _attempts(contexts, names, ips, n) -> list[str]:
 
 
 @pytest.mark.gen_test(timeout=60)
-async def test_per_username_limit_holds_across_two_instances(service, config, mongo_uri):
+async def test_per_username_limit_holds_across_two_instances(service, config, mongo_uri, clock):
     other = await build_service(config, mongo_uri)
+    other.ctx.clock = clock  # one fixed-window minute for all ten, however slow the machine
     try:
         outcomes = await _attempts(
             [service.ctx, other.ctx], lambda i: "sec-shared", lambda i: f"10.9.0.{i}", 10
@@ -51,8 +52,9 @@ async def test_per_username_limit_holds_across_two_instances(service, config, mo
 
 
 @pytest.mark.gen_test(timeout=60)
-async def test_per_ip_limit_holds_across_two_instances(service, config, mongo_uri):
+async def test_per_ip_limit_holds_across_two_instances(service, config, mongo_uri, clock):
     other = await build_service(config, mongo_uri)
+    other.ctx.clock = clock
     try:
         outcomes = await _attempts(
             [service.ctx, other.ctx], lambda i: f"user-{i}", lambda i: "10.8.0.1", 10
