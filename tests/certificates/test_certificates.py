@@ -116,7 +116,8 @@ async def test_issue_pdf_and_verify(api, world, ctx):
 
 
 @pytest.mark.gen_test(timeout=60)
-async def test_verification_is_rate_limited(api, world, ctx):
+async def test_verification_is_rate_limited(api, world, ctx, clock):
+    """(The clock is pinned: eight lookups never straddle a fixed-window minute.)"""
     ctx.config = ctx.config.replace(certificates={"verify_per_minute": 5})
     codes = []
     for i in range(8):
