@@ -59,23 +59,20 @@ async def _claim_row(ctx: Context, activity: dict[str, Any], actor: Actor) -> di
     """Hold this member's row (new, or a withdrawn one reopened) unless another of their
     sign-ups overlaps it in time; 409 if already held or overlapping.
 
-    One transaction per member at a time: each bumps the member's `signup_locks` document,
+    One transaction per member at a time: each bumps the member's `signup_locks` document
+    (made at their first sign-up, outside the transaction, so later ones pay no upsert),
     so two sign-ups racing for overlapping activities conflict, one is retried, and the
     retry sees the other's row. (Comparing rows without it let both through when the newer
     row was checked before the older one was inserted.)
     """
     doc = _new_signup(ctx, activity, actor)
-    try:
-        await ctx.db.signup_locks.update_one(
-            {"_id": actor.id}, {"$setOnInsert": {"seq": 0}}, upsert=True
-        )
-    except DuplicateKeyError:
-        pass  # a racing first sign-up made it
 
-    async def work(session: AsyncClientSession) -> dict[str, Any]:
-        await ctx.db.signup_locks.update_one(
+    async def work(session: AsyncClientSession) -> dict[str, Any] | None:
+        locked = await ctx.db.signup_locks.update_one(
             {"_id": actor.id}, {"$inc": {"seq": 1}}, session=session
         )
+        if locked.matched_count == 0:
+            return None  # the member's first sign-up: the lock is made outside, then again
         existing = await ctx.db.activity_signups.find_one(
             {"activity_id": activity["_id"], "member_id": actor.id}, session=session
         )
@@ -94,7 +91,16 @@ async def _claim_row(ctx: Context, activity: dict[str, Any], actor: Actor) -> di
         )
         return {**existing, **fields, "version": existing.get("version", 0) + 1}
 
-    return await uow.in_transaction(ctx, work)
+    row = await uow.in_transaction(ctx, work)
+    if row is None:
+        try:
+            await ctx.db.signup_locks.insert_one({"_id": actor.id, "seq": 0})
+        except DuplicateKeyError:
+            pass  # a racing first sign-up made it
+        row = await uow.in_transaction(ctx, work)
+    if row is None:  # the lock exists now; only its removal under our feet gets here
+        raise Conflict("报名繁忙，请稍后重试", code="signup_busy")
+    return row
 
 
 async def _refuse_overlap(ctx: Context, row: dict[str, Any], session: AsyncClientSession) -> None:

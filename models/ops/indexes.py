@@ -141,6 +141,7 @@ INDEXES: dict[str, list[IndexModel]] = {
     "job_leases": [],
     "job_state": [],
     "rank_standings": [],  # branch standings for the rank on /me/points (by _id)
+    "signup_locks": [],  # one per member, bumped by each sign-up (models/activities/signup.py)
     "queue_floors": [],  # the dispatch queue's floor per node (models/orders/visibility.py)
     "member_counts": [],  # members per org node (models/people/membership.py), by _id
     "ledger_entries": [
