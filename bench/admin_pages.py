@@ -2,7 +2,7 @@
 
 Starts an embedded SecantusDB in a temp directory, seeds it directly (insert_many; a
 realistic mix: 90 days of orders, most of them closed with their ledger entries, a few
-hundred open), rebuilds the dashboard rollups, serves the real app in-process on
+hundred open), rebuilds the dashboard tallies, serves the real app in-process on
 127.0.0.1 and asks each admin page N times as a signed-in street admin (and the
 dashboard as a branch secretary). The server's own time comes from the `Server-Timing`
 header every admin page sends. The same pages are then timed on an empty database (same
@@ -39,7 +39,7 @@ from bson import ObjectId  # noqa: E402
 
 from models.core import clock  # noqa: E402
 from models.core.context import Context  # noqa: E402
-from models.ops import stats  # noqa: E402
+from models.ops import tallies  # noqa: E402
 from models.orders import catalogue  # noqa: E402
 from models.people import admin_auth, membership, orgs  # noqa: E402
 from models.people.users import PARTY_STATUSES, create_user, new_user_doc  # noqa: E402
@@ -250,10 +250,7 @@ async def seed_bulk(ctx: Context, tree: dict[str, Any], n_orders: int, n_members
         p, h = balances.get(m["_id"], [0, 0])
         m["points_balance"], m["hours_tenths"] = p, h
     # the leaderboard buckets ledger.append keeps beside its entries (models/points/boards.py)
-    boards_docs = [
-        {"_id": _id, "points": pts, "period": key, "member_id": member, "org_path": path}
-        for _id, (pts, key, member, path) in boards.bucket_sums(entries).items()
-    ]
+    boards_docs = boards.bucket_docs(entries)
     for coll, docs in (
         ("users", members + residents),
         ("orders", orders),
@@ -358,7 +355,7 @@ async def run_one(
             await seed_bulk(ctx, tree, n_orders, n_members)
         info["seed_s"] = time.perf_counter() - t
         t = time.perf_counter()
-        info["rollup_days"] = await stats.rebuild(ctx)
+        info["rollup_orders"] = await tallies.rebuild(ctx)
         info["rollup_s"] = time.perf_counter() - t
         port = free_port()
         server = tornado.httpserver.HTTPServer(service.app)
@@ -434,8 +431,8 @@ def main() -> int:
         f"server time from Server-Timing (ms)"
     )
     print(
-        f"seed {info['seed_s']:.1f} s; dashboard rollups for {int(info['rollup_days'])} days "
-        f"built in {info['rollup_s']:.1f} s (once; later days are built on first need)"
+        f"seed {info['seed_s']:.1f} s; dashboard tallies of {int(info['rollup_orders'])} orders "
+        f"built in {info['rollup_s']:.1f} s (once, as after a bulk import)"
     )
     print(f"{'page':34} {'median':>8} {'p90':>8} {'empty':>8} {'ratio':>7}  target")
     missed = 0

@@ -16,6 +16,7 @@ from models.activities import signup as activity_signup
 from models.core.context import Context
 from models.media import consistency as media_consistency
 from models.notifications import sms
+from models.ops import tallies
 from models.orders import candidates as order_candidates
 from models.orders import notices as order_notices
 from models.orders import timeline as order_timeline
@@ -86,6 +87,12 @@ CHECKS: list[Check] = [
         "leaderboard buckets (all time, this month, this year) == earned points of the ledger",
         boards.drift,
         boards.rebuild,
+    ),
+    Check(
+        "dashboard_tallies",
+        "the dashboard's open counts and day rollups == the sum of every order's contribution",
+        tallies.drift,
+        tallies.repair,
     ),
     Check(
         "member_counts",

@@ -31,4 +31,20 @@ async def run_housekeeping(ctx: Context) -> dict[str, int]:
     counts["order_keys_forgotten"] = forgot.modified_count
     counts["stale_sends"] = await abandon_stale_sends(ctx, STALE_SEND)
     counts["stale_sms"] = await abandon_stale_sms(ctx, STALE_SEND)
+    counts["due_hours_pruned"] = await prune_due_hours(ctx)
     return counts
+
+
+async def prune_due_hours(ctx: Context) -> int:
+    """Drop the due hours each node's open tally counts down to 0 (models/ops/tallies.py),
+    so the document holds the hours of open orders only; each removal is conditional on
+    the hour still being 0. Reads one document per node."""
+    pruned = 0
+    async for doc in ctx.db.open_tallies.find({}, {"due": 1}):
+        for hour, n in (doc.get("due") or {}).items():
+            if n == 0:
+                result = await ctx.db.open_tallies.update_one(
+                    {"_id": doc["_id"], f"due.{hour}": 0}, {"$unset": {f"due.{hour}": ""}}
+                )
+                pruned += result.modified_count
+    return pruned

@@ -172,7 +172,9 @@ INDEXES: dict[str, list[IndexModel]] = {
         ),
     ],
     "stats_daily": [IndexModel([("org_path", ASC), ("day", ASC)]), IndexModel([("day", ASC)])],
-    "stats_days": [],
+    # the dashboard's tallies (models/ops/tallies.py): read by _id only
+    "order_tallies": [],
+    "open_tallies": [],
     "admin_login_failures": [IndexModel([("expires_at", ASC)], expireAfterSeconds=0)],
     # security: rate-limit windows (models/core/ratelimit.py) expire by themselves
     "rate_limits": [IndexModel([("expires_at", ASC)], expireAfterSeconds=0)],

@@ -15,6 +15,8 @@ none.
 changed in the last day with events not told yet are marked once.
 
 `user_picks`: every user gets `pick` (bounded member samples, models/orders/candidates.py).
+
+`dashboard_tallies`: the dashboard's running tallies and day buckets, computed once.
 """
 
 from __future__ import annotations
@@ -190,6 +192,30 @@ async def user_picks(ctx: Context) -> dict[str, int]:
     return {"users": marked}
 
 
+async def dashboard_tallies(ctx: Context) -> dict[str, int]:
+    """The dashboard reads running tallies (models/ops/tallies.py) and day buckets of points
+    and hours (models/points/boards.py) instead of rollups computed from the orders and the
+    ledger on first need: both are computed once from the record."""
+    from pymongo import UpdateOne
+
+    from models.ops import tallies
+    from models.points import boards
+
+    orders = await tallies.rebuild(ctx)
+    days: boards.DaySums = {}
+    light = {"kind": 1, "delta": 1, "org_path": 1, "created_at": 1}
+    async for entry in ctx.db.ledger_entries.find({"kind": {"$in": ["points", "hours"]}}, light):
+        for _id, day in boards.day_sums([entry]).items():
+            have = days.setdefault(_id, {**day, "points": 0, "hours": 0})
+            have["points"] += day["points"]
+            have["hours"] += day["hours"]
+    writes = [UpdateOne({"_id": _id}, {"$set": day}, upsert=True) for _id, day in days.items()]
+    for k in range(0, len(writes), 1000):
+        await ctx.db.leaderboard_buckets.bulk_write(writes[k : k + 1000], ordered=False)
+    await ctx.db.drop_collection("stats_days")  # the markers of the rollups computed on need
+    return {"orders": orders, "day_buckets": len(writes)}
+
+
 # `member_directory`: the member list reads by join time and search keys and shows a
 # per-node counter (models/people/membership.py): keys, join times and counters filled once
 MIGRATIONS = [
@@ -197,6 +223,7 @@ MIGRATIONS = [
     ("member_directory", membership.fill_directory),
     ("order_outbox", order_outbox),
     ("user_picks", user_picks),
+    ("dashboard_tallies", dashboard_tallies),
 ]
 
 

@@ -40,7 +40,7 @@ from models.core.clock import tz
 from models.core.context import Context
 from models.notifications import sms
 from models.notifications.inbox import Notice, notify_many
-from models.ops import audit
+from models.ops import audit, tallies
 from models.orders import candidates, timeline
 from models.people.orgs import all_orgs
 from models.people.users import STAFF_ROLES
@@ -385,7 +385,10 @@ async def run_notifier(ctx: Context, batch: int = 200, max_batches: int = 50) ->
     ids = [row["_id"] for row in pending[: batch * max_batches]]
     written = 0
     for start in range(0, len(ids), batch):
-        async for order in ctx.db.orders.find({"_id": {"$in": ids[start : start + batch]}}):
+        chunk = await ctx.db.orders.find({"_id": {"$in": ids[start : start + batch]}}).to_list(None)
+        # the dashboard's tallies first: the mark is cleared only once everything is done
+        await tallies.apply_many(ctx, chunk)
+        for order in chunk:
             written += await notify_order(ctx, order)
     return {"orders": len(ids), "notifications": written}
 

@@ -25,4 +25,4 @@ def test_admin_pages_bench_quick_run_prints_the_table():
         assert re.search(
             rf"^{re.escape(name)}\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+(ok|MISSED)$", out, re.M
         ), f"no row for {name}:\n{out}"
-    assert re.search(r"dashboard rollups for \d+ days", out), out
+    assert re.search(r"dashboard tallies of \d+ orders", out), out

@@ -23,6 +23,7 @@ from tests.plans import Recorder, collection_scans
 WHOLE = {
     "orgs": "the organisation tree, read whole and cached (models/people/orgs.py)",
     "service_categories": "the service catalogue, read whole and cached",
+    "open_tallies": "one document per organisation node; housekeeping prunes their due hours",
 }
 
 
