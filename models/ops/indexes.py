@@ -151,7 +151,11 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("created_at", ASC)]),  # admin: daily rollups
     ],
     # 党员之星: earned points per period, member and branch; a board reads those above its floor
-    "leaderboard_buckets": [IndexModel([("period", ASC), ("org_path", ASC), ("points", DESC)])],
+    # points ascending: on SecantusDB an inclusive bound at the index's upper end of a field
+    # that is not the last (`$gte` on a descending one) leaves out the boundary value
+    "leaderboard_buckets": [
+        IndexModel([("period", ASC), ("org_path", ASC), ("points", ASC), ("member_id", ASC)])
+    ],
     "leaderboard_floors": [],
     # admin pages (ops/audit, points/adjustments, ops/stats, people/admin_auth)
     "audit_log": [
@@ -171,7 +175,9 @@ INDEXES: dict[str, list[IndexModel]] = {
             partialFilterExpression={"reverses": {"$type": "objectId"}},
         ),
     ],
-    "stats_daily": [IndexModel([("org_path", ASC), ("day", ASC)]), IndexModel([("day", ASC)])],
+    # one per day and node, read by _id (models/ops/tallies.py); by day when a repair
+    # forgets the settled sums of points of some days
+    "stats_daily": [IndexModel([("day", ASC)])],
     # the dashboard's tallies (models/ops/tallies.py): read by _id only
     "order_tallies": [],
     "open_tallies": [],

@@ -213,6 +213,12 @@ async def dashboard_tallies(ctx: Context) -> dict[str, int]:
     for k in range(0, len(writes), 1000):
         await ctx.db.leaderboard_buckets.bulk_write(writes[k : k + 1000], ordered=False)
     await ctx.db.drop_collection("stats_days")  # the markers of the rollups computed on need
+    for collection, replaced in (
+        ("leaderboard_buckets", "period_1_org_path_1_points_-1"),  # now serves ties too
+        ("stats_daily", "org_path_1_day_1"),  # rollups per node now, read by _id
+    ):
+        if replaced in await ctx.db[collection].index_information():
+            await ctx.db[collection].drop_index(replaced)
     return {"orders": orders, "day_buckets": len(writes)}
 
 

@@ -10,6 +10,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from bson import ObjectId
+from pymongo import UpdateOne
+from pymongo.errors import BulkWriteError
 
 from models.core.clock import local_day
 from models.core.context import Context
@@ -24,23 +26,68 @@ OPEN_STATUSES = tallies.OPEN_STATUSES
 MAX_RANGE_DAYS = 366
 
 
+SETTLED = timedelta(days=2)  # a day bucket of points this old gets no more entries
+
+
+async def _rows(ctx: Context, node: ObjectId, days: list[date]) -> dict[str, dict[str, Any]]:
+    """The node's day rollups, each with `earned`: its points and hours, and the points by
+    branch. A settled day keeps `earned` once computed (from the branches' day buckets of
+    that day); newer days read their buckets each time."""
+    today = local_day(ctx.now())
+    ids = [tallies.day_id(d.isoformat(), node) for d in days]
+    rows = {r["day"]: r for r in await ctx.db.stats_daily.find({"_id": {"$in": ids}}).to_list(None)}
+    wanted = [
+        d.isoformat()
+        for d in days
+        if d > today - SETTLED or "earned" not in rows.get(d.isoformat(), {})
+    ]
+    earned: dict[str, dict[str, Any]] = {
+        day: {"points": 0, "hours": 0, "by_branch": {}} for day in wanted
+    }
+    if wanted:
+        buckets = ctx.db.leaderboard_buckets.find(
+            {"period": {"$in": ["d" + day for day in wanted]}, "org_path": node},
+            {"period": 1, "org_path": 1, "points": 1, "hours": 1},
+        )
+        async for b in buckets:
+            e = earned[b["period"][1:]]
+            e["points"] += b.get("points", 0)
+            e["hours"] += b.get("hours", 0)
+            if b.get("points"):
+                branch = str(b["org_path"][-1])
+                e["by_branch"][branch] = e["by_branch"].get(branch, 0) + b["points"]
+    settled = []
+    for day, e in earned.items():
+        row = rows.setdefault(day, {"day": day})
+        row["earned"] = e
+        if date.fromisoformat(day) <= today - SETTLED:
+            settled.append(
+                UpdateOne(
+                    {"_id": tallies.day_id(day, node)},
+                    {"$set": {"earned": e}, "$setOnInsert": {"day": day, "node": node}},
+                    upsert=True,
+                )
+            )
+    if settled:
+        try:
+            await ctx.db.stats_daily.bulk_write(settled, ordered=False)
+        except BulkWriteError:
+            pass  # a racing first write of the same day: the next view stores it
+    return rows
+
+
 async def dashboard(ctx: Context, org: dict[str, Any], first: date, last: date) -> dict[str, Any]:
-    """Figures for the subtree of `org` (already scope-checked) over [first, last]."""
+    """Figures for the subtree of `org` (already scope-checked) over [first, last]: one
+    rollup document per day, whatever the number of orders, branches or members."""
     node = org["_id"]
     await tallies.catch_up(ctx)  # the outbox's changes since the notifier's last pass
     today = local_day(ctx.now())
     month_first = today.replace(day=1)
     lo = min(first, month_first)
-    rows = await ctx.db.stats_daily.find(
-        {"org_path": node, "day": {"$gte": lo.isoformat(), "$lte": last.isoformat()}},
-        {"_id": 0},
-    ).to_list(None)
-    in_range = [r for r in rows if first.isoformat() <= r["day"] <= last.isoformat()]
     span = [lo + timedelta(days=i) for i in range((max(last, today) - lo).days + 1)]
-    earned = await ctx.db.leaderboard_buckets.find(
-        {"period": {"$in": ["d" + d.isoformat() for d in span]}, "org_path": node},
-        {"period": 1, "org_path": 1, "points": 1, "hours": 1},
-    ).to_list(None)
+    rows = await _rows(ctx, node, span)
+    in_range = [r for d, r in rows.items() if first.isoformat() <= d <= last.isoformat()]
+    this_month = [r for d, r in rows.items() if d >= month_first.isoformat()]
 
     def hist(key: str) -> dict[str, int]:
         merged: dict[str, int] = {}
@@ -68,19 +115,15 @@ async def dashboard(ctx: Context, org: dict[str, Any], first: date, last: date) 
     ]
 
     tree = await orgs.all_orgs(ctx)
-    by_branch: dict[ObjectId, int] = {}
-    month_points = month_hours = 0
-    for b in earned:
-        day = b["period"][1:]
-        if first.isoformat() <= day <= last.isoformat() and b.get("points"):
-            branch = b["org_path"][-1]
-            by_branch[branch] = by_branch.get(branch, 0) + b["points"]
-        if day >= month_first.isoformat():
-            month_points += b.get("points", 0)
-            month_hours += b.get("hours", 0)
+    by_branch: dict[str, int] = {}
+    for r in in_range:
+        for branch, points in r["earned"]["by_branch"].items():
+            by_branch[branch] = by_branch.get(branch, 0) + points
+    month_points = sum(r["earned"]["points"] for r in this_month)
+    month_hours = sum(r["earned"]["hours"] for r in this_month)
     board = sorted(
         (
-            {"org_id": str(k), "name": tree.get(k, {}).get("name", "—"), "points": v}
+            {"org_id": k, "name": tree.get(ObjectId(k), {}).get("name", "—"), "points": v}
             for k, v in by_branch.items()
             if v > 0
         ),

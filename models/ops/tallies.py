@@ -5,8 +5,9 @@ What one order contributes (`contribution`):
 - its state, to the open counts of every node on its path (`open_tallies`, one document
   per node), and while its clock runs, its due hour (`due.<hour>`: the overdue count);
 - its creation (category, channel), dispatch, acceptance and closing (with the rating) to
-  the day rollups of its branch (`stats_daily`, one document per day and branch; the
-  minutes for the medians as a histogram, `hist_median`).
+  the day rollups of every node on its path (`stats_daily`, one document per day and node,
+  so a street's 90 days are 90 documents; the minutes for the medians as a histogram,
+  `hist_median`).
 
 `order_tallies` holds each order's contribution as last counted and the version it was
 read at. Applying an order writes the difference between its contribution now and that one,
@@ -53,6 +54,11 @@ Contribution = dict[str, Any]
 
 def _utc(at: datetime) -> datetime:
     return at.replace(tzinfo=at.tzinfo or UTC)
+
+
+def day_id(day: str, node: ObjectId) -> str:
+    """A day rollup's id: the Beijing day (ISO) and the node."""
+    return f"{day}:{node}"
 
 
 def hour_key(at: datetime) -> str:
@@ -114,7 +120,6 @@ def contribution(order: dict[str, Any]) -> Contribution:
     created = order.get("created_at")
     c: Contribution = {
         "status": order["status"],
-        "org": order["org_id"],
         "path": list(order.get("org_path") or [order["org_id"]]),
     }
     if isinstance(created, datetime):
@@ -137,11 +142,9 @@ def contribution(order: dict[str, Any]) -> Contribution:
 
 
 def _day_incs(c: Contribution, sign: int, out: dict[tuple[str, ObjectId], Any]) -> None:
-    org, path = c["org"], c["path"]
-
     def inc(day: str, field: str, by: int = 1) -> None:
-        doc = out.setdefault((day, org), {"path": path, "inc": defaultdict(int)})
-        doc["inc"][field] += sign * by
+        for node in c["path"]:
+            out.setdefault((day, node), defaultdict(int))[field] += sign * by
 
     if "created" in c:
         day, cat, channel = c["created"]
@@ -187,16 +190,13 @@ def writes(
         if incs
     ]
     day_writes = []
-    for (day, org), doc in days.items():
-        incs = {k: v for k, v in doc["inc"].items() if v}
+    for (day, node), day_incs in days.items():
+        incs = {k: v for k, v in day_incs.items() if v}
         if incs:
             day_writes.append(
                 UpdateOne(
-                    {"_id": f"{day}:{org}"},
-                    {
-                        "$inc": incs,
-                        "$setOnInsert": {"day": day, "org_id": org, "org_path": doc["path"]},
-                    },
+                    {"_id": day_id(day, node)},
+                    {"$inc": incs, "$setOnInsert": {"day": day, "node": node}},
                     upsert=True,
                 )
             )
@@ -351,11 +351,8 @@ async def rebuild(ctx: Context) -> int:
     await ctx.db.stats_daily.delete_many({})
     node_docs = [_expand({"_id": node}, incs) for node, incs in nodes.items()]
     day_docs = [
-        _expand(
-            {"_id": f"{day}:{org}", "day": day, "org_id": org, "org_path": doc["path"]},
-            doc["inc"],
-        )
-        for (day, org), doc in days.items()
+        _expand({"_id": day_id(day, node), "day": day, "node": node}, incs)
+        for (day, node), incs in days.items()
     ]
     for coll, docs in ((ctx.db.open_tallies, node_docs), (ctx.db.stats_daily, day_docs)):
         for k in range(0, len(docs), 1000):
@@ -402,7 +399,7 @@ async def drift(ctx: Context) -> list[dict[str, Any]]:
         want, have = want_nodes.get(node, {}), have_nodes.get(node, {})
         if want != have:
             problems.append({"open_tallies": node, "stored": have, "counted": want})
-    want_days = {f"{d}:{o}": _nonzero(_expand({}, doc["inc"])) for (d, o), doc in days.items()}
+    want_days = {day_id(d, n): _nonzero(_expand({}, incs)) for (d, n), incs in days.items()}
     have_days = {
         d["_id"]: _nonzero({k: d[k] for k in FIGURES if k in d})
         async for d in ctx.db.stats_daily.find({})

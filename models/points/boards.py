@@ -1,10 +1,12 @@
 """党员之星 leaderboard buckets: points earned per period (month, year, all time), member and
 branch of earning, kept by ledger.append in the same transaction as the entries.
 
-A board reads one indexed range `{period, org_path, points >= floor}`: the floor is the
-last score that made the board of that node and period (`leaderboard_floors`). Earned points
-only grow within a period, so whoever is on the board now scores at least that floor: the
-read costs the board and the members who passed the floor since, never every member.
+A board reads the indexed ranges at or above a floor: the last row (points, member) that made
+the board of that node and period (`leaderboard_floors`); members tied with the floor are
+read only up to its member id. Earned points only grow within a period, so whoever is on
+the board now ranks at least as high as that floor: the read costs the board and the
+members who passed the floor since, never every member (nor every tie).
+
 A day bucket per branch (`d<day>:<branch>`, no member) sums the points and hours earned
 there that Beijing day, in the same write: the dashboard's points per branch and per month
 read a few of them (models/ops/stats.py), never the ledger.
@@ -20,6 +22,7 @@ from typing import Any
 from bson import ObjectId
 from pymongo import UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.errors import DuplicateKeyError
 
 from models.core.clock import BEIJING
 from models.core.context import Context
@@ -131,27 +134,50 @@ async def top(
     """(member, points) best first, ties by member id, for the members under `org_id`."""
     key = period_key(period, now)
     fid = f"{key}:{org_id}"
+    base: dict[str, Any] = {"period": key, "org_path": org_id}
     floor_doc = await ctx.db.leaderboard_floors.find_one({"_id": fid})
-    floor = int(floor_doc["points"]) if floor_doc else 0
-    while True:
-        rows = await ctx.db.leaderboard_buckets.find(
-            {"period": key, "org_path": org_id, "points": {"$gte": max(floor, 1e-9)}},
-            {"member_id": 1, "points": 1},
-        ).to_list(None)
-        totals: dict[ObjectId, int] = {}
-        for row in rows:  # a member who changed branch has a bucket per branch
-            totals[row["member_id"]] = totals.get(row["member_id"], 0) + row["points"]
-        best = sorted(totals.items(), key=lambda mp: (-mp[1], str(mp[0])))[:limit]
-        if len(best) >= limit or floor <= 0:
-            break
-        floor = 0  # fewer than a board above the floor (a new period): read them all
+    best: list[tuple[ObjectId, int]] = []
+    if floor_doc is not None:
+        best = await _best(ctx, _above(base, floor_doc), limit)
+    if len(best) < limit:  # no floor yet, or fewer than a board above it: read them all
+        best = await _best(ctx, [{**base, "points": {"$gt": 0}}], limit)
     if len(best) >= limit:
-        last = best[-1][1]
-        if floor_doc is None or last > int(floor_doc["points"]):
-            await ctx.db.leaderboard_floors.update_one(
-                {"_id": fid}, {"$max": {"points": last}}, upsert=True
-            )
+        await _raise_floor(ctx, fid, *best[-1])
     return best
+
+
+def _above(base: dict[str, Any], floor: dict[str, Any]) -> list[dict[str, Any]]:
+    """The buckets ranked at or above the floor (the board's last row when it was stored):
+    more points, or as many and a member id not after it. Points only grow within a period,
+    so whoever is on the board now is among them; members tied below the floor are not read."""
+    points = int(floor["points"])
+    ties: dict[str, Any] = {**base, "points": points}
+    if floor.get("member_id") is not None:
+        ties["member_id"] = {"$lte": floor["member_id"]}
+    return [{**base, "points": {"$gt": points}}, ties]
+
+
+async def _best(
+    ctx: Context, queries: list[dict[str, Any]], limit: int
+) -> list[tuple[ObjectId, int]]:
+    totals: dict[ObjectId, int] = {}
+    for query in queries:
+        rows = ctx.db.leaderboard_buckets.find(query, {"member_id": 1, "points": 1})
+        async for row in rows:  # a member who changed branch has a bucket per branch
+            totals[row["member_id"]] = totals.get(row["member_id"], 0) + row["points"]
+    return sorted(totals.items(), key=lambda mp: (-mp[1], str(mp[0])))[:limit]
+
+
+async def _raise_floor(ctx: Context, fid: str, member: ObjectId, points: int) -> None:
+    """Store (points, member) as the floor unless a stored one already ranks higher."""
+    lower = {"$or": [{"points": {"$lt": points}}, {"points": points, "member_id": {"$gt": member}}]}
+    doc = {"points": points, "member_id": member}
+    moved = await ctx.db.leaderboard_floors.update_one({"_id": fid, **lower}, {"$set": doc})
+    if moved.matched_count == 0:
+        try:  # the first board of this node and period
+            await ctx.db.leaderboard_floors.insert_one({"_id": fid, **doc})
+        except DuplicateKeyError:
+            pass  # one is stored already (ranking at least as high, or a racing first board)
 
 
 async def drift(ctx: Context) -> list[dict[str, Any]]:
@@ -232,4 +258,7 @@ async def rebuild(ctx: Context, problems: list[dict[str, Any]]) -> int:
     writes = [_fix(p) for p in problems]
     if writes:
         await ctx.db.leaderboard_buckets.bulk_write(writes, ordered=False)
+    days = sorted({p["day_bucket"].split(":")[0][1:] for p in problems if "day_bucket" in p})
+    if days:  # the dashboard's settled sums of those days are computed again on next view
+        await ctx.db.stats_daily.update_many({"day": {"$in": days}}, {"$unset": {"earned": ""}})
     return len(writes)

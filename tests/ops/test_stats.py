@@ -12,8 +12,9 @@ import pytest
 
 from models import orders
 from models.core import clock
-from models.ops import stats, tallies
+from models.ops import migrations, stats, tallies
 from models.orders.notices import run_notifier
+from models.points import boards
 
 
 def test_dashboard_figures_match_a_recount_and_a_rebuild(live, staff):
@@ -38,6 +39,11 @@ def test_dashboard_figures_match_a_recount_and_a_rebuild(live, staff):
     assert sum(sum(s["data"]) for s in data["chart_series"]) == 4
     assert data["leaderboard"][0]["name"] == "阳光社区第一党支部"
     assert data["leaderboard"][0]["points"] == 10
+    # that day is settled: its points are kept on the street's rollup of the day
+    settled = live.run(
+        ctx.db.stats_daily.find_one({"_id": tallies.day_id(day.isoformat(), org["_id"])})
+    )
+    assert settled["earned"]["points"] == 10 and settled["created_total"] == 4
     other = live.run(stats.dashboard(ctx, w.orgs["B1"], day, clock.local_day(real())))
     assert other["created_total"] == 0 and other["open_total"] == 0
     assert live.run(tallies.drift(ctx)) == []
@@ -157,3 +163,19 @@ def test_the_histogram_median_is_within_a_bucket_of_the_exact_one(seed):
         assert exact / tallies.HIST_BASE <= estimate <= exact * tallies.HIST_BASE
     assert tallies.hist_median({}) is None
     assert tallies.hist_median({"0": 3, "9": 1}) == 0.0
+
+
+def test_the_upgrade_computes_the_tallies_and_day_buckets_once_from_the_record(live, staff):
+    w, ctx = staff, live.ctx
+    done = live.run(w.order_in("completed"))
+    live.run(orders.confirm_order(ctx, w.actor("owner"), done, {"rating": 5}))
+    live.run(w.order_in("accepted"))
+    for name in ("order_tallies", "open_tallies", "stats_daily"):  # as before the upgrade
+        live.run(ctx.db[name].delete_many({}))
+    live.run(ctx.db.leaderboard_buckets.delete_many({"period": {"$regex": "^d"}}))
+    counts = live.run(migrations.dashboard_tallies(ctx))
+    assert counts == {"orders": 2, "day_buckets": 1}
+    assert live.run(tallies.drift(ctx)) == [] and live.run(boards.drift(ctx)) == []
+    today = clock.local_day(ctx.now())
+    data = live.run(stats.dashboard(ctx, w.orgs["street"], today, today))
+    assert (data["created_total"], data["open_total"], data["month_points"]) == (2, 1, 10)

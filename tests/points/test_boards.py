@@ -70,6 +70,29 @@ async def test_the_board_reads_above_its_floor_and_matches_the_ledger(ctx, world
 
 
 @pytest.mark.gen_test(timeout=120)
+async def test_members_tied_below_the_floor_are_not_read(ctx, world):
+    """Eight members on 10 points, a board of 3: the floor is the third of them, and the
+    next board reads the three ranked at or above it, not all eight ties."""
+    path = list(world.orgs["A1"]["path"])
+    members = sorted([await new_member(ctx, world, i) for i in range(8)], key=str)
+    for i, member in enumerate(members):
+        await award(ctx, member, path, 10, f"t{i}")
+    street = world.orgs["street"]["_id"]
+    assert await boards.top(ctx, street, "month", ctx.now(), 3) == [(m, 10) for m in members[:3]]
+    floor = await ctx.db.leaderboard_floors.find_one({})
+    assert (floor["points"], floor["member_id"]) == (10, members[2])
+    queries = boards._above({"period": floor["_id"].split(":")[0], "org_path": street}, floor)
+    read = [await ctx.db.leaderboard_buckets.count_documents(q) for q in queries]
+    assert read == [0, 3]
+    # a tied member after the floor who gains a point passes it: read, and on the board
+    await award(ctx, members[7], path, 1, "t7b")
+    board = await boards.top(ctx, street, "month", ctx.now(), 3)
+    assert board == [(members[7], 11), (members[0], 10), (members[1], 10)]
+    floor = await ctx.db.leaderboard_floors.find_one({})
+    assert (floor["points"], floor["member_id"]) == (10, members[1])
+
+
+@pytest.mark.gen_test(timeout=120)
 async def test_the_check_finds_and_repairs_a_drifted_bucket(ctx, world):
     path = list(world.orgs["A1"]["path"])
     member = await new_member(ctx, world, 1)
