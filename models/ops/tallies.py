@@ -210,15 +210,28 @@ async def apply(ctx: Context, order: dict[str, Any], counted: dict[str, Any] | N
     if counted is not None and int(counted["version"]) >= version:
         return False
     new = contribution(order)
-    node_writes, day_writes = writes(counted["c"] if counted else None, new)
+    doc = {"_id": order["_id"], "version": version, "c": new}
+    return await _move(ctx, counted, doc, counted["c"] if counted else None, new)
+
+
+async def _move(
+    ctx: Context,
+    counted: dict[str, Any] | None,
+    doc: dict[str, Any],
+    old: Contribution | None,
+    new: Contribution | None,
+) -> bool:
+    """In one transaction: the order's `order_tallies` document goes from `counted` as read
+    (None: there is none) to `doc`, and the tallies from counting `old` to counting `new`.
+    False, with nothing written, when another pass moved it first."""
+    node_writes, day_writes = writes(old, new)
 
     async def work(session: AsyncClientSession) -> bool:
-        doc = {"_id": order["_id"], "version": version, "c": new}
         if counted is None:
             await ctx.db.order_tallies.insert_one(doc, session=session)
         else:
             moved = await ctx.db.order_tallies.replace_one(
-                {"_id": order["_id"], "version": counted["version"]}, doc, session=session
+                {"_id": doc["_id"], "version": counted["version"]}, doc, session=session
             )
             if moved.modified_count != 1:
                 raise _Overtaken
@@ -232,6 +245,22 @@ async def apply(ctx: Context, order: dict[str, Any], counted: dict[str, Any] | N
         return await uow.in_transaction(ctx, work)
     except (_Overtaken, DuplicateKeyError):
         return False
+
+
+GONE = 2**62  # the version of a removed order's tombstone: no pass counts it again
+
+
+async def forget(ctx: Context, order_id: ObjectId) -> None:
+    """An order removed before anyone saw it (its photos could not be attached): a tombstone
+    in `order_tallies` stops any pass still holding it from counting it, and whatever a
+    pass counted meanwhile is taken back in the same transaction."""
+    tombstone = {"_id": order_id, "version": GONE, "c": None}
+    for _ in range(5):
+        counted = await ctx.db.order_tallies.find_one({"_id": order_id})
+        if counted is not None and counted["c"] is None:
+            return
+        if await _move(ctx, counted, tombstone, counted["c"] if counted else None, None):
+            return
 
 
 class _Overtaken(Exception):
@@ -384,15 +413,16 @@ async def drift(ctx: Context) -> list[dict[str, Any]]:
     fields = {**FIELDS, "notify_due": 1}
     async for order in ctx.db.orders.find({}, fields):
         mine = counted.pop(order["_id"], None)
-        if mine is not None:
+        if mine is not None and mine["c"] is not None:
             _day_incs(mine["c"], 1, days)
             _node_incs(mine["c"], 1, nodes)
         if "notify_due" in order:
             continue  # the next pass counts it
         if mine is None or mine["c"] != contribution(order):
             problems.append({"order_id": order["_id"], "problem": "not counted as it is"})
-    for _id in counted:  # an order gone (nothing deletes one that was counted)
-        problems.append({"order_id": _id, "problem": "counted, but the order is gone"})
+    for _id, gone in counted.items():  # tombstones aside, nothing removes a counted order
+        if gone["c"] is not None:
+            problems.append({"order_id": _id, "problem": "counted, but the order is gone"})
     want_nodes = {node: _nonzero(_expand({}, incs)) for node, incs in nodes.items()}
     have_nodes = {d.pop("_id"): _nonzero(d) async for d in ctx.db.open_tallies.find({})}
     for node in sorted(set(want_nodes) | set(have_nodes), key=str):

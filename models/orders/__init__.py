@@ -1,7 +1,7 @@
 """服务工单: the order state machine, its visibility, recommendation, SLAs, catalogue and notices.
 
 The package's public face: callers use `orders.<service>`; each lives in one module here
-(states, visibility, machine, closing, recommend).
+(states, visibility, placing, machine, closing, recommend).
 """
 
 from models.core.geo import distance_km
@@ -13,10 +13,10 @@ from models.orders.machine import (
     decline_order,
     dispatch_order,
     escalate_order,
-    place_order,
     reject_order,
     start_order,
 )
+from models.orders.placing import place_order
 from models.orders.recommend import recommend_volunteers, score_member
 from models.orders.states import (
     ACCEPTED,

@@ -142,7 +142,7 @@ async def top(
     if len(best) < limit:  # no floor yet, or fewer than a board above it: read them all
         best = await _best(ctx, [{**base, "points": {"$gt": 0}}], limit)
     if len(best) >= limit:
-        await _raise_floor(ctx, fid, *best[-1])
+        await _raise_floor(ctx, fid, floor_doc, *best[-1])
     return best
 
 
@@ -168,16 +168,25 @@ async def _best(
     return sorted(totals.items(), key=lambda mp: (-mp[1], str(mp[0])))[:limit]
 
 
-async def _raise_floor(ctx: Context, fid: str, member: ObjectId, points: int) -> None:
-    """Store (points, member) as the floor unless a stored one already ranks higher."""
-    lower = {"$or": [{"points": {"$lt": points}}, {"points": points, "member_id": {"$gt": member}}]}
+async def _raise_floor(
+    ctx: Context, fid: str, stored: dict[str, Any] | None, member: ObjectId, points: int
+) -> None:
+    """Store (points, member) as the floor if it ranks higher than the one read (the update
+    applies only while that one is still stored: a racing board keeps the one it wrote,
+    and any stored floor stays true, points only growing)."""
     doc = {"points": points, "member_id": member}
-    moved = await ctx.db.leaderboard_floors.update_one({"_id": fid, **lower}, {"$set": doc})
-    if moved.matched_count == 0:
+    if stored is None:
         try:  # the first board of this node and period
             await ctx.db.leaderboard_floors.insert_one({"_id": fid, **doc})
         except DuplicateKeyError:
-            pass  # one is stored already (ranking at least as high, or a racing first board)
+            pass
+        return
+    old = (-int(stored["points"]), str(stored.get("member_id") or "f" * 24))
+    if (-points, str(member)) < old:
+        await ctx.db.leaderboard_floors.update_one(
+            {"_id": fid, "points": stored["points"], "member_id": stored.get("member_id")},
+            {"$set": doc},
+        )
 
 
 async def drift(ctx: Context) -> list[dict[str, Any]]:

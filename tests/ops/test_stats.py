@@ -179,3 +179,22 @@ def test_the_upgrade_computes_the_tallies_and_day_buckets_once_from_the_record(l
     today = clock.local_day(ctx.now())
     data = live.run(stats.dashboard(ctx, w.orgs["street"], today, today))
     assert (data["created_total"], data["open_total"], data["month_points"]) == (2, 1, 10)
+
+
+def test_an_order_removed_before_anyone_saw_it_is_taken_back(live, staff):
+    """place_order removes an order whose photos could not be attached: counted by a pass
+    meanwhile or not, it leaves no trace in the tallies, and no later pass counts it."""
+    w, ctx = staff, live.ctx
+    counted = live.run(w.order_in("submitted"))
+    live.run(tallies.catch_up(ctx))
+    held = live.run(ctx.db.orders.find_one({"_id": counted}))
+    unseen = live.run(w.order_in("submitted"))
+    unseen_doc = live.run(ctx.db.orders.find_one({"_id": unseen}))
+    for oid in (counted, unseen):
+        live.run(ctx.db.orders.delete_one({"_id": oid}))
+        live.run(tallies.forget(ctx, oid))
+    # passes that read them before they went come late: nothing is counted
+    assert live.run(tallies.apply(ctx, unseen_doc, None)) is False
+    assert live.run(tallies.apply_many(ctx, [held, unseen_doc])) == 0
+    assert live.run(tallies.drift(ctx)) == []
+    assert live.run(tallies.open_figures(ctx, w.orgs["street"]["_id"]))["counts"] == {}
