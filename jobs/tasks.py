@@ -10,7 +10,7 @@ from typing import Any
 from models import activities, honours, notifications, transfers
 from models.core.context import Context
 from models.notifications import digests
-from models.ops import housekeeping
+from models.ops import housekeeping, tallies
 from models.orders import notices as order_notices
 from models.orders import sla
 from models.rewards import expiry, redemptions
@@ -23,8 +23,10 @@ JobFn = Callable[[Context, Any], Awaitable[dict[str, Any]]]
 
 
 async def notifier(ctx: Context, wechat: Any) -> dict[str, Any]:
-    """Order timeline → notifications, then the WeChat deliveries and texts that are due."""
+    """Order timeline → notifications (and the dashboard's tallies of the orders and of the
+    points and hours earned), then the WeChat deliveries and texts that are due."""
     counts: dict[str, Any] = dict(await order_notices.run_notifier(ctx))
+    counts["earned_entries_tallied"] = await tallies.catch_up_entries(ctx)
     for name, catch_up in (("wishes", wish_notices.catch_up), ("voices", voice_notices.catch_up)):
         for key, n in (await catch_up(ctx)).items():
             counts[f"{name}_{key}"] = n

@@ -148,7 +148,9 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("idempotency_key", ASC)], unique=True),
         IndexModel([("member_id", ASC), ("created_at", DESC)]),
         IndexModel([("org_path", ASC), ("kind", ASC), ("created_at", DESC)]),
-        IndexModel([("created_at", ASC)]),  # admin: daily rollups
+        IndexModel([("created_at", ASC)]),  # a period's entries (honours, digests)
+        # earned entries not yet in the dashboard's tallies (models/ops/tallies.py)
+        IndexModel([("tally_due", ASC)], sparse=True),
     ],
     # 党员之星: earned points per period, member and branch; a board reads those above its floor
     # points ascending: on SecantusDB an inclusive bound at the index's upper end of a field

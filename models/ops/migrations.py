@@ -193,25 +193,11 @@ async def user_picks(ctx: Context) -> dict[str, int]:
 
 
 async def dashboard_tallies(ctx: Context) -> dict[str, int]:
-    """The dashboard reads running tallies (models/ops/tallies.py) and day buckets of points
-    and hours (models/points/boards.py) instead of rollups computed from the orders and the
-    ledger on first need: both are computed once from the record."""
-    from pymongo import UpdateOne
-
+    """The dashboard reads running tallies (models/ops/tallies.py) instead of rollups
+    computed from the orders and the ledger on first need: computed once from the record."""
     from models.ops import tallies
-    from models.points import boards
 
     orders = await tallies.rebuild(ctx)
-    days: boards.DaySums = {}
-    light = {"kind": 1, "delta": 1, "org_path": 1, "created_at": 1}
-    async for entry in ctx.db.ledger_entries.find({"kind": {"$in": ["points", "hours"]}}, light):
-        for _id, day in boards.day_sums([entry]).items():
-            have = days.setdefault(_id, {**day, "points": 0, "hours": 0})
-            have["points"] += day["points"]
-            have["hours"] += day["hours"]
-    writes = [UpdateOne({"_id": _id}, {"$set": day}, upsert=True) for _id, day in days.items()]
-    for k in range(0, len(writes), 1000):
-        await ctx.db.leaderboard_buckets.bulk_write(writes[k : k + 1000], ordered=False)
     await ctx.db.drop_collection("stats_days")  # the markers of the rollups computed on need
     for collection, replaced in (
         ("leaderboard_buckets", "period_1_org_path_1_points_-1"),  # now serves ties too
@@ -219,7 +205,7 @@ async def dashboard_tallies(ctx: Context) -> dict[str, int]:
     ):
         if replaced in await ctx.db[collection].index_information():
             await ctx.db[collection].drop_index(replaced)
-    return {"orders": orders, "day_buckets": len(writes)}
+    return {"orders": orders}
 
 
 # `member_directory`: the member list reads by join time and search keys and shows a

@@ -1,7 +1,7 @@
 """Dashboard statistics (数据看板) from running tallies, so the page costs the same at any
-size: the day rollups and open counts the orders' outbox keeps (models/ops/tallies.py) and
-the day buckets of points and hours ledger.append keeps (models/points/boards.py). A range
-reads one document per day and branch, whatever the number of orders in it.
+size: the day rollups and open counts kept from the orders' outbox and the earning ledger
+entries (models/ops/tallies.py). A range reads one document per day, whatever the number
+of orders, branches or members.
 """
 
 from __future__ import annotations
@@ -10,8 +10,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from bson import ObjectId
-from pymongo import UpdateOne
-from pymongo.errors import BulkWriteError
 
 from models.core.clock import local_day
 from models.core.context import Context
@@ -26,53 +24,15 @@ OPEN_STATUSES = tallies.OPEN_STATUSES
 MAX_RANGE_DAYS = 366
 
 
-SETTLED = timedelta(days=2)  # a day bucket of points this old gets no more entries
+NOTHING_EARNED = {"points": 0, "hours": 0, "by_branch": {}}
 
 
 async def _rows(ctx: Context, node: ObjectId, days: list[date]) -> dict[str, dict[str, Any]]:
-    """The node's day rollups, each with `earned`: its points and hours, and the points by
-    branch. A settled day keeps `earned` once computed (from the branches' day buckets of
-    that day); newer days read their buckets each time."""
-    today = local_day(ctx.now())
+    """The node's day rollups, by day (one read by _id; a day with nothing has none)."""
     ids = [tallies.day_id(d.isoformat(), node) for d in days]
     rows = {r["day"]: r for r in await ctx.db.stats_daily.find({"_id": {"$in": ids}}).to_list(None)}
-    wanted = [
-        d.isoformat()
-        for d in days
-        if d > today - SETTLED or "earned" not in rows.get(d.isoformat(), {})
-    ]
-    earned: dict[str, dict[str, Any]] = {
-        day: {"points": 0, "hours": 0, "by_branch": {}} for day in wanted
-    }
-    if wanted:
-        buckets = ctx.db.leaderboard_buckets.find(
-            {"period": {"$in": ["d" + day for day in wanted]}, "org_path": node},
-            {"period": 1, "org_path": 1, "points": 1, "hours": 1},
-        )
-        async for b in buckets:
-            e = earned[b["period"][1:]]
-            e["points"] += b.get("points", 0)
-            e["hours"] += b.get("hours", 0)
-            if b.get("points"):
-                branch = str(b["org_path"][-1])
-                e["by_branch"][branch] = e["by_branch"].get(branch, 0) + b["points"]
-    settled = []
-    for day, e in earned.items():
-        row = rows.setdefault(day, {"day": day})
-        row["earned"] = e
-        if date.fromisoformat(day) <= today - SETTLED:
-            settled.append(
-                UpdateOne(
-                    {"_id": tallies.day_id(day, node)},
-                    {"$set": {"earned": e}, "$setOnInsert": {"day": day, "node": node}},
-                    upsert=True,
-                )
-            )
-    if settled:
-        try:
-            await ctx.db.stats_daily.bulk_write(settled, ordered=False)
-        except BulkWriteError:
-            pass  # a racing first write of the same day: the next view stores it
+    for row in rows.values():
+        row["earned"] = {**NOTHING_EARNED, **(row.get("earned") or {})}
     return rows
 
 

@@ -8,6 +8,10 @@ What one order contributes (`contribution`):
   the day rollups of every node on its path (`stats_daily`, one document per day and node,
   so a street's 90 days are 90 documents; the minutes for the medians as a histogram,
   `hist_median`).
+And each ledger entry earning points or hours adds them to the same day rollups (`earned`:
+points, hours, points by branch). ledger.append marks it `tally_due`; counting it clears
+the mark in the same transaction. Not in the award's own transaction: a per-branch counter
+there made every award of a branch conflict with every other.
 
 `order_tallies` holds each order's contribution as last counted and the version it was
 read at. Applying an order writes the difference between its contribution now and that one,
@@ -189,17 +193,7 @@ def writes(
         for node, incs in ((n, {k: v for k, v in i.items() if v}) for n, i in nodes.items())
         if incs
     ]
-    day_writes = []
-    for (day, node), day_incs in days.items():
-        incs = {k: v for k, v in day_incs.items() if v}
-        if incs:
-            day_writes.append(
-                UpdateOne(
-                    {"_id": day_id(day, node)},
-                    {"$inc": incs, "$setOnInsert": {"day": day, "node": node}},
-                    upsert=True,
-                )
-            )
+    day_writes = _day_writes(days)
     return node_writes, day_writes
 
 
@@ -281,6 +275,85 @@ async def apply_many(ctx: Context, batch: list[dict[str, Any]]) -> int:
     return applied
 
 
+ENTRY_FIELDS = {"kind": 1, "delta": 1, "org_path": 1, "created_at": 1}
+
+
+def _entry_incs(entry: dict[str, Any], out: dict[tuple[str, ObjectId], Any]) -> None:
+    """What an earning entry adds to the day rollups of the nodes on its path."""
+    kind, delta, path = entry.get("kind"), entry.get("delta") or 0, entry.get("org_path") or []
+    if kind not in ("points", "hours") or delta <= 0 or not path:
+        return
+    day = local_day(entry["created_at"]).isoformat()
+    for node in path:
+        incs = out.setdefault((day, node), defaultdict(int))
+        incs[f"earned.{kind}"] += delta
+        if kind == "points":
+            incs[f"earned.by_branch.{path[-1]}"] += delta
+
+
+def _day_writes(days: dict[tuple[str, ObjectId], Any]) -> list[UpdateOne]:
+    out = []
+    for (day, node), day_incs in days.items():
+        incs = {k: v for k, v in day_incs.items() if v}
+        if incs:
+            out.append(
+                UpdateOne(
+                    {"_id": day_id(day, node)},
+                    {"$inc": incs, "$setOnInsert": {"day": day, "node": node}},
+                    upsert=True,
+                )
+            )
+    return out
+
+
+async def apply_entries(ctx: Context, entries: list[dict[str, Any]]) -> int:
+    """Count these earning entries (read with their `tally_due` mark) in one transaction
+    that clears the marks; if another pass cleared any of them first, nothing is written
+    and the ones still marked are counted on the next pass."""
+    if not entries:
+        return 0
+    days: dict[tuple[str, ObjectId], Any] = {}
+    for entry in entries:
+        _entry_incs(entry, days)
+    day_writes = _day_writes(days)
+    ids = [e["_id"] for e in entries]
+
+    async def work(session: AsyncClientSession) -> int:
+        cleared = await ctx.db.ledger_entries.update_many(
+            {"_id": {"$in": ids}, "tally_due": {"$exists": True}},
+            {"$unset": {"tally_due": ""}},
+            session=session,
+        )
+        if cleared.modified_count != len(ids):
+            raise _Overtaken
+        if day_writes:
+            await ctx.db.stats_daily.bulk_write(day_writes, ordered=False, session=session)
+        return len(ids)
+
+    try:
+        return await uow.in_transaction(ctx, work)
+    except _Overtaken:
+        return 0
+
+
+async def catch_up_entries(ctx: Context, batch: int = 200, max_batches: int = 50) -> int:
+    """Count the earning entries still marked, oldest first, a batch per transaction."""
+    counted = 0
+    for _ in range(max_batches):
+        pending = (
+            await ctx.db.ledger_entries.find({"tally_due": {"$exists": True}}, ENTRY_FIELDS)
+            .limit(batch)
+            .to_list(batch)
+        )
+        if not pending:
+            break
+        got = await apply_entries(ctx, pending)
+        counted += got
+        if got == 0 and len(pending) < batch:
+            break  # another pass is on them
+    return counted
+
+
 FIELDS = {
     "status": 1,
     "version": 1,
@@ -298,14 +371,15 @@ FIELDS = {
 
 
 async def catch_up(ctx: Context, limit: int = CATCH_UP_LIMIT) -> int:
-    """Count the orders still in the notifier's outbox (changed since its last pass), so
-    a dashboard read right after a transition shows it. Costs the outbox, not the orders."""
+    """Count the orders still in the notifier's outbox (changed since its last pass) and
+    the entries still marked, so a dashboard read right after a transition or an award shows
+    it. Costs what is waiting, not the collections."""
     pending = (
         await ctx.db.orders.find({"notify_due": {"$exists": True}}, FIELDS)
         .limit(limit)
         .to_list(limit)
     )
-    return await apply_many(ctx, pending)
+    return await apply_many(ctx, pending) + await catch_up_entries(ctx, batch=limit, max_batches=1)
 
 
 async def open_figures(ctx: Context, node: ObjectId) -> dict[str, Any]:
@@ -356,8 +430,9 @@ HOUR = timedelta(hours=1)
 
 
 async def rebuild(ctx: Context) -> int:
-    """Recompute every tally from the orders (offline: after a restore or a bulk import, and
-    once at the upgrade that introduced them). Reads every order; returns how many."""
+    """Recompute every tally from the orders and the ledger (offline: after a restore or a
+    bulk import, and once at the upgrade that introduced them). Reads every order and
+    earning entry; returns how many orders."""
     days: dict[tuple[str, ObjectId], Any] = {}
     nodes: dict[ObjectId, Any] = {}
     counted: list[InsertOne] = []
@@ -376,6 +451,11 @@ async def rebuild(ctx: Context) -> int:
             counted = []
     if counted:
         await ctx.db.order_tallies.bulk_write(counted, ordered=False)
+    async for entry in ctx.db.ledger_entries.find({"delta": {"$gt": 0}}, ENTRY_FIELDS):
+        _entry_incs(entry, days)
+    await ctx.db.ledger_entries.update_many(
+        {"tally_due": {"$exists": True}}, {"$unset": {"tally_due": ""}}
+    )
     await ctx.db.open_tallies.delete_many({})
     await ctx.db.stats_daily.delete_many({})
     node_docs = [_expand({"_id": node}, incs) for node, incs in nodes.items()]
@@ -394,18 +474,18 @@ def _expand(doc: dict[str, Any], incs: dict[str, int]) -> dict[str, Any]:
     for path, value in incs.items():
         if not value:
             continue
-        head, _, tail = path.partition(".")
-        if tail:
-            doc.setdefault(head, {})[tail] = value
-        else:
-            doc[head] = value
+        *heads, last = path.split(".")
+        at = doc
+        for head in heads:
+            at = at.setdefault(head, {})
+        at[last] = value
     return doc
 
 
 async def drift(ctx: Context) -> list[dict[str, Any]]:
-    """Tallies that differ from the sum of the contributions counted, and orders whose
-    counted contribution is not what they contribute now with no outbox mark to fix it
-    (reads every order and every `order_tallies` document)."""
+    """Tallies that differ from the sum of the contributions and entries counted, and
+    orders whose counted contribution is not what they contribute now with no outbox mark
+    to fix it (reads every order, `order_tallies` document and earning entry)."""
     days: dict[tuple[str, ObjectId], Any] = {}
     nodes: dict[ObjectId, Any] = {}
     counted = {d["_id"]: d async for d in ctx.db.order_tallies.find({})}
@@ -420,6 +500,10 @@ async def drift(ctx: Context) -> list[dict[str, Any]]:
             continue  # the next pass counts it
         if mine is None or mine["c"] != contribution(order):
             problems.append({"order_id": order["_id"], "problem": "not counted as it is"})
+    earning = ctx.db.ledger_entries.find({"delta": {"$gt": 0}}, {**ENTRY_FIELDS, "tally_due": 1})
+    async for entry in earning:
+        if "tally_due" not in entry:  # counted (a marked one is counted by the next pass)
+            _entry_incs(entry, days)
     for _id, gone in counted.items():  # tombstones aside, nothing removes a counted order
         if gone["c"] is not None:
             problems.append({"order_id": _id, "problem": "counted, but the order is gone"})
@@ -451,6 +535,7 @@ FIGURES = (
     "dispatch_hist",
     "accept_hist",
     "close_hist",
+    "earned",
 )
 
 

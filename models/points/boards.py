@@ -7,10 +7,6 @@ read only up to its member id. Earned points only grow within a period, so whoev
 the board now ranks at least as high as that floor: the read costs the board and the
 members who passed the floor since, never every member (nor every tie).
 
-A day bucket per branch (`d<day>:<branch>`, no member) sums the points and hours earned
-there that Beijing day, in the same write: the dashboard's points per branch and per month
-read a few of them (models/ops/stats.py), never the ledger.
-
 Invariant (`python -m server check`): every bucket == the sum of its positive entries.
 """
 
@@ -59,39 +55,12 @@ def bucket_sums(docs: list[dict[str, Any]]) -> Sums:
     return sums
 
 
-def day_key(at: datetime) -> str:
-    return "d" + at.astimezone(BEIJING).date().isoformat()
-
-
-DaySums = dict[str, dict[str, Any]]
-
-
-def day_sums(docs: list[dict[str, Any]]) -> DaySums:
-    """Day bucket id → {period, org_path, points, hours}: every positive delta of points or
-    hours, under the branch and the Beijing day it was earned in."""
-    sums: DaySums = {}
-    for doc in docs:
-        kind = doc["kind"]
-        if kind not in ("points", "hours") or not doc["delta"] or doc["delta"] <= 0:
-            continue
-        path = list(doc.get("org_path") or [])
-        if not path:
-            continue
-        key = day_key(doc["created_at"])
-        bucket = sums.setdefault(
-            f"{key}:{path[-1]}", {"period": key, "org_path": path, "points": 0, "hours": 0}
-        )
-        bucket[kind] += doc["delta"]
-    return sums
-
-
 def bucket_docs(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The buckets these ledger docs make, as documents (a bulk import inserts them)."""
-    members = [
+    return [
         {"_id": _id, "points": pts, "period": key, "member_id": member, "org_path": path}
         for _id, (pts, key, member, path) in bucket_sums(docs).items()
     ]
-    return members + [{"_id": _id, **day} for _id, day in day_sums(docs).items()]
 
 
 def _upsert(_id: str, points: int, key: str, member: ObjectId, path: list[ObjectId]) -> UpdateOne:
@@ -106,18 +75,7 @@ def _upsert(_id: str, points: int, key: str, member: ObjectId, path: list[Object
 
 
 def bucket_writes(docs: list[dict[str, Any]]) -> list[UpdateOne]:
-    days = [
-        UpdateOne(
-            {"_id": _id},
-            {
-                "$inc": {"points": day["points"], "hours": day["hours"]},
-                "$setOnInsert": {"period": day["period"], "org_path": day["org_path"]},
-            },
-            upsert=True,
-        )
-        for _id, day in day_sums(docs).items()
-    ]
-    return [_upsert(_id, *v) for _id, v in bucket_sums(docs).items()] + days
+    return [_upsert(_id, *v) for _id, v in bucket_sums(docs).items()]
 
 
 async def apply(
@@ -190,15 +148,12 @@ async def _raise_floor(
 
 
 async def drift(ctx: Context) -> list[dict[str, Any]]:
-    """Buckets of all time and of the current month and year, and the day buckets of the
-    current month, that differ from the ledger."""
+    """Buckets of all time and of the current month and year that differ from the ledger."""
     now = ctx.now()
     keys = {period_key(p, now) for p in PERIODS}
-    month = day_key(now)[:8]  # "dYYYY-MM"
     expected: Sums = {}
-    days: DaySums = {}
     entries = ctx.db.ledger_entries.find(
-        {"kind": {"$in": ["points", "hours"]}},
+        {"kind": "points"},
         {"kind": 1, "member_id": 1, "delta": 1, "org_path": 1, "created_at": 1},
     )
     async for doc in entries:
@@ -206,11 +161,6 @@ async def drift(ctx: Context) -> list[dict[str, Any]]:
             if key in keys:
                 total = expected[_id][0] if _id in expected else 0
                 expected[_id] = (total + points, key, member, path)
-        for _id, day in day_sums([doc]).items():
-            if day["period"].startswith(month):
-                acc = days.setdefault(_id, {**day, "points": 0, "hours": 0})
-                acc["points"] += day["points"]
-                acc["hours"] += day["hours"]
     stored: dict[str, int] = {}
     async for bucket in ctx.db.leaderboard_buckets.find({"period": {"$in": sorted(keys)}}):
         stored[bucket["_id"]] = bucket["points"]
@@ -224,50 +174,23 @@ async def drift(ctx: Context) -> list[dict[str, Any]]:
                 _, key, member, path = expected[_id]
                 problem.update(period=key, member_id=member, org_path=path)
             problems.append(problem)
-    stored_days = {
-        b["_id"]: b
-        async for b in ctx.db.leaderboard_buckets.find({"period": {"$regex": f"^{month}"}})
-    }
-    for _id in sorted(set(days) | set(stored_days)):
-        want_day = days.get(_id, {"points": 0, "hours": 0})
-        have_day = stored_days.get(_id, {})
-        got = (have_day.get("points", 0), have_day.get("hours", 0))
-        if got != (want_day["points"], want_day["hours"]):
-            problems.append(
-                {
-                    "day_bucket": _id,
-                    "stored": {"points": got[0], "hours": got[1]},
-                    "sum_of_entries": want_day,
-                }
-            )
     return problems
 
 
-def _fix(p: dict[str, Any]) -> UpdateOne:
-    if "day_bucket" in p:
-        want = p["sum_of_entries"]
-        fields = {"points": want["points"], "hours": want["hours"]}
-        fields["period"] = p["day_bucket"].split(":")[0]
-        if want.get("org_path"):
-            fields["org_path"] = want["org_path"]
-        return UpdateOne({"_id": p["day_bucket"]}, {"$set": fields}, upsert=True)
-    if "member_id" in p:
-        return _upsert(
+async def rebuild(ctx: Context, problems: list[dict[str, Any]]) -> int:
+    """Move each drifted bucket to its sum (derived data: the ledger is the record)."""
+    writes = [
+        _upsert(
             p["bucket"],
             p["sum_of_entries"] - p["points"],
             p["period"],
             p["member_id"],
             p["org_path"],
         )
-    return UpdateOne({"_id": p["bucket"]}, {"$set": {"points": 0}})
-
-
-async def rebuild(ctx: Context, problems: list[dict[str, Any]]) -> int:
-    """Move each drifted bucket to its sum (derived data: the ledger is the record)."""
-    writes = [_fix(p) for p in problems]
+        if "member_id" in p
+        else UpdateOne({"_id": p["bucket"]}, {"$set": {"points": 0}})
+        for p in problems
+    ]
     if writes:
         await ctx.db.leaderboard_buckets.bulk_write(writes, ordered=False)
-    days = sorted({p["day_bucket"].split(":")[0][1:] for p in problems if "day_bucket" in p})
-    if days:  # the dashboard's settled sums of those days are computed again on next view
-        await ctx.db.stats_daily.update_many({"day": {"$in": days}}, {"$unset": {"earned": ""}})
     return len(writes)

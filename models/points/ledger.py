@@ -93,6 +93,8 @@ class LedgerEntry:
             "org_path": org_path,
             "created_at": now,
             **self.extra,
+            # earned points and hours wait for the dashboard's tallies (models/ops/tallies.py)
+            **({"tally_due": now} if self.delta > 0 and org_path else {}),
         }
 
 
