@@ -51,7 +51,7 @@ OPEN_STATUSES = (SUBMITTED, DISPATCHED, ACCEPTED, IN_SERVICE, COMPLETED)
 CLOCK_RUNNING = (DISPATCHED, ACCEPTED, IN_SERVICE)
 HIST_BASE = 1.25  # each histogram bucket is 25 % wider than the one before
 HIST_MAX = 64  # bucket 63 starts at 1.25^62 min ≈ 1,000 years
-CATCH_UP_LIMIT = 500
+CATCH_UP_LIMIT = 100  # a page counts at most this much of a backlog (the job counts the rest)
 
 Contribution = dict[str, Any]
 

@@ -12,13 +12,12 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
-from pymongo.errors import BulkWriteError
 
-from models.core.clock import BEIJING
 from models.core.context import Context
 from models.people import orgs
 from models.people.users import Actor
-from models.points import ledger
+from models.records import months
+from models.records.months import forget_drifted_months, month_cache_drift, period_bounds
 from server.errors import NotFound, ValidationFailed
 
 DOSSIER_STAGES = ("入党申请人", "积极分子", "发展对象")
@@ -30,39 +29,6 @@ LINE_NAMES = {
 }
 
 
-FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
-MAX_PERIOD_DAYS = 3653  # ten years: every month of a period is one cached document
-
-
-def period_bounds(
-    ctx: Context, since: date | None, until: date | None, months: int = 12
-) -> tuple[datetime, datetime]:
-    """[start, end) in Beijing days; by default the last `months` months up to today."""
-    today = ctx.now().astimezone(BEIJING).date()
-    end_day = until or today
-    for name, day in (("from", since), ("to", end_day)):
-        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
-            raise ValidationFailed(fields={name: "日期应在 2000-01-01 到 2099-12-31 之间"})
-    start_day = since or _months_back(end_day, months)
-    if start_day > end_day:
-        raise ValidationFailed(fields={"from": "开始日期不能晚于结束日期"})
-    if (end_day - start_day).days > MAX_PERIOD_DAYS:
-        raise ValidationFailed(fields={"from": "时间范围不能超过 10 年"})
-    start = datetime(start_day.year, start_day.month, start_day.day, tzinfo=BEIJING)
-    end = datetime(end_day.year, end_day.month, end_day.day, tzinfo=BEIJING) + timedelta(days=1)
-    return start, end
-
-
-def _months_back(day: date, months: int) -> date:
-    total = day.year * 12 + day.month - 1 - months
-    year, month = divmod(total, 12)
-    return date(year, month + 1, min(day.day, 28)) + timedelta(days=1)
-
-
-def month_key(moment: datetime) -> str:
-    return moment.astimezone(BEIJING).strftime("%Y-%m")
-
-
 async def existing_collections(ctx: Context) -> set[str]:
     """The collections this installation has (sources that land later are counted then)."""
 
@@ -70,124 +36,6 @@ async def existing_collections(ctx: Context) -> set[str]:
         return set(await ctx.db.list_collection_names())
 
     return await ctx.cached("collections", load, 60)
-
-
-# ------------------------------------------------------------------ the sources
-
-
-def _month_start(moment: datetime) -> datetime:
-    local = moment.astimezone(BEIJING)
-    return datetime(local.year, local.month, 1, tzinfo=BEIJING)
-
-
-def _next_month(moment: datetime) -> datetime:
-    return (moment + timedelta(days=32)).replace(day=1)
-
-
-def _spans(start: datetime, end: datetime) -> list[tuple[str, datetime, datetime, bool]]:
-    """[start, end) cut at Beijing month boundaries: (month, lo, hi, whole month?)."""
-    out = []
-    cursor = _month_start(start)
-    while cursor < end:
-        nxt = _next_month(cursor)
-        lo, hi = max(start, cursor), min(end, nxt)
-        out.append((cursor.strftime("%Y-%m"), lo, hi, lo == cursor and hi == nxt))
-        cursor = nxt
-    return out
-
-
-def _empty_month() -> dict[str, float]:
-    return {
-        "points": 0,
-        "hours": 0.0,
-        "points_earned": 0,
-        "orders": 0,
-        "order_hours": 0.0,
-        "rating_sum": 0,
-        "rating_count": 0,
-    }
-
-
-async def _scan(
-    ctx: Context, member_id: ObjectId, lo: datetime, hi: datetime
-) -> tuple[dict[str, dict[str, float]], list[dict[str, Any]]]:
-    """Ledger entries and closed orders of [lo, hi), summed per month (two indexed ranges)."""
-    months: dict[str, dict[str, float]] = {}
-    cursor = ctx.db.ledger_entries.find(
-        {"member_id": member_id, "created_at": {"$gte": lo, "$lt": hi}},
-        {"kind": 1, "delta": 1, "created_at": 1, "_id": 0},
-    )
-    async for entry in cursor:
-        row = months.setdefault(month_key(entry["created_at"]), _empty_month())
-        row[entry["kind"]] += ledger.shown(entry["kind"], entry["delta"])
-        if entry["kind"] == "points" and entry["delta"] > 0:
-            row["points_earned"] += entry["delta"]
-    served = []
-    cursor = ctx.db.orders.find(
-        {"assignee_id": member_id, "closed_at": {"$gte": lo, "$lt": hi}}, ORDER_FIELDS
-    )
-    async for order in cursor:
-        if order.get("status") != "closed":
-            continue
-        served.append(order)
-        row = months.setdefault(month_key(order["closed_at"]), _empty_month())
-        row["orders"] += 1
-        row["order_hours"] += order.get("hours") or 0
-        if order.get("rating"):
-            row["rating_sum"] += order["rating"]
-            row["rating_count"] += 1
-    return months, served
-
-
-ORDER_FIELDS = {
-    "category_name": 1,
-    "status": 1,
-    "org_id": 1,
-    "org_path": 1,
-    "org_name": 1,
-    "closed_at": 1,
-    "hours": 1,
-    "points": 1,
-    "rating": 1,
-}
-
-
-async def _monthly(
-    ctx: Context, member_id: ObjectId, start: datetime, end: datetime
-) -> dict[str, dict[str, float]]:
-    """Per month of the period. Whole months that are over come from `record_months` (the
-    ledger is append-only and stamped with the time of writing, so a past month never
-    changes); the rest is read live. Missing past months are filled in one scan."""
-    this_month = _month_start(ctx.now())
-    spans = _spans(start, end)
-    closed = [s for s in spans if s[3] and s[2] <= this_month]
-    out: dict[str, dict[str, float]] = {}
-    if closed:
-        keys = [f"{member_id}:{m}" for m, *_ in closed]
-        cached = {
-            doc["month"]: doc async for doc in ctx.db.record_months.find({"_id": {"$in": keys}})
-        }
-        missing = [s for s in closed if s[0] not in cached]
-        if missing:
-            scanned, _ = await _scan(ctx, member_id, missing[0][1], missing[-1][2])
-            docs = []
-            for month, *_ in missing:
-                row = scanned.get(month) or _empty_month()
-                doc = {"_id": f"{member_id}:{month}", "member_id": member_id, "month": month, **row}
-                cached[month] = doc
-                docs.append(doc)
-            try:
-                await ctx.db.record_months.insert_many(docs, ordered=False)
-            except BulkWriteError:
-                pass  # another request filled the same months: they hold the same sums
-        for month, *_ in closed:
-            out[month] = {k: cached[month][k] for k in _empty_month()}
-    for month, lo, hi, whole in spans:
-        if whole and hi <= this_month:
-            continue
-        scanned, _ = await _scan(ctx, member_id, lo, hi)
-        out[month] = scanned.get(month) or _empty_month()
-    return out
 
 
 async def _recent_orders(
@@ -200,7 +48,7 @@ async def _recent_orders(
     while hi > start and len(rows) < limit:
         lo = max(start, hi - span)
         batch = await ctx.db.orders.find(
-            {"assignee_id": member_id, "closed_at": {"$gte": lo, "$lt": hi}}, ORDER_FIELDS
+            {"assignee_id": member_id, "closed_at": {"$gte": lo, "$lt": hi}}, months.ORDER_FIELDS
         ).to_list(None)
         rows += sorted(
             (o for o in batch if o.get("status") == "closed"),
@@ -289,9 +137,9 @@ async def build_record(
     ctx: Context, member: dict[str, Any], start: datetime, end: datetime
 ) -> dict[str, Any]:
     member_id = member["_id"]
-    months = await _monthly(ctx, member_id, start, end)
-    total = _empty_month()
-    for row in months.values():
+    by_month = await months.monthly(ctx, member_id, start, end)
+    total = months.empty_month()
+    for row in by_month.values():
         for key, value in row.items():
             total[key] += value
     recent = await _recent_orders(ctx, member_id, start, end)
@@ -342,7 +190,7 @@ async def build_record(
         },
         "months": [
             {"month": m, "points": round(v["points"]), "hours": round(v["hours"], 1)}
-            for m, v in sorted(months.items())
+            for m, v in sorted(by_month.items())
             if v["points"] or v["hours"]
         ],
         "orders": [
@@ -405,8 +253,8 @@ async def dossier_for(
         raise ValidationFailed(
             "该队员不在发展党员考察阶段", fields={"stage": "请选择入党申请人、积极分子或发展对象"}
         )
-    months = int(ctx.config.records.dossier_months)
-    start, end = period_bounds(ctx, since, until, months)
+    span = int(ctx.config.records.dossier_months)
+    start, end = period_bounds(ctx, since, until, span)
     record = await build_record(ctx, member, start, end)
     wanted = await thresholds_for(ctx, member, stage)
     totals = record["totals"]
@@ -440,24 +288,17 @@ async def dossier_for(
     }
 
 
-# ------------------------------------------------------------------ the month cache's check
-
-
-async def month_cache_drift(ctx: Context) -> list[dict[str, Any]]:
-    """Every cached month whose sums differ from the ledger and orders (`server check`)."""
-    problems = []
-    async for doc in ctx.db.record_months.find({}):
-        lo = datetime.strptime(doc["month"], "%Y-%m").replace(tzinfo=BEIJING)
-        scanned, _ = await _scan(ctx, doc["member_id"], lo, _next_month(lo))
-        fresh = scanned.get(doc["month"]) or _empty_month()
-        if any(abs(fresh[k] - doc.get(k, 0)) > 1e-6 for k in fresh):
-            problems.append(
-                {"id": doc["_id"], "month": doc["month"], "member_id": doc["member_id"]}
-            )
-    return problems
-
-
-async def forget_drifted_months(ctx: Context, problems: list[dict[str, Any]]) -> int:
-    """Repair: drop the drifted months; the next read fills them again from the books."""
-    result = await ctx.db.record_months.delete_many({"_id": {"$in": [p["id"] for p in problems]}})
-    return result.deleted_count
+__all__ = [
+    "DOSSIER_STAGES",
+    "LINE_NAMES",
+    "build_record",
+    "dossier_for",
+    "existing_collections",
+    "forget_drifted_months",
+    "get_member_for",
+    "month_cache_drift",
+    "period_bounds",
+    "record_for",
+    "thresholds_for",
+    "volunteer_number",
+]

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 from marshmallow import Schema, fields
 
 from models.core.validation import ObjectIdField, OneOf, PageQuery, Str, StrictSchema, Text
-from models.transfers import STATUSES
+from models.transfers.states import STATUSES
 
 
 class TransferRequest(StrictSchema):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from bson import ObjectId
 
 from jobs import tasks
-from models import transfers
 from models.people import auth
 from models.points import ledger
 
@@ -115,7 +115,7 @@ async def test_refused_while_orders_are_open_listing_them(api, world, ctx):
     assert "家电维修" in body["error"]["message"]
     user = await ctx.db.users.find_one({"_id": world.id("m1")})
     assert user["org_id"] == world.orgs["A1"]["_id"]  # nothing moved
-    doc = await ctx.db.transfers.find_one({"_id": transfers.ObjectId(tid)})
+    doc = await ctx.db.transfers.find_one({"_id": ObjectId(tid)})
     assert doc["status"] == "pending_in"
 
 
@@ -162,7 +162,7 @@ async def test_racing_accept_and_return_exactly_one_wins(api, world, ctx):
     )
     statuses = sorted(s for s, _ in results)
     assert statuses == [200, 409], results
-    doc = await ctx.db.transfers.find_one({"_id": transfers.ObjectId(tr["id"])})
+    doc = await ctx.db.transfers.find_one({"_id": ObjectId(tr["id"])})
     user = await ctx.db.users.find_one({"_id": world.id("m3")})
     moved = user["org_id"] == world.orgs["B1"]["_id"]
     assert moved == (doc["status"] == "accepted")
@@ -184,7 +184,7 @@ async def test_expiry_and_reminders_by_the_job(api, world, ctx, clock):
     assert await ctx.db.notifications.count_documents({"user_id": world.id("sec_b1")}) == 1
     clock.move(days=5)
     assert (await tasks.transfers_job(ctx, None))["expired"] == 1
-    doc = await ctx.db.transfers.find_one({"_id": transfers.ObjectId(tr["id"])})
+    doc = await ctx.db.transfers.find_one({"_id": ObjectId(tr["id"])})
     assert doc["status"] == "expired" and doc["open_member"] is None
     user = await ctx.db.users.find_one({"_id": world.id("m2")})
     assert user["org_id"] == world.orgs["A1"]["_id"]
