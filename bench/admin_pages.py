@@ -39,7 +39,7 @@ from bson import ObjectId  # noqa: E402
 
 from models.core import clock  # noqa: E402
 from models.core.context import Context  # noqa: E402
-from models.ops import tallies  # noqa: E402
+from models.ops import recount  # noqa: E402
 from models.orders import catalogue  # noqa: E402
 from models.people import admin_auth, membership, orgs  # noqa: E402
 from models.people.users import PARTY_STATUSES, create_user, new_user_doc  # noqa: E402
@@ -355,7 +355,7 @@ async def run_one(
             await seed_bulk(ctx, tree, n_orders, n_members)
         info["seed_s"] = time.perf_counter() - t
         t = time.perf_counter()
-        info["rollup_orders"] = await tallies.rebuild(ctx)
+        info["rollup_orders"] = await recount.rebuild(ctx)
         info["rollup_s"] = time.perf_counter() - t
         port = free_port()
         server = tornado.httpserver.HTTPServer(service.app)

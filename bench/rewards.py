@@ -40,7 +40,7 @@ from bson import ObjectId  # noqa: E402
 
 from models.core import uow  # noqa: E402
 from models.core.context import Context  # noqa: E402
-from models.ops import tallies  # noqa: E402
+from models.ops import recount  # noqa: E402
 from models.ops.checks import run_checks  # noqa: E402
 from models.ops.indexes import ensure_indexes  # noqa: E402
 from models.people import membership, orgs  # noqa: E402
@@ -217,7 +217,7 @@ async def bench(args: argparse.Namespace, uri: str) -> int:
         await ctx.db.point_buckets.insert_many(bucket_docs)
         await ctx.db.ledger_entries.insert_many(entries)
         await boards.apply(ctx, None, entries)  # the leaderboard buckets append keeps
-        await tallies.rebuild(ctx)  # the dashboard's tallies, as after a bulk import
+        await recount.rebuild(ctx)  # the dashboard's tallies, as after a bulk import
     started = time.perf_counter()
     scanned = 0
     async for _ in ctx.db.point_buckets.find({"closed": False, "expires_at": {"$lte": now}}):

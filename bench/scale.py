@@ -44,7 +44,7 @@ from bson import ObjectId  # noqa: E402
 from bench.admin_pages import PASSWORD, seed_bulk, seed_tree  # noqa: E402
 from jobs.tasks import JOBS  # noqa: E402
 from models.core import clock  # noqa: E402
-from models.ops import tallies  # noqa: E402
+from models.ops import recount  # noqa: E402
 from models.people import admin_auth, auth  # noqa: E402
 from server.app import Service, build_service  # noqa: E402
 from server.config import load_config  # noqa: E402
@@ -174,7 +174,7 @@ async def prepare(service: Service, n_orders: int, n_members: int) -> dict[str, 
     if n_orders:
         await seed_bulk(ctx, tree, n_orders, n_members)
     seed_s = time.perf_counter() - t
-    await tallies.rebuild(ctx)
+    await recount.rebuild(ctx)
     member = await ctx.db.users.find_one(
         {"role": "member", "org_id": tree["branches"][0]["_id"]}, {"_id": 1, "openid": 1}
     )

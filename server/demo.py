@@ -14,7 +14,7 @@ import pymongo
 from models import orders
 from models.core.clock import BEIJING
 from models.core.context import Context
-from models.ops import tallies
+from models.ops import recount
 from models.orders import catalogue
 from models.people import orgs, users
 from models.people.users import Actor, create_user
@@ -161,7 +161,7 @@ async def _seed(ctx: Context) -> bool:
     await _demo_long_timeline(ctx, street_admin, members, residents[2])
     # the dashboard's tallies of everything above (the notifier would count it within
     # seconds; the first page opened must not wait for it)
-    await tallies.rebuild(ctx)
+    await recount.rebuild(ctx)
     return True
 
 

@@ -16,7 +16,7 @@ from models.activities import signup as activity_signup
 from models.core.context import Context
 from models.media import consistency as media_consistency
 from models.notifications import sms
-from models.ops import tallies
+from models.ops import recount
 from models.orders import candidates as order_candidates
 from models.orders import notices as order_notices
 from models.orders import timeline as order_timeline
@@ -91,8 +91,8 @@ CHECKS: list[Check] = [
     Check(
         "dashboard_tallies",
         "the dashboard's open counts and day rollups == the sum of every order's contribution",
-        tallies.drift,
-        tallies.repair,
+        recount.drift,
+        recount.repair,
     ),
     Check(
         "member_counts",

@@ -16,7 +16,7 @@ changed in the last day with events not told yet are marked once.
 
 `user_picks`: every user gets `pick` (bounded member samples, models/orders/candidates.py).
 
-`dashboard_tallies`: the dashboard's running tallies and day buckets, computed once.
+`dashboard_tallies`: the dashboard's running tallies, computed once from the record.
 """
 
 from __future__ import annotations
@@ -195,9 +195,9 @@ async def user_picks(ctx: Context) -> dict[str, int]:
 async def dashboard_tallies(ctx: Context) -> dict[str, int]:
     """The dashboard reads running tallies (models/ops/tallies.py) instead of rollups
     computed from the orders and the ledger on first need: computed once from the record."""
-    from models.ops import tallies
+    from models.ops import recount
 
-    orders = await tallies.rebuild(ctx)
+    orders = await recount.rebuild(ctx)
     await ctx.db.drop_collection("stats_days")  # the markers of the rollups computed on need
     for collection, replaced in (
         ("leaderboard_buckets", "period_1_org_path_1_points_-1"),  # now serves ties too

@@ -6,14 +6,16 @@ of orders, branches or members.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
 
+from models.core import histogram
 from models.core.clock import local_day
 from models.core.context import Context
 from models.ops import tallies
+from models.ops.tallies import CLOCK_RUNNING, as_utc, hour_key, hour_start
 from models.orders import catalogue
 from models.orders.proxy import CHANNEL_NAMES
 from models.orders.states import STATUS_NAMES
@@ -52,7 +54,7 @@ async def dashboard(ctx: Context, org: dict[str, Any], first: date, last: date) 
     def hist(key: str) -> dict[str, int]:
         merged: dict[str, int] = {}
         for r in in_range:
-            tallies.merge_hist(merged, r.get(key) or {})
+            histogram.merge(merged, r.get(key) or {})
         return merged
 
     rating_count = sum(r.get("rating_count", 0) for r in in_range)
@@ -105,7 +107,7 @@ async def dashboard(ctx: Context, org: dict[str, Any], first: date, last: date) 
         for channel in CHANNEL_NAMES
     ]
 
-    figures = await tallies.open_figures(ctx, node)
+    figures = await open_figures(ctx, node)
     open_counts = figures["counts"]
     return {
         "range": {"first": first.isoformat(), "last": last.isoformat()},
@@ -115,12 +117,12 @@ async def dashboard(ctx: Context, org: dict[str, Any], first: date, last: date) 
         ],
         "open_total": sum(open_counts.values()),
         "overdue": figures["overdue"],
-        "overdue_ids": await tallies.most_overdue(ctx, node, figures) if figures["overdue"] else [],
+        "overdue_ids": await most_overdue(ctx, node, figures) if figures["overdue"] else [],
         "created_total": created_total,
         "by_channel": by_channel,
-        "median_dispatch_min": tallies.hist_median(hist("dispatch_hist")),
-        "median_accept_min": tallies.hist_median(hist("accept_hist")),
-        "median_close_min": tallies.hist_median(hist("close_hist")),
+        "median_dispatch_min": histogram.median(hist("dispatch_hist")),
+        "median_accept_min": histogram.median(hist("accept_hist")),
+        "median_close_min": histogram.median(hist("close_hist")),
         "closed_total": sum(r.get("closed_total", 0) for r in in_range),
         "rating_avg": round(rating_sum / rating_count, 2) if rating_count else None,
         "rating_count": rating_count,
@@ -130,6 +132,53 @@ async def dashboard(ctx: Context, org: dict[str, Any], first: date, last: date) 
         "chart_series": series,
         "leaderboard": board,
     }
+
+
+HOUR = timedelta(hours=1)
+
+
+async def open_figures(ctx: Context, node: ObjectId) -> dict[str, Any]:
+    """Open orders under `node` by state, and how many of those with a running clock are
+    past their due time: the hours before this one from the tally, this hour's from one
+    indexed read of what fell due in it (`{status, due_at}`)."""
+    doc = await ctx.db.open_tallies.find_one({"_id": node}) or {}
+    counts = {s: int(n) for s, n in (doc.get("counts") or {}).items() if n > 0}
+    now = ctx.now()
+    this_hour = hour_key(now)
+    due = {k: int(n) for k, n in (doc.get("due") or {}).items() if n > 0}
+    overdue_hours = sorted(k for k in due if k < this_hour)
+    overdue = sum(due[k] for k in overdue_hours)
+    if due.get(this_hour):
+        overdue += len(await _due_between(ctx, node, hour_start(this_hour), now))
+    return {"counts": counts, "overdue": overdue, "overdue_hours": overdue_hours}
+
+
+async def _due_between(
+    ctx: Context, node: ObjectId, since: datetime, until: datetime
+) -> list[tuple[datetime, ObjectId]]:
+    found = []
+    for status in CLOCK_RUNNING:
+        rows = ctx.db.orders.find(
+            {"status": status, "due_at": {"$gte": since, "$lt": until}},
+            {"due_at": 1, "org_path": 1},
+        )
+        found += [(as_utc(r["due_at"]), r["_id"]) async for r in rows if node in r["org_path"]]
+    return sorted(found)
+
+
+async def most_overdue(
+    ctx: Context, node: ObjectId, figures: dict[str, Any], limit: int = 10
+) -> list[ObjectId]:
+    """The longest overdue orders under `node`: read hour by hour from the oldest hour the
+    tally says holds one, so the read follows the overdue orders, not the collection."""
+    now = ctx.now()
+    found: list[ObjectId] = []
+    for key in [*figures["overdue_hours"], hour_key(now)]:
+        if len(found) >= limit:
+            break
+        start = hour_start(key)
+        found += [i for _, i in await _due_between(ctx, node, start, min(start + HOUR, now))]
+    return found[:limit]
 
 
 async def overdue_orders(ctx: Context, ids: list[ObjectId], limit: int = 10) -> list[dict]:

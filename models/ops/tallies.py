@@ -21,22 +21,21 @@ counts exactly once, whoever applies it: the notifier's pass over the orders' ou
 a transition's own write.
 
 Invariant (`python -m server check`): the tallies equal the sum of every order's
-contribution; `rebuild` (after a restore or a bulk import) recomputes them from the orders.
+contribution; models/ops/recount.py rebuilds them from the orders and the ledger.
 """
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from bson import ObjectId
-from pymongo import InsertOne, UpdateOne
+from pymongo import UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
-from models.core import uow
+from models.core import histogram, uow
 from models.core.clock import local_day
 from models.core.context import Context
 from models.orders.states import (
@@ -49,14 +48,12 @@ from models.orders.states import (
 
 OPEN_STATUSES = (SUBMITTED, DISPATCHED, ACCEPTED, IN_SERVICE, COMPLETED)
 CLOCK_RUNNING = (DISPATCHED, ACCEPTED, IN_SERVICE)
-HIST_BASE = 1.25  # each histogram bucket is 25 % wider than the one before
-HIST_MAX = 64  # bucket 63 starts at 1.25^62 min ≈ 1,000 years
 CATCH_UP_LIMIT = 100  # a page counts at most this much of a backlog (the job counts the rest)
 
 Contribution = dict[str, Any]
 
 
-def _utc(at: datetime) -> datetime:
+def as_utc(at: datetime) -> datetime:
     return at.replace(tzinfo=at.tzinfo or UTC)
 
 
@@ -67,56 +64,17 @@ def day_id(day: str, node: ObjectId) -> str:
 
 def hour_key(at: datetime) -> str:
     """The UTC hour a due time falls in, as a field name that sorts by time."""
-    return _utc(at).strftime("%Y%m%d%H")
+    return as_utc(at).strftime("%Y%m%d%H")
 
 
 def hour_start(key: str) -> datetime:
     return datetime.strptime(key, "%Y%m%d%H").replace(tzinfo=UTC)
 
 
-def hist_bucket(minutes: float) -> int:
-    """0 for under a minute, then buckets [1.25^(b-1), 1.25^b) minutes."""
-    if minutes < 1:
-        return 0
-    return min(HIST_MAX - 1, int(math.log(minutes) / math.log(HIST_BASE)) + 1)
-
-
-def _bucket_bounds(b: int) -> tuple[float, float]:
-    if b == 0:
-        return 0.0, 1.0
-    return HIST_BASE ** (b - 1), HIST_BASE**b
-
-
-def hist_median(hist: dict[str, int]) -> float | None:
-    """The median of a histogram, interpolated inside its bucket (within 25 % of the exact
-    median, and exact below a minute). A sample list would cost the dashboard one value per
-    order in the range; the histogram costs at most 64."""
-    counts = sorted((int(b), n) for b, n in hist.items() if n > 0)
-    total = sum(n for _, n in counts)
-    if not total:
-        return None
-    rank = (total + 1) / 2
-    seen = 0
-    for b, n in counts:
-        if seen + n >= rank:
-            if b == 0:
-                return 0.0
-            lo, hi = _bucket_bounds(b)
-            share = (rank - seen - 0.5) / n
-            return round(lo * (hi / lo) ** min(max(share, 0.0), 1.0), 1)
-        seen += n
-    return None  # pragma: no cover - rank is at most total
-
-
-def merge_hist(into: dict[str, int], hist: dict[str, int]) -> None:
-    for b, n in hist.items():
-        into[b] = into.get(b, 0) + n
-
-
 def _minutes(later: Any, earlier: Any) -> float | None:
     if not isinstance(later, datetime) or not isinstance(earlier, datetime):
         return None
-    return max(0.0, (_utc(later) - _utc(earlier)).total_seconds() / 60)
+    return max(0.0, (as_utc(later) - as_utc(earlier)).total_seconds() / 60)
 
 
 def contribution(order: dict[str, Any]) -> Contribution:
@@ -137,7 +95,7 @@ def contribution(order: dict[str, Any]) -> Contribution:
         at = order.get(field)
         minutes = _minutes(at, order.get(since))
         if minutes is not None and isinstance(at, datetime):
-            c[name] = [local_day(at).isoformat(), hist_bucket(minutes)]
+            c[name] = [local_day(at).isoformat(), histogram.bucket(minutes)]
     if "close" in c:
         c["close"].append(int(order.get("rating") or 0))
     if order["status"] in CLOCK_RUNNING and isinstance(order.get("due_at"), datetime):
@@ -145,7 +103,7 @@ def contribution(order: dict[str, Any]) -> Contribution:
     return c
 
 
-def _day_incs(c: Contribution, sign: int, out: dict[tuple[str, ObjectId], Any]) -> None:
+def day_incs(c: Contribution, sign: int, out: dict[tuple[str, ObjectId], Any]) -> None:
     def inc(day: str, field: str, by: int = 1) -> None:
         for node in c["path"]:
             out.setdefault((day, node), defaultdict(int))[field] += sign * by
@@ -168,7 +126,7 @@ def _day_incs(c: Contribution, sign: int, out: dict[tuple[str, ObjectId], Any]) 
             inc(day, "rating_count")
 
 
-def _node_incs(c: Contribution, sign: int, out: dict[ObjectId, Any]) -> None:
+def node_incs(c: Contribution, sign: int, out: dict[ObjectId, Any]) -> None:
     if c["status"] in OPEN_STATUSES:
         for node in c["path"]:
             out.setdefault(node, defaultdict(int))[f"counts.{c['status']}"] += sign
@@ -186,8 +144,8 @@ def writes(
     nodes: dict[ObjectId, Any] = {}
     for c, sign in ((old, -1), (new, 1)):
         if c:
-            _day_incs(c, sign, days)
-            _node_incs(c, sign, nodes)
+            day_incs(c, sign, days)
+            node_incs(c, sign, nodes)
     node_writes = [
         UpdateOne({"_id": node}, {"$inc": incs}, upsert=True)
         for node, incs in ((n, {k: v for k, v in i.items() if v}) for n, i in nodes.items())
@@ -278,7 +236,7 @@ async def apply_many(ctx: Context, batch: list[dict[str, Any]]) -> int:
 ENTRY_FIELDS = {"kind": 1, "delta": 1, "org_path": 1, "created_at": 1}
 
 
-def _entry_incs(entry: dict[str, Any], out: dict[tuple[str, ObjectId], Any]) -> None:
+def entry_incs(entry: dict[str, Any], out: dict[tuple[str, ObjectId], Any]) -> None:
     """What an earning entry adds to the day rollups of the nodes on its path."""
     kind, delta, path = entry.get("kind"), entry.get("delta") or 0, entry.get("org_path") or []
     if kind not in ("points", "hours") or delta <= 0 or not path:
@@ -314,7 +272,7 @@ async def apply_entries(ctx: Context, entries: list[dict[str, Any]]) -> int:
         return 0
     days: dict[tuple[str, ObjectId], Any] = {}
     for entry in entries:
-        _entry_incs(entry, days)
+        entry_incs(entry, days)
     day_writes = _day_writes(days)
     ids = [e["_id"] for e in entries]
 
@@ -380,180 +338,3 @@ async def catch_up(ctx: Context, limit: int = CATCH_UP_LIMIT) -> int:
         .to_list(limit)
     )
     return await apply_many(ctx, pending) + await catch_up_entries(ctx, batch=limit, max_batches=1)
-
-
-async def open_figures(ctx: Context, node: ObjectId) -> dict[str, Any]:
-    """Open orders under `node` by state, and how many of those with a running clock are
-    past their due time: the hours before this one from the tally, this hour's from one
-    indexed read of what fell due in it (`{status, due_at}`)."""
-    doc = await ctx.db.open_tallies.find_one({"_id": node}) or {}
-    counts = {s: int(n) for s, n in (doc.get("counts") or {}).items() if n > 0}
-    now = ctx.now()
-    this_hour = hour_key(now)
-    due = {k: int(n) for k, n in (doc.get("due") or {}).items() if n > 0}
-    overdue_hours = sorted(k for k in due if k < this_hour)
-    overdue = sum(due[k] for k in overdue_hours)
-    if due.get(this_hour):
-        overdue += len(await _due_between(ctx, node, hour_start(this_hour), now))
-    return {"counts": counts, "overdue": overdue, "overdue_hours": overdue_hours}
-
-
-async def _due_between(
-    ctx: Context, node: ObjectId, since: datetime, until: datetime
-) -> list[tuple[datetime, ObjectId]]:
-    found = []
-    for status in CLOCK_RUNNING:
-        rows = ctx.db.orders.find(
-            {"status": status, "due_at": {"$gte": since, "$lt": until}},
-            {"due_at": 1, "org_path": 1},
-        )
-        found += [(_utc(r["due_at"]), r["_id"]) async for r in rows if node in r["org_path"]]
-    return sorted(found)
-
-
-async def most_overdue(
-    ctx: Context, node: ObjectId, figures: dict[str, Any], limit: int = 10
-) -> list[ObjectId]:
-    """The longest overdue orders under `node`: read hour by hour from the oldest hour the
-    tally says holds one, so the read follows the overdue orders, not the collection."""
-    now = ctx.now()
-    found: list[ObjectId] = []
-    for key in [*figures["overdue_hours"], hour_key(now)]:
-        if len(found) >= limit:
-            break
-        start = hour_start(key)
-        found += [i for _, i in await _due_between(ctx, node, start, min(start + HOUR, now))]
-    return found[:limit]
-
-
-HOUR = timedelta(hours=1)
-
-
-async def rebuild(ctx: Context) -> int:
-    """Recompute every tally from the orders and the ledger (offline: after a restore or a
-    bulk import, and once at the upgrade that introduced them). Reads every order and
-    earning entry; returns how many orders."""
-    days: dict[tuple[str, ObjectId], Any] = {}
-    nodes: dict[ObjectId, Any] = {}
-    counted: list[InsertOne] = []
-    await ctx.db.order_tallies.delete_many({})
-    n = 0
-    async for order in ctx.db.orders.find({}, FIELDS):
-        c = contribution(order)
-        _day_incs(c, 1, days)
-        _node_incs(c, 1, nodes)
-        counted.append(
-            InsertOne({"_id": order["_id"], "version": int(order.get("version", 0)), "c": c})
-        )
-        n += 1
-        if len(counted) >= 1000:
-            await ctx.db.order_tallies.bulk_write(counted, ordered=False)
-            counted = []
-    if counted:
-        await ctx.db.order_tallies.bulk_write(counted, ordered=False)
-    async for entry in ctx.db.ledger_entries.find({"delta": {"$gt": 0}}, ENTRY_FIELDS):
-        _entry_incs(entry, days)
-    await ctx.db.ledger_entries.update_many(
-        {"tally_due": {"$exists": True}}, {"$unset": {"tally_due": ""}}
-    )
-    await ctx.db.open_tallies.delete_many({})
-    await ctx.db.stats_daily.delete_many({})
-    node_docs = [_expand({"_id": node}, incs) for node, incs in nodes.items()]
-    day_docs = [
-        _expand({"_id": day_id(day, node), "day": day, "node": node}, incs)
-        for (day, node), incs in days.items()
-    ]
-    for coll, docs in ((ctx.db.open_tallies, node_docs), (ctx.db.stats_daily, day_docs)):
-        for k in range(0, len(docs), 1000):
-            await coll.insert_many(docs[k : k + 1000])
-    return n
-
-
-def _expand(doc: dict[str, Any], incs: dict[str, int]) -> dict[str, Any]:
-    """`{"a.b": 1}` increments as the document they would build."""
-    for path, value in incs.items():
-        if not value:
-            continue
-        *heads, last = path.split(".")
-        at = doc
-        for head in heads:
-            at = at.setdefault(head, {})
-        at[last] = value
-    return doc
-
-
-async def drift(ctx: Context) -> list[dict[str, Any]]:
-    """Tallies that differ from the sum of the contributions and entries counted, and
-    orders whose counted contribution is not what they contribute now with no outbox mark
-    to fix it (reads every order, `order_tallies` document and earning entry)."""
-    days: dict[tuple[str, ObjectId], Any] = {}
-    nodes: dict[ObjectId, Any] = {}
-    counted = {d["_id"]: d async for d in ctx.db.order_tallies.find({})}
-    problems: list[dict[str, Any]] = []
-    fields = {**FIELDS, "notify_due": 1}
-    async for order in ctx.db.orders.find({}, fields):
-        mine = counted.pop(order["_id"], None)
-        if mine is not None and mine["c"] is not None:
-            _day_incs(mine["c"], 1, days)
-            _node_incs(mine["c"], 1, nodes)
-        if "notify_due" in order:
-            continue  # the next pass counts it
-        if mine is None or mine["c"] != contribution(order):
-            problems.append({"order_id": order["_id"], "problem": "not counted as it is"})
-    earning = ctx.db.ledger_entries.find({"delta": {"$gt": 0}}, {**ENTRY_FIELDS, "tally_due": 1})
-    async for entry in earning:
-        if "tally_due" not in entry:  # counted (a marked one is counted by the next pass)
-            _entry_incs(entry, days)
-    for _id, gone in counted.items():  # tombstones aside, nothing removes a counted order
-        if gone["c"] is not None:
-            problems.append({"order_id": _id, "problem": "counted, but the order is gone"})
-    want_nodes = {node: _nonzero(_expand({}, incs)) for node, incs in nodes.items()}
-    have_nodes = {d.pop("_id"): _nonzero(d) async for d in ctx.db.open_tallies.find({})}
-    for node in sorted(set(want_nodes) | set(have_nodes), key=str):
-        want, have = want_nodes.get(node, {}), have_nodes.get(node, {})
-        if want != have:
-            problems.append({"open_tallies": node, "stored": have, "counted": want})
-    want_days = {day_id(d, n): _nonzero(_expand({}, incs)) for (d, n), incs in days.items()}
-    have_days = {
-        d["_id"]: _nonzero({k: d[k] for k in FIGURES if k in d})
-        async for d in ctx.db.stats_daily.find({})
-    }
-    for _id in sorted(set(want_days) | set(have_days)):
-        want, have = want_days.get(_id, {}), have_days.get(_id, {})
-        if want != have:
-            problems.append({"stats_daily": _id, "stored": have, "counted": want})
-    return problems
-
-
-FIGURES = (
-    "created",
-    "created_total",
-    "by_channel",
-    "closed_total",
-    "rating_sum",
-    "rating_count",
-    "dispatch_hist",
-    "accept_hist",
-    "close_hist",
-    "earned",
-)
-
-
-def _nonzero(doc: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in doc.items():
-        if isinstance(v, dict):
-            inner = _nonzero(v)
-            if inner:
-                out[k] = inner
-        elif v:
-            out[k] = v
-    return out
-
-
-async def repair(ctx: Context, problems: list[dict[str, Any]]) -> int:
-    """Recompute every tally from the orders (they are derived: the orders are the record)."""
-    if not problems:
-        return 0
-    await rebuild(ctx)
-    return len(problems)

@@ -11,8 +11,8 @@ from datetime import timedelta
 import pytest
 
 from models import orders
-from models.core import clock
-from models.ops import migrations, stats, tallies
+from models.core import clock, histogram
+from models.ops import migrations, recount, stats, tallies
 from models.orders.notices import run_notifier
 
 
@@ -45,9 +45,9 @@ def test_dashboard_figures_match_a_recount_and_a_rebuild(live, staff):
     assert settled["earned"]["points"] == 10 and settled["created_total"] == 4
     other = live.run(stats.dashboard(ctx, w.orgs["B1"], day, clock.local_day(real())))
     assert other["created_total"] == 0 and other["open_total"] == 0
-    assert live.run(tallies.drift(ctx)) == []
+    assert live.run(recount.drift(ctx)) == []
     # a rebuild from the orders (after a restore) gives the same figures
-    assert live.run(tallies.rebuild(ctx)) == 4
+    assert live.run(recount.rebuild(ctx)) == 4
     again = live.run(stats.dashboard(ctx, org, day, clock.local_day(real())))
     assert {k: again[k] for k in ("created_total", "open_total", "closed_total")} == {
         "created_total": 4,
@@ -74,14 +74,14 @@ def test_racing_passes_count_each_change_exactly_once(live, staff):
     live.run(orders.accept_order(ctx, live.run(w.refresh("m1")), ids[0]))
     live.run(orders.cancel_order(ctx, w.actor("owner"), ids[2], "不需要了"))
     live.run(race())
-    assert live.run(tallies.drift(ctx)) == []
-    figures = live.run(tallies.open_figures(ctx, w.orgs["street"]["_id"]))
+    assert live.run(recount.drift(ctx)) == []
+    figures = live.run(stats.open_figures(ctx, w.orgs["street"]["_id"]))
     assert figures["counts"] == {"accepted": 1, "dispatched": 1}
     # the points and hours an award earns: counted once by racing passes too
     done = live.run(w.order_in("completed", member="m3"))
     live.run(orders.confirm_order(ctx, w.actor("owner"), done, {"rating": 5}))
     live.run(race())
-    assert live.run(tallies.drift(ctx)) == []
+    assert live.run(recount.drift(ctx)) == []
     today = clock.local_day(ctx.now()).isoformat()
     street_day = live.run(
         ctx.db.stats_daily.find_one({"_id": tallies.day_id(today, w.orgs["street"]["_id"])})
@@ -100,14 +100,14 @@ def test_a_counted_change_corrupted_is_found_and_rebuilt(live, staff):
     w, ctx = staff, live.ctx
     live.run(w.order_in("accepted"))
     live.run(tallies.catch_up(ctx))
-    assert live.run(tallies.drift(ctx)) == []
+    assert live.run(recount.drift(ctx)) == []
     node = w.orgs["A"]["_id"]
     live.run(ctx.db.open_tallies.update_one({"_id": node}, {"$inc": {"counts.accepted": 5}}))
-    problems = live.run(tallies.drift(ctx))
+    problems = live.run(recount.drift(ctx))
     assert [p["open_tallies"] for p in problems if "open_tallies" in p] == [node]
-    assert live.run(tallies.repair(ctx, problems)) == len(problems)
-    assert live.run(tallies.drift(ctx)) == []
-    assert live.run(tallies.open_figures(ctx, node))["counts"] == {"accepted": 1}
+    assert live.run(recount.repair(ctx, problems)) == len(problems)
+    assert live.run(recount.drift(ctx)) == []
+    assert live.run(stats.open_figures(ctx, node))["counts"] == {"accepted": 1}
 
 
 def test_overdue_orders_are_counted_from_the_tally_and_the_hour_in_progress(live, staff):
@@ -138,7 +138,7 @@ def test_overdue_orders_are_counted_from_the_tally_and_the_hour_in_progress(live
         live.run(orders.start_order(ctx, w.actor("m1"), late))
         live.run(orders.complete_order(ctx, w.actor("m1"), late, {"note": "好了"}))
         live.run(tallies.catch_up(ctx))
-        figures = live.run(tallies.open_figures(ctx, node))
+        figures = live.run(stats.open_figures(ctx, node))
         assert figures["overdue"] == 1  # its clock stopped: only the other one is left
     finally:
         ctx.clock = real
@@ -163,15 +163,15 @@ def test_the_histogram_median_is_within_a_bucket_of_the_exact_one(seed):
     samples = [rng.lognormvariate(4, 1.5) for _ in range(rng.randrange(1, 400))]
     hist: dict[str, int] = {}
     for m in samples:
-        b = str(tallies.hist_bucket(m))
+        b = str(histogram.bucket(m))
         hist[b] = hist.get(b, 0) + 1
     exact = statistics.median(samples)
-    estimate = tallies.hist_median(hist)
+    estimate = histogram.median(hist)
     assert estimate is not None
     if exact >= 1:
-        assert exact / tallies.HIST_BASE <= estimate <= exact * tallies.HIST_BASE
-    assert tallies.hist_median({}) is None
-    assert tallies.hist_median({"0": 3, "9": 1}) == 0.0
+        assert exact / histogram.BASE <= estimate <= exact * histogram.BASE
+    assert histogram.median({}) is None
+    assert histogram.median({"0": 3, "9": 1}) == 0.0
 
 
 def test_the_upgrade_computes_the_tallies_and_day_buckets_once_from_the_record(live, staff):
@@ -184,7 +184,7 @@ def test_the_upgrade_computes_the_tallies_and_day_buckets_once_from_the_record(l
     live.run(ctx.db.ledger_entries.update_many({}, {"$unset": {"tally_due": ""}}))
     counts = live.run(migrations.dashboard_tallies(ctx))
     assert counts == {"orders": 2}
-    assert live.run(tallies.drift(ctx)) == []
+    assert live.run(recount.drift(ctx)) == []
     today = clock.local_day(ctx.now())
     data = live.run(stats.dashboard(ctx, w.orgs["street"], today, today))
     assert (data["created_total"], data["open_total"], data["month_points"]) == (2, 1, 10)
@@ -205,5 +205,5 @@ def test_an_order_removed_before_anyone_saw_it_is_taken_back(live, staff):
     # passes that read them before they went come late: nothing is counted
     assert live.run(tallies.apply(ctx, unseen_doc, None)) is False
     assert live.run(tallies.apply_many(ctx, [held, unseen_doc])) == 0
-    assert live.run(tallies.drift(ctx)) == []
-    assert live.run(tallies.open_figures(ctx, w.orgs["street"]["_id"]))["counts"] == {}
+    assert live.run(recount.drift(ctx)) == []
+    assert live.run(stats.open_figures(ctx, w.orgs["street"]["_id"]))["counts"] == {}
