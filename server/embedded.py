@@ -102,3 +102,43 @@ class EmbeddedMongo:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+    def answers(self, timeout: float) -> bool:
+        """Whether the database still answers a read of a collection within `timeout` s."""
+        import pymongo
+
+        client: pymongo.MongoClient[dict[str, object]] = pymongo.MongoClient(
+            self.uri, serverSelectionTimeoutMS=int(timeout * 1000), timeoutMS=int(timeout * 1000)
+        )
+        try:
+            client["probe"]["probe"].find_one({"_id": 0})
+            return True
+        except pymongo.errors.PyMongoError:
+            return False
+        finally:
+            client.close()
+
+    def post_mortem(self, local_values: bool = True) -> str:
+        """The database process's Python stacks (py-spy, every thread) and its log's tail."""
+        proc = self.process
+        parts = [f"secantusd pid {proc.pid if proc else None}, port {self.port}"]
+        spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+        if proc is not None and proc.poll() is None and os.path.exists(spy):
+            dump = subprocess.run(
+                [spy, "dump", *(["--locals"] if local_values else []), "--pid", str(proc.pid)],
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            parts += [dump.stdout, dump.stderr]
+        log_path = self.storage_path.parent / "secantusd.log"
+        if log_path.exists():
+            parts.append("--- log (last 20,000 characters) ---")
+            parts.append(log_path.read_text(encoding="utf-8", errors="replace")[-20000:])
+        return "\n".join(parts)
+
+    def restart(self) -> None:
+        """Kill the process and start again on the same port with empty storage."""
+        self.stop(timeout=5)
+        self.storage_path = self.storage_path.with_name(self.storage_path.name + "-again")
+        self.start()

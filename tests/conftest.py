@@ -48,18 +48,52 @@ def captured_logs() -> Iterator[io.StringIO]:
 
 
 @pytest.fixture(scope="session")
-def mongo_uri() -> Iterator[str]:
-    uri = os.environ.get("TONGXIN_TEST_MONGO_URI")
-    if uri:
-        yield uri
+def shared_db() -> Iterator[EmbeddedMongo | None]:
+    """The worker's embedded database (None when TONGXIN_TEST_MONGO_URI names a real one)."""
+    if os.environ.get("TONGXIN_TEST_MONGO_URI"):
+        yield None
         return
     with tempfile.TemporaryDirectory(prefix="tongxin-test-db-") as path:
         db = EmbeddedMongo(os.path.join(path, "db"), free_port())
         db.start()
         try:
-            yield db.uri
+            yield db
         finally:
             db.stop()
+
+
+@pytest.fixture(scope="session")
+def mongo_uri(shared_db: EmbeddedMongo | None) -> str:
+    return shared_db.uri if shared_db else os.environ["TONGXIN_TEST_MONGO_URI"]
+
+
+HANGS = ROOT / "test-artifacts" / "db-hangs"  # what the database was doing when it stopped
+
+
+@pytest.fixture(autouse=True)
+def database_answers(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After every test on the shared database: it must still answer.
+
+    A database that stopped answering would fail every later test of the worker at setup,
+    hiding which test stopped it. Instead this test errors, with the database's stacks
+    (py-spy) and log in HANGS, and the worker goes on with a new database.
+    """
+    yield
+    if "mongo_uri" not in request.fixturenames:
+        return
+    db: EmbeddedMongo | None = request.getfixturevalue("shared_db")
+    if db is None or db.answers(timeout=15):
+        return
+    HANGS.mkdir(parents=True, exist_ok=True)
+    report = HANGS / (request.node.nodeid.replace("/", "_").replace("::", "__") + ".txt")
+    report.write_text(db.post_mortem(), encoding="utf-8")
+    stacks = db.post_mortem(local_values=False)
+    db.restart()
+    pytest.fail(
+        f"the shared database stopped answering during or after this test; "
+        f"its stacks with their values and its log: {report.relative_to(ROOT)}\n{stacks}",
+        pytrace=False,
+    )
 
 
 SLOW_DIRS = ("trust", "browser", "bench")
