@@ -96,6 +96,11 @@ async def seed_tree(ctx: Context) -> dict[str, Any]:
     return {"street": street, "branches": branches, "admin": admin, "sec": sec}
 
 
+# a name searched for in the scale bench: as many matches at every size, over a page (50)
+SEARCHED, SEARCHED_COUNT = "欧阳", 60
+WAITING_QUEUE = 40  # submitted orders at least, more than a dispatch board page (30)
+
+
 async def seed_bulk(ctx: Context, tree: dict[str, Any], n_orders: int, n_members: int) -> None:
     rng = random.Random(2026)
     now = ctx.now()
@@ -106,11 +111,14 @@ async def seed_bulk(ctx: Context, tree: dict[str, Any], n_orders: int, n_members
     for i in range(n_members):
         br = branches[i % len(branches)]
         cat = cats[rng.randrange(len(cats))]
+        surname = rng.choice(SURNAMES)
         members.append(
             new_user_doc(
                 ctx,
                 role="member",
-                name=rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN),
+                name=(SEARCHED if i < SEARCHED_COUNT else surname)
+                + rng.choice(GIVEN)
+                + rng.choice(GIVEN),
                 phone=f"139{i:08d}",
                 org_id=br["_id"],
                 org_path=list(br["path"]),
@@ -138,14 +146,18 @@ async def seed_bulk(ctx: Context, tree: dict[str, Any], n_orders: int, n_members
 
     orders, entries = [], []
     balances: dict[ObjectId, list[float]] = {}
-    for _ in range(n_orders):
+    for i in range(n_orders):
         br = branches[rng.randrange(len(branches))]
         cat = cats[rng.randrange(len(cats))]
         res = residents[rng.randrange(len(residents))]
         created = now - timedelta(minutes=rng.randrange(90 * 24 * 60))
         age_h = (now - created).total_seconds() / 3600
         roll = rng.random()
-        if age_h > 72:
+        if i < WAITING_QUEUE:
+            # the dispatch board shows full pages at every size: its answer stays the same
+            created = now - timedelta(minutes=rng.randrange(48 * 60))
+            status = "submitted"
+        elif age_h > 72:
             status = "closed" if roll < 0.9 else "cancelled" if roll < 0.96 else "rejected"
         else:
             status = rng.choice(
