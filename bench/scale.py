@@ -1,10 +1,11 @@
 """Scale benchmark: does any request or job cost more when the collections grow?
 
-Seeds the same world twice on one embedded SecantusDB (bulk inserts straight into the
-collections, bench/admin_pages.py's realistic mix): 1× = 20,000 orders and 2,000 members,
-10× = 200,000 orders, 20,000 members (and ~300,000 ledger entries). The real app is
-served in-process on its own thread; each API endpoint, admin page and job is called
-one at a time, and for each call the bench records
+Seeds the same world at two sizes, each on an embedded SecantusDB of its own (bulk
+inserts straight into the collections, bench/admin_pages.py's realistic mix): 1× = 20,000
+orders and 2,000 members, 10× = 200,000 orders, 20,000 members (~300,000 ledger entries).
+The real app is served in-process on its own thread per size; round by round, in turn at
+each size, each API endpoint, admin page and job is called one at a time, and for each call
+the bench records
 - API CPU: CPU time of the server thread (/proc/self/task/<tid>/schedstat),
 - DB CPU: CPU time of the embedded database process, all its threads (/proc/<pid>/task),
 then prints the median per call at 1× and 10× and the 10×/1× ratio. Target: ≤ 1.5× for
@@ -29,6 +30,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Coroutine
+from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -175,7 +177,7 @@ async def typical_member(ctx: Any, branch: Any) -> dict[str, Any] | None:
     """A member of `branch` whose history is the seed's mean at every size, so the calls
     that answer with one member's history (assigned, ledger, export, the member page)
     return as much at 10× as at 1×: the random first member did not."""
-    counts = await ctx.db.orders.aggregate(
+    cursor = await ctx.db.orders.aggregate(
         [
             {"$match": {"org_id": branch, "assignee_id": {"$exists": True}}},
             {
@@ -186,7 +188,8 @@ async def typical_member(ctx: Any, branch: Any) -> dict[str, Any] | None:
                 }
             },
         ]
-    ).to_list(None)
+    )
+    counts = await cursor.to_list(None)
     if not counts:
         return None
     n, closed = TYPICAL_HISTORY
@@ -397,31 +400,31 @@ def one_round(
         )
 
 
-def run_scale(
-    uri: str,
-    db_pid: int,
-    fake: FakeWeChat,
-    orders: int,
-    members: int,
-    rounds: int,
-    only: list[str] | None = None,
-) -> tuple[Meter, float]:
-    config = load_config(environ={}).replace(
-        mongo={"database": "scale_" + uuid.uuid4().hex[:8], "timeout_ms": 600_000},
-        wechat={"api_base": fake.base, "appid": "wxbench", "secret": "test-secret"},
-        orders={"max_open_per_member": 1_000_000, "place_limit": 0},
-    )
-    server = Server(config, uri)
-    try:
-        world = server.run(prepare(server.service, orders, members))
-        meter = Meter(server, db_pid, only)
-        client = Client(f"http://127.0.0.1:{server.port}")
-        drive(meter, client, world, 1, server.service.ctx)  # warm-up: caches, rollups
-        meter.rows.clear()
-        drive(meter, client, world, rounds, server.service.ctx)
-        return meter, world["seed_s"]
-    finally:
-        server.stop()  # each size has its own database process: nothing to drop
+class Size:
+    """One size of the world: its own database process, the app serving it, the meter."""
+
+    def __init__(self, stack: ExitStack, fake: FakeWeChat, orders: int, members: int, only: Any):
+        # each size on a database process of its own: dropping 200,000 orders on the
+        # embedded database took longer than the whole measurement
+        tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="tongxin-bench-scale-"))
+        db = EmbeddedMongo(Path(tmp) / "db", free_port())
+        db.start()
+        stack.callback(db.stop)
+        assert db.process is not None
+        config = load_config(environ={}).replace(
+            mongo={"database": "scale_" + uuid.uuid4().hex[:8], "timeout_ms": 600_000},
+            wechat={"api_base": fake.base, "appid": "wxbench", "secret": "test-secret"},
+            orders={"max_open_per_member": 1_000_000, "place_limit": 0},
+        )
+        self.server = Server(config, db.uri)
+        stack.callback(self.server.stop)
+        self.ctx = self.server.service.ctx
+        self.world = self.server.run(prepare(self.server.service, orders, members))
+        self.meter = Meter(self.server, db.process.pid, only)
+        self.client = Client(f"http://127.0.0.1:{self.server.port}")
+
+    def round(self) -> None:
+        drive(self.meter, self.client, self.world, 1, self.ctx)
 
 
 def main() -> int:
@@ -438,32 +441,21 @@ def main() -> int:
         args.orders, args.members, args.rounds = 150, 30, 1
     fake = FakeWeChat()
     fake.start()
-    runs = []
-    try:
-        # each size on a database process of its own: dropping 200,000 orders on the
-        # embedded database took longer than the whole measurement
-        for factor in (1, 10):
-            with tempfile.TemporaryDirectory(prefix="tongxin-bench-scale-") as tmp:
-                db = EmbeddedMongo(Path(tmp) / "db", free_port())
-                db.start()
-                try:
-                    assert db.process is not None
-                    runs.append(
-                        run_scale(
-                            db.uri,
-                            db.process.pid,
-                            fake,
-                            args.orders * factor,
-                            args.members * factor,
-                            args.rounds,
-                            args.only,
-                        )
-                    )
-                finally:
-                    db.stop()
-    finally:
-        fake.stop()
-    (one, seed1), (ten, seed10) = runs
+    with ExitStack() as stack:
+        stack.callback(fake.stop)
+        small, large = (
+            Size(stack, fake, args.orders * k, args.members * k, args.only) for k in (1, 10)
+        )
+        for size in (small, large):  # warm-up: caches, rollups
+            size.round()
+            size.meter.rows.clear()
+        # the two sizes in turn, round by round: whatever else the machine does meanwhile
+        # weighs on both alike
+        for _ in range(args.rounds):
+            small.round()
+            large.round()
+    one, ten = small.meter, large.meter
+    seed1, seed10 = small.world["seed_s"], large.world["seed_s"]
     print(
         f"scale: 1× = {args.orders} orders, {args.members} members (seeded in {seed1:.0f} s); "
         f"10× = {args.orders * 10} orders, {args.members * 10} members (seeded in {seed10:.0f} s); "
