@@ -170,19 +170,24 @@ class Client:
         return json.loads(resp.body) if "json" in ctype and resp.body else None
 
 
-TYPICAL_HISTORY = (10, 8)  # orders taken, of which closed: each member's mean in the seed
+# each member's and each resident's mean in the seed: orders (taken / placed), of which closed
+TYPICAL_MEMBER = (10, 8)
+TYPICAL_RESIDENT = (20, 17)
 
 
-async def typical_member(ctx: Any, branch: Any) -> dict[str, Any] | None:
-    """A member of `branch` whose history is the seed's mean at every size, so the calls
-    that answer with one member's history (assigned, ledger, export, the member page)
-    return as much at 10× as at 1×: the random first member did not."""
+async def typical(
+    ctx: Any, match: dict[str, Any], who: str, mean: tuple[int, int]
+) -> dict[str, Any] | None:
+    """The person (`who`: assignee_id or resident_id) whose orders under `match` are closest
+    to the seed's mean, so the calls that answer with one person's history (assigned, mine,
+    ledger, export, the member page) return as much at 10× as at 1×: the first one found
+    had twice the history at one size."""
     cursor = await ctx.db.orders.aggregate(
         [
-            {"$match": {"org_id": branch, "assignee_id": {"$exists": True}}},
+            {"$match": {**match, who: {"$exists": True}}},
             {
                 "$group": {
-                    "_id": "$assignee_id",
+                    "_id": f"${who}",
                     "n": {"$sum": 1},
                     "closed": {"$sum": {"$cond": [{"$eq": ["$status", "closed"]}, 1, 0]}},
                 }
@@ -192,7 +197,7 @@ async def typical_member(ctx: Any, branch: Any) -> dict[str, Any] | None:
     counts = await cursor.to_list(None)
     if not counts:
         return None
-    n, closed = TYPICAL_HISTORY
+    n, closed = mean
     best = min(counts, key=lambda c: (abs(c["n"] - n) + abs(c["closed"] - closed), str(c["_id"])))
     return await ctx.db.users.find_one({"_id": best["_id"]}, {"_id": 1, "openid": 1})
 
@@ -205,14 +210,16 @@ async def prepare(service: Service, n_orders: int, n_members: int) -> dict[str, 
         await seed_bulk(ctx, tree, n_orders, n_members)
     seed_s = time.perf_counter() - t
     await recount.rebuild(ctx)
-    member = await typical_member(ctx, tree["branches"][0]["_id"])
+    member = await typical(
+        ctx, {"org_id": tree["branches"][0]["_id"]}, "assignee_id", TYPICAL_MEMBER
+    )
     if member is None:  # the empty world: one member of the first branch
         from models.people.users import create_user
 
         member = await create_user(
             ctx, role="member", name="队员", org_id=tree["branches"][0]["_id"], skills=["助老"]
         )
-    resident = await ctx.db.users.find_one({"role": "resident"}, {"_id": 1})
+    resident = await typical(ctx, {}, "resident_id", TYPICAL_RESIDENT)
     if resident is None:
         from models.people.users import create_user
 
