@@ -414,7 +414,7 @@ class Size:
         # each size on a database process of its own: dropping 200,000 orders on the
         # embedded database took longer than the whole measurement
         tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="tongxin-bench-scale-"))
-        db = EmbeddedMongo(Path(tmp) / "db", free_port())
+        db = EmbeddedMongo(Path(tmp) / "db", free_port(), prune_oplog=False)
         db.start()
         stack.callback(db.stop)
         assert db.process is not None

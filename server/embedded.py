@@ -43,9 +43,10 @@ def free_port() -> int:
 class EmbeddedMongo:
     """Starts `secantusd-py` on loopback and stops it again."""
 
-    def __init__(self, storage_path: str | Path, port: int):
+    def __init__(self, storage_path: str | Path, port: int, *, prune_oplog: bool = True):
         self.storage_path = Path(storage_path)
         self.port = port
+        self.prune_oplog = prune_oplog
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -77,6 +78,12 @@ class EmbeddedMongo:
             "--log-level",
             "WARNING",
         ]
+        if not self.prune_oplog:
+            # past 100,000 entries SecantusDB prunes its oplog on every write, walking from
+            # the oldest entry over the ones deleted before: under a sustained burst of
+            # writes that walk took over the database (a bulk seed stalled in it). Nothing
+            # here reads the oplog; a short-lived database keeps it whole instead.
+            cmd += ["--oplog-max-entries", str(10**12), "--oplog-retention-seconds", str(10**9)]
         with open(log_path, "ab") as out:
             self.process = subprocess.Popen(
                 cmd, stdout=out, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent
