@@ -43,10 +43,18 @@ def free_port() -> int:
 class EmbeddedMongo:
     """Starts `secantusd-py` on loopback and stops it again."""
 
-    def __init__(self, storage_path: str | Path, port: int, *, prune_oplog: bool = True):
+    def __init__(
+        self,
+        storage_path: str | Path,
+        port: int,
+        *,
+        prune_oplog: bool = True,
+        cache_size: str | None = None,
+    ):
         self.storage_path = Path(storage_path)
         self.port = port
         self.prune_oplog = prune_oplog
+        self.cache_size = cache_size  # WiredTiger's cache, e.g. "6G" (SecantusDB's default: 1G)
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -84,6 +92,8 @@ class EmbeddedMongo:
             # writes that walk took over the database (a bulk seed stalled in it). Nothing
             # here reads the oplog; a short-lived database keeps it whole instead.
             cmd += ["--oplog-max-entries", str(10**12), "--oplog-retention-seconds", str(10**9)]
+        if self.cache_size:
+            cmd += ["--cache-size", self.cache_size]
         with open(log_path, "ab") as out:
             self.process = subprocess.Popen(
                 cmd, stdout=out, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent
