@@ -139,7 +139,7 @@ async def ended_activity(
 
 async def main(n: int, batch: int | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="tongxin-bench-act-") as path:
-        db = EmbeddedMongo(os.path.join(path, "db"), free_port(), prune_oplog=False)
+        db = EmbeddedMongo(os.path.join(path, "db"), free_port())
         db.start()
         client: AsyncMongoClient = AsyncMongoClient(db.uri, retryWrites=False, tz_aware=True)
         try:

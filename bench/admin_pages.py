@@ -431,7 +431,7 @@ def main() -> int:
     if args.quick:
         args.orders, args.members, args.rounds = 1000, 200, 3
     with tempfile.TemporaryDirectory(prefix="tongxin-bench-admin-") as tmp:
-        db = EmbeddedMongo(Path(tmp) / "db", free_port(), prune_oplog=False)
+        db = EmbeddedMongo(Path(tmp) / "db", free_port())
         db.start()
         try:
             full, info = asyncio.run(run_one(db.uri, args.orders, args.members, args.rounds))

@@ -730,7 +730,7 @@ async def run(
 ) -> None:
     phase_timeout = profile.phase_timeout_s
     fake = FakeWeChat()
-    mongo = EmbeddedMongo(tmp / "db", free_port(), prune_oplog=False)
+    mongo = EmbeddedMongo(tmp / "db", free_port())
     children: list[Child] = []
     t_start = time.monotonic()
     try:

@@ -124,7 +124,7 @@ async def run(uploads: int, concurrency: int) -> int:
         f"load average {os.getloadavg()[0]:.1f}"
     )
     with tempfile.TemporaryDirectory(prefix="tongxin-bench-media-") as tmp:
-        db = EmbeddedMongo(os.path.join(tmp, "db"), free_port(), prune_oplog=False)
+        db = EmbeddedMongo(os.path.join(tmp, "db"), free_port())
         db.start()
         wechat = FakeWeChat()
         wechat.start()

@@ -184,7 +184,7 @@ def main() -> int:
     if args.quick:
         args.orders, args.noise, args.rounds = 1_000, 2_000, 3
     with tempfile.TemporaryDirectory(prefix="tongxin-bench-records-") as tmp:
-        db = EmbeddedMongo(Path(tmp) / "db", free_port(), prune_oplog=False)
+        db = EmbeddedMongo(Path(tmp) / "db", free_port())
         db.start()
         try:
             return asyncio.run(run(db.uri, args.orders, args.noise, args.rounds))

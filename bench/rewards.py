@@ -94,7 +94,7 @@ async def timed(workers: int, per_worker: int, op: Any) -> tuple[float, int, int
 
 async def main(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="tongxin-bench-rewards-") as path:
-        db = EmbeddedMongo(os.path.join(path, "db"), free_port(), prune_oplog=False)
+        db = EmbeddedMongo(os.path.join(path, "db"), free_port())
         db.start()
         try:
             return await bench(args, db.uri)

@@ -204,7 +204,7 @@ def main() -> int:
     args = parser.parse_args()
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="tongxin-bench-timeline-") as tmp:
-        db = EmbeddedMongo(Path(tmp) / "db", free_port(), prune_oplog=False)
+        db = EmbeddedMongo(Path(tmp) / "db", free_port())
         db.start()
         try:
             assert db.process is not None

@@ -176,7 +176,7 @@ def main() -> int:
     if args.quick:
         args.voices, args.rounds = 2000, 3
     with tempfile.TemporaryDirectory(prefix="tongxin-bench-voices-") as tmp:
-        db = EmbeddedMongo(Path(tmp) / "db", free_port(), prune_oplog=False)
+        db = EmbeddedMongo(Path(tmp) / "db", free_port())
         db.start()
         try:
             results, info = asyncio.run(run(db.uri, args.voices, args.rounds))

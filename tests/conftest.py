@@ -54,7 +54,7 @@ def shared_db() -> Iterator[EmbeddedMongo | None]:
         yield None
         return
     with tempfile.TemporaryDirectory(prefix="tongxin-test-db-") as path:
-        db = EmbeddedMongo(os.path.join(path, "db"), free_port(), prune_oplog=False)
+        db = EmbeddedMongo(os.path.join(path, "db"), free_port())
         db.start()
         try:
             yield db
@@ -213,7 +213,7 @@ def service(io_loop: Any, config: Config, mongo_uri: str) -> Iterator[Service]:
 def own_db() -> Iterator[EmbeddedMongo]:
     """A database the test may stop and start again (the shared one must stay up)."""
     with tempfile.TemporaryDirectory(prefix="tongxin-own-db-") as path:
-        db = EmbeddedMongo(os.path.join(path, "db"), free_port(), prune_oplog=False)
+        db = EmbeddedMongo(os.path.join(path, "db"), free_port())
         db.start()
         yield db
         db.stop()
