@@ -30,5 +30,9 @@ async def test_rank_among_the_branch_from_the_standings(ctx, world, clock):
     clock.move(seconds=standings.REFRESH.total_seconds() + 1)
     assert await rank(ctx, world, "m1") == (1, 3)
     assert await rank(ctx, world, "m2") == (3, 3)
+    await balances(ctx, world, m1=15)  # spent: one's own older 25 is not someone above
+    assert await rank(ctx, world, "m1") == (2, 3)
+    await balances(ctx, world, m3=0)
+    assert await rank(ctx, world, "m3") == (2, 3)  # m1's 25 as of the snapshot
     other = await rank(ctx, world, "m_b1")  # another branch: its own standings
     assert other == (1, 1)
