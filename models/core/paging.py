@@ -5,9 +5,10 @@ reads and sorts every match before it applies a limit even with a matching index
 - a list bounded by its owner (my orders, my ledger, my inbox) reads the rows older than
   the cursor with one indexed range `{owner, at <= cursor}`;
 - a list over an organisation's subtree (which grows with the whole service) is read in
-  time windows walking back from the cursor (1 h, then ×4 each step), each an indexed
-  `{scope, at: [lo, hi)}` range, until the page is full: the cost follows the page and
-  the density of recent rows, not the size of the collection.
+  time windows walking back from the cursor, each an indexed `{scope, at: [lo, hi)}` range,
+  until the page is full: the first sized to a page at the density that list showed last
+  (1 h the first time), each next one to the rows still wanted at the density seen (×4
+  after an empty one). The cost follows the page, not the size of the collection.
 The cursor is the last row's (time, _id) as `group.millis.id`: clients pass it back
 unchanged. Its shape is CURSOR_PATTERN (declared in the OpenAPI document), and every string
 of that shape is a cursor the lists accept.
@@ -16,6 +17,7 @@ of that shape is a cursor the lists accept.
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -30,6 +32,11 @@ from server.errors import ValidationFailed
 FIRST_WINDOW = timedelta(hours=1)
 GROWTH = 4
 LOOKBACK = timedelta(days=366 * 10)
+# rows per second last seen in each windowed list (collection, field, scope): the next
+# first page starts with a window sized to a page at that density, not a fixed hour that
+# holds ten times the rows when the scope is ten times as busy. Per process, bounded.
+DENSITIES: OrderedDict[str, float] = OrderedDict()
+DENSITIES_KEPT = 4096
 
 
 @dataclass(frozen=True)
@@ -166,7 +173,9 @@ async def newest_in_windows(
     floor = floor or hi - LOOKBACK
     before = _before(cursor, field)
     rows: list[dict[str, Any]] = []
-    span = first
+    key = f"{getattr(collection, 'name', '')}:{field}:{sorted(base.items(), key=str)!r}"
+    density = DENSITIES.get(key)
+    span = first if not density else max(timedelta(seconds=1), (limit + 1) / density * SECOND)
     covered = timedelta(0)
     found = 0
     while hi > floor and len(rows) <= limit:
@@ -180,7 +189,15 @@ async def newest_in_windows(
             covered += hi - lo
         hi = lo
         span = _next_span(span, found, covered, limit + 1 - len(rows))
+    if found and covered > timedelta(0):
+        DENSITIES[key] = found / covered.total_seconds()
+        DENSITIES.move_to_end(key)
+        while len(DENSITIES) > DENSITIES_KEPT:
+            DENSITIES.popitem(last=False)
     return _page(rows, field, limit)
+
+
+SECOND = timedelta(seconds=1)
 
 
 async def oldest_in_windows(

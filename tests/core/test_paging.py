@@ -64,6 +64,47 @@ async def test_both_walks_return_every_row_once_in_order(ctx):
     assert await _walk(oldest_first, 4) == expected[::-1]
 
 
+class Counting:
+    """A collection that counts the rows its finds return."""
+
+    def __init__(self, coll):
+        self.coll, self.name, self.rows = coll, coll.name, 0
+
+    def find(self, *args):
+        cursor = self.coll.find(*args)
+        outer = self
+
+        class Rows:
+            async def to_list(self, n):
+                rows = await cursor.to_list(n)
+                outer.rows += len(rows)
+                return rows
+
+        return Rows()
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_the_first_window_follows_the_density_seen_last(ctx):
+    """A busy scope (600 rows in the last hour) costs its first page about a page of rows
+    from the second time on, not the whole first hour."""
+    scope = ObjectId()
+    rows = [
+        {"_id": ObjectId(), "scope": [scope], "at": NOW - timedelta(seconds=6 * i)}
+        for i in range(600)
+    ]
+    await ctx.db.paging_rows.insert_many(rows)
+    await ctx.db.paging_rows.create_index([("scope", 1), ("at", -1)])
+    coll = Counting(ctx.db.paging_rows)
+    newest = sorted(rows, key=lambda r: (r["at"], r["_id"]), reverse=True)[:10]
+    for _ in range(2):
+        coll.rows = 0
+        page, _cursor = await paging.newest_in_windows(
+            coll, {"scope": scope}, now=NOW, field="at", cursor=None, limit=10
+        )
+        assert [r["_id"] for r in page] == [r["_id"] for r in newest]
+    assert coll.rows <= 30, coll.rows  # the first call read the whole hour: 600
+
+
 def test_a_cursor_is_opaque_and_a_bad_one_is_a_400():
     oid = ObjectId()
     text = paging.encode(NOW, oid, 1)
