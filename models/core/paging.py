@@ -32,6 +32,7 @@ from server.errors import ValidationFailed
 FIRST_WINDOW = timedelta(hours=1)
 GROWTH = 4
 LOOKBACK = timedelta(days=366 * 10)
+SECOND = timedelta(seconds=1)
 # rows per second last seen in each windowed list (collection, field, scope): the next
 # first page starts with a window sized to a page at that density, not a fixed hour that
 # holds ten times the rows when the scope is ten times as busy. Per process, bounded.
@@ -175,7 +176,7 @@ async def newest_in_windows(
     rows: list[dict[str, Any]] = []
     key = f"{getattr(collection, 'name', '')}:{field}:{sorted(base.items(), key=str)!r}"
     density = DENSITIES.get(key)
-    span = first if not density else max(timedelta(seconds=1), (limit + 1) / density * SECOND)
+    span = first if not density else max(SECOND, timedelta(seconds=(limit + 1) / density))
     covered = timedelta(0)
     found = 0
     while hi > floor and len(rows) <= limit:
@@ -195,9 +196,6 @@ async def newest_in_windows(
         while len(DENSITIES) > DENSITIES_KEPT:
             DENSITIES.popitem(last=False)
     return _page(rows, field, limit)
-
-
-SECOND = timedelta(seconds=1)
 
 
 async def oldest_in_windows(
