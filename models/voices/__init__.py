@@ -11,11 +11,11 @@ from models.voices.machine import (
     rate_voice,
     reopen_after_followup,
     reply_voice,
-    submit_voice,
     transfer_voice,
 )
 from models.voices.recommend import profile, recommend_handlers
 from models.voices.states import CATEGORIES, KINDS, RATINGS, STATUS_NAMES, STATUSES
+from models.voices.submitting import submit_voice
 from models.voices.visibility import get_visible, list_voices, voice_json
 
 __all__ = [

@@ -1,222 +1,29 @@
-"""The voice state machine (民意): one function per transition.
+"""The voice state machine (民意): one function per handling transition.
 
 received ─accept/assign→ accepted ─reply→ replied ─close/rate/auto→ closed
    ↑ transfer/escalate (to the parent node) ↑ 不满意 (once) / 回访未解决 reopen ┘
 
-Each transition reads the voice, checks role and scope, then in ONE transaction applies a
-conditional update on the state and version it read (timeline event in the same write)
-and moves the 民情分析 counters of the voice's month by the difference it makes (rollup).
-Two racing actors: exactly one wins, the other gets a 409.
+Each reads the voice, checks role and scope and the state it may move from (`need`), then
+moves it with `transition.apply`: conditional on the state and version read, counters in
+the same transaction. Submitting is in `submitting`.
 """
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 from bson import ObjectId
-from pymongo.asynchronous.client_session import AsyncClientSession
 
-from models.core import uow
 from models.core.context import Context
 from models.media import guard, safety
 from models.people import orgs
 from models.people.users import STAFF_ROLES, SYSTEM, Actor
-from models.voices import notices, qr, rollup, words
-from models.voices.states import (
-    ACCEPTED,
-    CLOSED,
-    RECEIVED,
-    REPLIED,
-    STATUS_NAMES,
-    UNSATISFIED,
-)
-from models.voices.visibility import (
-    get_visible,
-    is_handler,
-    is_submitter,
-    manages_charge,
-)
-from server.errors import Conflict, Forbidden, NotFound, ValidationFailed
-
-
-def _event(actor: Actor, at: Any, action: str, frm: str | None, to: str, note: str = "") -> dict:
-    return {
-        "at": at,
-        "action": action,
-        "from": frm,
-        "to": to,
-        "actor_id": actor.id,
-        "actor_name": actor.name,
-        "actor_role": actor.role,
-        "note": note,
-    }
-
-
-async def apply(
-    ctx: Context,
-    voice: dict[str, Any],
-    actor: Actor,
-    action: str,
-    to: str,
-    *,
-    set_fields: dict[str, Any] | None = None,
-    extra_update: dict[str, Any] | None = None,
-    note: str = "",
-    event_extra: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """Move `voice` to `to` (conditional on state + version) and its counters, atomically."""
-    frm = voice["status"]
-    event = {**_event(actor, ctx.now(), action, frm, to, note), **(event_extra or {})}
-    fields = {"status": to, "updated_at": event["at"], **(set_fields or {})}
-    update: dict[str, Any] = {"$set": fields, "$push": {"timeline": event}, "$inc": {"version": 1}}
-    for op, value in (extra_update or {}).items():
-        update.setdefault(op, {}).update(value)
-    merged = {**voice, **fields, "version": voice.get("version", 0) + 1}
-    for name, inc in (extra_update or {}).get("$inc", {}).items():
-        merged[name] = merged.get(name, 0) + inc
-    for name, item in (extra_update or {}).get("$push", {}).items():
-        merged[name] = [*merged.get(name, []), item]
-    merged["timeline"] = [*voice.get("timeline", []), event]
-    counters = rollup.delta(voice, merged)
-    attempt = ObjectId()
-    event["attempt"] = attempt
-
-    async def work(session: AsyncClientSession) -> None:
-        result = await ctx.db.voices.update_one(
-            {"_id": voice["_id"], "status": frm, "version": voice.get("version", 0)},
-            update,
-            session=session,
-        )
-        if result.modified_count != 1:
-            raise Conflict("该民意状态已变化，请刷新后重试", code="voice_state_changed")
-        ctx.failpoint("voices.before_rollup")
-        await rollup.apply(ctx, session, voice["org_path"], voice["month"], counters)
-
-    try:
-        if counters:
-            await uow.in_transaction(ctx, work)
-        else:  # nothing counted changes (assign, reply again…): one conditional update
-            result = await ctx.db.voices.update_one(
-                {"_id": voice["_id"], "status": frm, "version": voice.get("version", 0)}, update
-            )
-            if result.modified_count != 1:
-                raise Conflict("该民意状态已变化，请刷新后重试", code="voice_state_changed")
-    except Conflict:
-        landed = await ctx.db.voices.find_one({"_id": voice["_id"]})
-        if not (landed and landed["timeline"] and landed["timeline"][-1].get("attempt") == attempt):
-            raise
-    await notices.after(ctx, merged, actor)
-    return merged
-
-
-def need(voice: dict[str, Any], *statuses: str) -> None:
-    if voice["status"] not in statuses:
-        raise Conflict(
-            f"该民意当前状态为「{STATUS_NAMES[voice['status']]}」，不能执行此操作",
-            code="invalid_transition",
-        )
-
-
-async def submit_voice(ctx: Context, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
-    """提交民意, to a node chosen in the app or named by a 民意一码通 scene."""
-    via = "app"
-    org_id = data.get("org_id")
-    if data.get("scene"):
-        org_id = qr.org_from_scene(ctx, data["scene"])
-        via = "qr"
-    org = await orgs.get_org(ctx, org_id)  # type: ignore[arg-type]
-    about = await _complaint_subject(ctx, actor, data.get("order_id"))
-    photos = list(dict.fromkeys(data.get("photos") or []))
-    verdict = await guard.screen(ctx, actor, {"text": data["text"]}, {"photos": photos})
-    now = ctx.now()
-    # off the event loop: the first call loads jieba's dictionary (seconds)
-    tokens = await asyncio.get_running_loop().run_in_executor(None, words.tokens, data["text"])
-    doc: dict[str, Any] = {
-        "_id": ObjectId(),
-        "status": RECEIVED,
-        "version": 0,
-        "notified_version": -1,  # the outbox: nobody told yet
-        "kind": data["kind"],
-        "category": data["category"],
-        "text": data["text"],
-        "photos": photos,
-        "moderation": verdict.held,
-        "location": data.get("location"),
-        "anonymous": bool(data.get("anonymous")),
-        "submitter_id": actor.id,
-        "submitter_name": actor.name,
-        "org_id": org["_id"],
-        "org_name": org["name"],
-        "org_path": list(org["path"]),
-        "charge_id": org["_id"],
-        "charge_path": list(org["path"]),
-        "via": via,
-        "handler_id": None,
-        "handler_name": None,
-        "due_at": None,
-        "replies": [],
-        "rating": None,
-        "rating_comment": None,
-        "reopen_count": 0,
-        "followup_reopens": 0,
-        **about,
-        "upheld": None,
-        "escalations": 0,
-        "close_count": 0,
-        "tokens": tokens,
-        "month": rollup.month_of(now),
-        "first_reply_at": None,
-        "first_closed_at": None,
-        "closed_at": None,
-        "timeline": [_event(actor, now, "submit", None, RECEIVED)],
-        "created_at": now,
-        "updated_at": now,
-    }
-
-    async def work(session: AsyncClientSession) -> None:
-        await ctx.db.voices.insert_one(doc, session=session)
-        await rollup.apply(
-            ctx, session, doc["org_path"], doc["month"], dict(rollup.contrib(doc)), tokens
-        )
-
-    await uow.in_transaction(ctx, work)
-    await guard.settle(
-        ctx,
-        actor,
-        verdict,
-        owner_type="voice",
-        owner_id=doc["_id"],
-        org_path=doc["org_path"],
-        photos={"photos": photos},
-    )
-    await notices.after(ctx, doc, actor)
-    return doc
-
-
-async def _complaint_subject(
-    ctx: Context, actor: Actor, order_id: ObjectId | None
-) -> dict[str, Any]:
-    """投诉 about a service: only the submitter's own served order names the member it is
-    about (what 党员之星 checks for upheld complaints); anyone else's order is not found."""
-    if order_id is None:
-        return {}
-    order = await ctx.db.orders.find_one(
-        {"_id": order_id}, {"resident_id": 1, "assignee_id": 1, "assignee_name": 1}
-    )
-    if order is None or order.get("resident_id") != actor.id:
-        raise NotFound("找不到该工单", code="order_not_found")
-    if not order.get("assignee_id"):
-        raise ValidationFailed(
-            "该工单还没有队员接单，无法投诉服务", fields={"order_id": "该工单还没有队员接单"}
-        )
-    return {
-        "about_order_id": order["_id"],
-        "about_member_id": order["assignee_id"],
-        "about_member_name": order.get("assignee_name"),
-    }
+from models.voices.states import ACCEPTED, CLOSED, RECEIVED, REPLIED, UNSATISFIED
+from models.voices.transition import apply, need
+from models.voices.visibility import get_visible, is_handler, is_submitter, manages_charge
+from server.errors import Conflict, Forbidden, ValidationFailed
 
 
 def _staff_in_charge(voice: dict[str, Any], actor: Actor) -> None:
