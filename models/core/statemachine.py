@@ -1,4 +1,4 @@
-"""The conditional-update step every domain state machine shares (wishes, activities,
+"""The conditional-update step every domain state machine shares (wishes, activities, voices,
 transfers, …; orders have their own faster `{_id}` pipeline form in orders/transition.py).
 
 A document moves from the state and version it was read in to `to`, pushing its timeline

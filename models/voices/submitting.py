@@ -11,12 +11,12 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from models.core import uow
 from models.core.context import Context
+from models.core.statemachine import timeline_event
 from models.media import guard
 from models.people import orgs
 from models.people.users import Actor
 from models.voices import notices, qr, rollup, words
 from models.voices.states import RECEIVED
-from models.voices.transition import timeline_event
 from server.errors import NotFound, ValidationFailed
 
 

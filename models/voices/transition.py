@@ -13,28 +13,13 @@ from typing import Any
 from bson import ObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from models.core import uow
+from models.core import statemachine, uow
 from models.core.context import Context
+from models.core.statemachine import timeline_event
 from models.people.users import Actor
 from models.voices import notices, rollup
 from models.voices.states import STATUS_NAMES
 from server.errors import Conflict
-
-
-def timeline_event(
-    actor: Actor, at: Any, action: str, frm: str | None, to: str, note: str = ""
-) -> dict:
-    """One entry of the voice's timeline (办理过程): who moved it from where to where."""
-    return {
-        "at": at,
-        "action": action,
-        "from": frm,
-        "to": to,
-        "actor_id": actor.id,
-        "actor_name": actor.name,
-        "actor_role": actor.role,
-        "note": note,
-    }
 
 
 async def apply(
@@ -50,12 +35,14 @@ async def apply(
     event_extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Move `voice` to `to` (conditional on state + version) and its counters, atomically."""
-    frm = voice["status"]
-    event = {**timeline_event(actor, ctx.now(), action, frm, to, note), **(event_extra or {})}
+    attempt = ObjectId()  # marks this write: a retried transaction knows its own event
+    event = {
+        **timeline_event(actor, ctx.now(), action, voice["status"], to, note),
+        **(event_extra or {}),
+        "attempt": attempt,
+    }
     fields = {"status": to, "updated_at": event["at"], **(set_fields or {})}
-    update: dict[str, Any] = {"$set": fields, "$push": {"timeline": event}, "$inc": {"version": 1}}
-    for op, value in (extra_update or {}).items():
-        update.setdefault(op, {}).update(value)
+    # the voice as it will be, before the write: the counters move by what it changes
     merged = {**voice, **fields, "version": voice.get("version", 0) + 1}
     for name, inc in (extra_update or {}).get("$inc", {}).items():
         merged[name] = merged.get(name, 0) + inc
@@ -63,17 +50,21 @@ async def apply(
         merged[name] = [*merged.get(name, []), item]
     merged["timeline"] = [*voice.get("timeline", []), event]
     counters = rollup.delta(voice, merged)
-    attempt = ObjectId()
-    event["attempt"] = attempt
+    conflict = Conflict("该民意状态已变化，请刷新后重试", code="voice_state_changed")
 
-    async def work(session: AsyncClientSession) -> None:
-        result = await ctx.db.voices.update_one(
-            {"_id": voice["_id"], "status": frm, "version": voice.get("version", 0)},
-            update,
+    async def move(session: AsyncClientSession | None) -> None:
+        await statemachine.move(
+            ctx.db.voices,
+            voice,
+            event,
+            conflict=conflict,
+            set_fields=set_fields,
+            extra_update=extra_update,
             session=session,
         )
-        if result.modified_count != 1:
-            raise Conflict("该民意状态已变化，请刷新后重试", code="voice_state_changed")
+
+    async def work(session: AsyncClientSession) -> None:
+        await move(session)
         ctx.failpoint("voices.before_rollup")
         await rollup.apply(ctx, session, voice["org_path"], voice["month"], counters)
 
@@ -81,11 +72,7 @@ async def apply(
         if counters:
             await uow.in_transaction(ctx, work)
         else:  # nothing counted changes (assign, reply again…): one conditional update
-            result = await ctx.db.voices.update_one(
-                {"_id": voice["_id"], "status": frm, "version": voice.get("version", 0)}, update
-            )
-            if result.modified_count != 1:
-                raise Conflict("该民意状态已变化，请刷新后重试", code="voice_state_changed")
+            await move(None)
     except Conflict:
         landed = await ctx.db.voices.find_one({"_id": voice["_id"]})
         if not (landed and landed["timeline"] and landed["timeline"][-1].get("attempt") == attempt):
