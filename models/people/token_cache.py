@@ -33,10 +33,16 @@ class Entry:
 
 
 class TokenCache:
+    """Entries by (database, token hash), and the tokens of each user beside them, so a
+    write to one user drops that user's entries without walking the others (a walk of the
+    whole cache on every `users` write made each accept cost more with every signed-in
+    user)."""
+
     def __init__(self, seconds: float, max_entries: int = 50_000) -> None:
         self.seconds = seconds
         self.max_entries = max_entries
         self.entries: dict[tuple[str, str], Entry] = {}
+        self.by_user: dict[tuple[str, Any], set[str]] = {}
         self.hits = 0
         self.misses = 0
 
@@ -53,23 +59,22 @@ class TokenCache:
             return
         if len(self.entries) >= self.max_entries:
             self.entries.clear()
+            self.by_user.clear()
         self.entries[(db, token_hash)] = Entry(user, kind, expires, time.monotonic())
+        self.by_user.setdefault((db, user.get("_id")), set()).add(token_hash)
 
     def forget(self, db: str, *, token_hash: Any = None, user_id: Any = None) -> None:
+        """Drop one token, every token of one user, or (neither named) all of `db`."""
+        if token_hash is not None:
+            entry = self.entries.pop((db, token_hash), None)
+            if entry is not None:
+                self.by_user.get((db, entry.user.get("_id")), set()).discard(token_hash)
+        if user_id is not None:
+            for hashed in self.by_user.pop((db, user_id), set()):
+                self.entries.pop((db, hashed), None)
         if token_hash is None and user_id is None:
             self.entries = {k: e for k, e in self.entries.items() if k[0] != db}
-            return
-        self.entries = {
-            k: e
-            for k, e in self.entries.items()
-            if not (
-                k[0] == db
-                and (
-                    (token_hash is not None and k[1] == token_hash)
-                    or (user_id is not None and e.user.get("_id") == user_id)
-                )
-            )
-        }
+            self.by_user = {k: h for k, h in self.by_user.items() if k[0] != db}
 
 
 class Invalidator(monitoring.CommandListener):

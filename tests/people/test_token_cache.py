@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from models.people.token_cache import TokenCache
 from server.embedded import free_port
 from tests.conftest import Api
 from tests.trust.procs import spawn, stop_all, tail
@@ -122,3 +123,32 @@ async def test_in_process_changes_apply_at_once_and_hits_skip_the_round_trip(api
     assert (await api.get("/api/v1/me", token=other))[0] == 200
     await ctx.db.auth_tokens.delete_many({"user_id": world.id("owner")})
     assert (await api.get("/api/v1/me", token=other))[0] == 401
+
+
+def test_forgetting_drops_exactly_the_tokens_named() -> None:
+    """By token, by user (all of their tokens, however many others are cached), by database."""
+    cache = TokenCache(60)
+    ann, bo = {"_id": "ann"}, {"_id": "bo"}
+    for db, token, user in [
+        ("a", "t1", ann),
+        ("a", "t2", ann),
+        ("a", "t3", bo),
+        ("b", "t4", ann),
+        *(("a", f"x{i}", {"_id": f"u{i}"}) for i in range(1000)),
+    ]:
+        cache.put(db, token, user, "wechat", None)
+
+    cache.forget("a", user_id="ann")
+    assert cache.get("a", "t1") is None and cache.get("a", "t2") is None
+    assert cache.get("a", "t3") is not None and cache.get("b", "t4") is not None
+    assert cache.get("a", "x999") is not None
+
+    cache.forget("a", token_hash="t3")
+    assert cache.get("a", "t3") is None and cache.get("a", "x0") is not None
+    cache.put("a", "t3", bo, "wechat", None)  # signed in again: forgetting bo drops it again
+    cache.forget("a", user_id="bo")
+    assert cache.get("a", "t3") is None
+
+    cache.forget("a")
+    assert cache.get("a", "x0") is None and cache.get("b", "t4") is not None
+    assert all(db == "b" for db, _ in cache.by_user)
