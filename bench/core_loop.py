@@ -46,7 +46,7 @@ import tornado.httpserver  # noqa: E402
 from pymongo import AsyncMongoClient, monitoring  # noqa: E402
 from pymongo.errors import PyMongoError  # noqa: E402
 
-from bench import db_profile  # noqa: E402
+from bench import api_profile, db_profile  # noqa: E402
 from bench.httpload import Connection, PhaseResult, Request, run_phase  # noqa: E402
 from models.orders import catalogue  # noqa: E402
 from models.people import orgs  # noqa: E402
@@ -726,7 +726,11 @@ async def drop_database(uri: str, db_name: str) -> None:
 
 
 async def run(
-    profile: Profile, tmp: Path, external_uri: str | None, profile_db: bool = False
+    profile: Profile,
+    tmp: Path,
+    external_uri: str | None,
+    profile_db: bool = False,
+    profile_api: bool = False,
 ) -> None:
     phase_timeout = profile.phase_timeout_s
     fake = FakeWeChat()
@@ -792,15 +796,22 @@ async def run(
         )
         loop = Loop(world, profile.requests, "bench")
         samples: dict[str, Any] = {}
+        api_samples: dict[str, Any] = {}
         for step in list(ENDPOINTS)[1:]:
-            recording = None
+            # py-spy samples a running process and at times panics doing so: that phase's
+            # profile is then missing (said so), its figures stand
+            recording = api_recording = None
             if profile_db and mongo.process is not None and step in TRANSITIONS:
                 recording = db_profile.Recording(mongo.process.pid, tmp / f"db-{step}.raw")
+            if profile_api and step in TRANSITIONS:
+                api_recording = db_profile.Recording(api.proc.pid, tmp / f"api-{step}.raw")
             phases[step], cpu[step] = await meter.measure(
                 run_phase(step, HOST, api_port, loop.requests(step), c, phase_timeout)
             )
             if recording is not None:
                 samples[step] = db_profile.classify(recording.stop())
+            if api_recording is not None:
+                api_samples[step] = api_profile.classify(api_recording.stop())
             print(f"  {step:<9} {phases[step].rps:7.0f} req/s", flush=True)
         if api.proc.poll() is not None:
             print(f"API server died during the run:\n{api.tail()}")
@@ -813,6 +824,12 @@ async def run(
             {
                 step: (got, 10 * cpu[step].get("DB", 0.0) / (phases[step].rps or 1.0))
                 for step, got in samples.items()
+            }
+        )
+        api_profile.report(
+            {
+                step: (got, 10 * cpu[step].get("API", 0.0) / (phases[step].rps or 1.0))
+                for step, got in api_samples.items()
             }
         )
         print(f"\ntotal {time.monotonic() - t_start:.1f}s")
@@ -841,6 +858,12 @@ def main(argv: list[str] | None = None) -> int:
         help="record the embedded database with py-spy during each transition and print "
         "where its CPU goes (bench/db_profile.py)",
     )
+    parser.add_argument(
+        "--profile-api",
+        action="store_true",
+        help="record the API process with py-spy during each transition and print where its "
+        "CPU goes, by layer (bench/api_profile.py)",
+    )
     args = parser.parse_args(argv)
     profile = QUICK if args.quick else FULL
     if args.requests or args.concurrency:
@@ -856,7 +879,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     with tempfile.TemporaryDirectory(prefix="tongxin-bench-", ignore_cleanup_errors=True) as tmp:
         try:
-            bench = run(profile, Path(tmp), args.mongo_uri, args.profile_db)
+            bench = run(profile, Path(tmp), args.mongo_uri, args.profile_db, args.profile_api)
             asyncio.run(asyncio.wait_for(bench, profile.deadline_s))
         except TimeoutError:
             print(f"bench cut off after {profile.deadline_s:.0f}s (deadline)")

@@ -98,7 +98,8 @@ class Recording:
         except subprocess.TimeoutExpired:
             self.proc.kill()
         if not self.path.exists():
-            said = self.log.read_text(errors="replace").strip().splitlines()[-3:]
+            lines = self.log.read_text(errors="replace").strip().splitlines()
+            said = [ln for ln in lines if "rror" in ln or "panicked" in ln][:2] or lines[-3:]
             print(f"py-spy recorded nothing for {self.path.name}: {' / '.join(said)}")
         return self.path
 
