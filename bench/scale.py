@@ -4,8 +4,8 @@ Seeds the same world at two sizes, each on an embedded SecantusDB of its own (bu
 inserts straight into the collections, bench/admin_pages.py's realistic mix): 1× = 20,000
 orders and 2,000 members, 10× = 200,000 orders, 20,000 members (~300,000 ledger entries).
 The real app is served in-process on its own thread per size; round by round, in turn at
-each size, each API endpoint, admin page and job is called one at a time, and for each call
-the bench records
+each size, each API endpoint, admin page and job is called one at a time (REPEATS times a
+round), and for each call the bench records
 - API CPU: CPU time of the server thread (/proc/self/task/<tid>/schedstat),
 - DB CPU: CPU time of the embedded database process, all its threads (/proc/<pid>/task),
 then prints the median per call at 1× and 10× and the 10×/1× ratio. Target: ≤ 1.5× for
