@@ -10,7 +10,8 @@ import pytest
 from bson import ObjectId
 
 from models import voices
-from models.voices import qr
+from models.core.context import FailpointTriggered
+from models.voices import qr, rollup
 
 
 def body(world: Any, **extra: Any) -> dict[str, Any]:
@@ -129,6 +130,36 @@ async def test_handling_transfer_and_unsatisfied_reopens_once(api, world, ctx):
     told = {(n["user_id"], n["kind"]) async for n in ctx.db.notifications.find({})}
     assert (world.id("owner"), "voice_reply") in told and (world.id("m1"), "voice_reopen") in told
     assert (world.id("sec_a"), "voice_transfer") in told
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_crash_between_the_reply_and_its_counters_leaves_neither(api, world, ctx):
+    """The voice's move and its 民情分析 counters are one transaction: a crash between them
+    leaves the voice as it was and the counters untouched; the retry moves both, once."""
+    owner, sec_a1 = await tokens(api, "owner", "sec_a1")
+    status, voice = await api.post("/api/v1/voices", body(world), token=owner)
+    assert status == 201, voice
+    vid = voice["id"]
+    assert (await api.post(f"/api/v1/voices/{vid}/accept", {}, token=sec_a1))[0] == 200
+    doc = await ctx.db.voices.find_one({"_id": ObjectId(vid)})
+    branch, month = world.orgs["A1"]["_id"], doc["month"]
+    before = await rollup.read(ctx, branch, month)
+    assert "replied" not in before and before["total"] == 1, before
+    ctx.failpoints.add("voices.before_rollup")
+    with pytest.raises(FailpointTriggered):
+        await voices.reply_voice(ctx, world.actor("sec_a1"), ObjectId(vid), {"text": "已处理"})
+    ctx.failpoints.clear()
+    doc = await ctx.db.voices.find_one({"_id": ObjectId(vid)})
+    assert doc["status"] == "accepted" and doc["replies"] == [] and doc["version"] == 1, doc
+    assert await rollup.read(ctx, branch, month) == before
+    reply = f"/api/v1/voices/{vid}/reply"
+    results = await asyncio.gather(
+        *(api.post(reply, {"text": "已处理"}, token=sec_a1) for _ in range(3))
+    )
+    assert sorted(s for s, _ in results) == [200, 409, 409], results
+    after = await rollup.read(ctx, branch, month)
+    assert after["replied"] == 1 and after["total"] == 1, after
+    assert await rollup.check(ctx) == []
 
 
 @pytest.mark.gen_test(timeout=60)
