@@ -15,6 +15,10 @@ import os
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # also run as a script
+
+from bench import db_profile
+
 # (layer, any of these path fragments in a frame's file), first found wins
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # wechatpy is synchronous (requests): the gateway runs it on a thread pool
@@ -64,15 +68,10 @@ def layer_of(frames: list[tuple[str, str]]) -> str | None:
 
 def classify(raw: Path) -> collections.Counter[str]:
     counts: collections.Counter[str] = collections.Counter()
-    if not raw.exists():
-        return counts
-    for line in raw.read_text(errors="replace").splitlines():
-        stack, _, n = line.rpartition(" ")
-        if not n.isdigit():
-            continue
+    for stack, n in db_profile.stacks(raw):
         layer = layer_of(_frames(stack))
         if layer is not None:
-            counts[layer] += int(n)
+            counts[layer] += n
     return counts
 
 
@@ -80,21 +79,13 @@ def report(per_step: dict[str, tuple[collections.Counter[str], float]]) -> None:
     """Print, per transition, each layer's share of busy samples and its ms per request."""
     if not per_step:
         return
-    steps = list(per_step)
-    print()
-    print(
+    db_profile.shares(
         "where the API CPU goes (py-spy samples of the API process during each phase; "
-        "% of busy samples, ms = share × API CPU per request):"
+        "% of busy samples, ms = share × API CPU per request):",
+        [(layer, layer) for layer in ORDER],
+        per_step,
     )
-    print(f"  {'':58}" + "".join(f"{s:>15}" for s in steps))
-    for layer in ORDER:
-        cells = ""
-        for s in steps:
-            counts, api_ms = per_step[s]
-            share = counts.get(layer, 0) / (sum(counts.values()) or 1)
-            cells += f"{share:6.0%} {share * api_ms:5.2f} ms"[:15].rjust(15)
-        print(f"  {layer:58}{cells}")
-    print("  samples: " + "  ".join(f"{s} {sum(per_step[s][0].values())}" for s in steps))
+    print("  samples: " + "  ".join(f"{s} {sum(per_step[s][0].values())}" for s in per_step))
 
 
 if __name__ == "__main__":  # summarise a raw file: python bench/api_profile.py FILE

@@ -21,6 +21,7 @@ import shutil
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,52 +110,67 @@ def _functions(stack: str) -> list[str]:
     return [re.sub(r"\s*\(.*$", "", frame) for frame in stack.split(";") if frame]
 
 
+def stacks(raw: Path) -> Iterator[tuple[str, int]]:
+    """(collapsed stack, samples) of a raw py-spy file; nothing when py-spy wrote none."""
+    if not raw.exists():
+        return
+    for line in raw.read_text(errors="replace").splitlines():
+        stack, _, n = line.rpartition(" ")
+        if n.isdigit():
+            yield stack, int(n)
+
+
 def classify(raw: Path) -> collections.Counter[str]:
     """Busy samples per bucket name (waiting and shutdown samples dropped)."""
     counts: collections.Counter[str] = collections.Counter()
-    if not raw.exists():
-        return counts
-    for line in raw.read_text(errors="replace").splitlines():
-        stack, _, n = line.rpartition(" ")
-        if not n.isdigit():
-            continue
+    for stack, n in stacks(raw):
         fns = _functions(stack)
         if not fns or fns[-1] in WAITING or any(f in SHUTDOWN for f in fns):
             continue
         names = set(fns)
         bucket = next((b.name for b in BUCKETS if names.intersection(b.frames)), OTHER)
-        counts[bucket] += int(n)
+        counts[bucket] += n
     return counts
+
+
+def shares(
+    title: str,
+    rows: list[tuple[str, str]],
+    per_step: dict[str, tuple[collections.Counter[str], float]],
+) -> dict[str, float]:
+    """Print a table: per (label, bucket) row and step, the bucket's share of the step's busy
+    samples and the ms per request it stands for. Returns each step's total share of rows
+    whose label starts with '*'."""
+    steps = list(per_step)
+    print()
+    print(title)
+    print(f"  {'':58}" + "".join(f"{s:>15}" for s in steps))
+    starred = dict.fromkeys(steps, 0.0)
+    for label, bucket in rows:
+        cells = ""
+        for s in steps:
+            counts, ms = per_step[s]
+            share = counts.get(bucket, 0) / (sum(counts.values()) or 1)
+            if label.startswith("*"):
+                starred[s] += share
+            cells += f"{share:6.0%} {share * ms:5.2f} ms"[:15].rjust(15)
+        print(f"  {label:58}{cells}")
+    return starred
 
 
 def report(per_step: dict[str, tuple[collections.Counter[str], float]]) -> None:
     """Print, per transition, each bucket's share of busy samples and its ms per request."""
     if not per_step:
         return
-    steps = list(per_step)
-    print()
-    print(
+    own = shares(
         "where the DB CPU goes (py-spy samples of SecantusDB during each phase; "
-        "% of busy samples, ms = share × DB CPU per request):"
+        "% of busy samples, ms = share × DB CPU per request):",
+        [(("* " if b.own else "  ") + b.name, b.name) for b in BUCKETS] + [("  " + OTHER, OTHER)],
+        per_step,
     )
-    print(f"  {'':58}" + "".join(f"{s:>15}" for s in steps))
-    own_total = dict.fromkeys(steps, 0.0)
-    for b in [*BUCKETS, Bucket(OTHER, False, ())]:
-        cells = ""
-        for s in steps:
-            counts, db_ms = per_step[s]
-            total = sum(counts.values()) or 1
-            share = counts.get(b.name, 0) / total
-            if b.own:
-                own_total[s] += share
-            cells += f"{share:6.0%} {share * db_ms:5.2f} ms"[:15].rjust(15)
-        label = ("* " if b.own else "  ") + b.name
-        print(f"  {label:58}{cells}")
-    line = "".join(
-        f"{own_total[s]:6.0%} {own_total[s] * per_step[s][1]:5.2f} ms".rjust(15) for s in steps
-    )
+    line = "".join(f"{own[s]:6.0%} {own[s] * per_step[s][1]:5.2f} ms".rjust(15) for s in own)
     print(f"  {'* = SecantusDB own overhead, in all':58}{line}")
-    print("  samples: " + "  ".join(f"{s} {sum(per_step[s][0].values())}" for s in steps))
+    print("  samples: " + "  ".join(f"{s} {sum(per_step[s][0].values())}" for s in per_step))
 
 
 if __name__ == "__main__":  # summarise a raw file: python bench/db_profile.py FILE
